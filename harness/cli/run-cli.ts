@@ -1,0 +1,36 @@
+import pc from "picocolors";
+import { InterruptedError } from "../cleanup/interrupt.ts";
+import { HarnessError } from "../errors.ts";
+
+/** Exit code for a failure the harness did not anticipate: a bug in the harness. */
+export const INTERNAL_ERROR_EXIT = 4;
+
+/**
+ * Runs a command's main function and turns its outcome into an exit code: the function's own result,
+ * a HarnessError's documented code (with its message and nothing else), 130/143 when interrupted.
+ */
+export async function runCli(main: () => Promise<number>): Promise<never> {
+  let code: number;
+  try {
+    code = await main();
+  } catch (error) {
+    code = exitCodeFor(error);
+  }
+  // Give pending stderr/stdout writes a moment to flush before exiting.
+  process.exitCode = code;
+  await new Promise((r) => setImmediate(r));
+  process.exit(code);
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`${pc.yellow("interrupted")}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof HarnessError) {
+    process.stderr.write(`${pc.red(`error ${error.code}`)}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`${pc.red("internal error")} (a bug in the harness; please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+  return INTERNAL_ERROR_EXIT;
+}

@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { openSync, readFileSync, existsSync } from "node:fs";
+import { $ } from "zx";
+import type { Progress } from "../cli/progress.ts";
+import { EnvironmentError } from "../errors.ts";
+import { dockerAnswers } from "./docker-client.ts";
+
+export const DOCKERD_LOG = "/var/log/chaos-harness-dockerd.log";
+const DOCKERD_ARGS = ["--bridge=none", "--iptables=false", "--ip6tables=false"];
+
+/**
+ * Makes sure a Docker engine answers. On a Debian-family machine, as root, installs Debian's docker.io
+ * (and mmdebstrap, for offline image builds) and starts dockerd with loopback-only networking.
+ * Elsewhere it stops with exit code 3 and says what to install. Idempotent.
+ */
+export async function ensureDockerEngine(progress: Progress): Promise<void> {
+  if (await dockerAnswers()) {
+    progress.info("Docker engine answers.");
+    return;
+  }
+  const obstacle = whyWeCannotManageTheEngine();
+  if (obstacle) {
+    throw new EnvironmentError(
+      "DOCKER_UNREACHABLE",
+      `No Docker engine answers, and setup cannot start one here: ${obstacle}. ` +
+        "Install Docker (on Debian: `apt-get install docker.io`), start it " +
+        `(\`dockerd ${DOCKERD_ARGS.join(" ")}\`), then run \`npm run setup\` again.`,
+    );
+  }
+  const missing = await missingDebianPackages();
+  if (missing.length > 0) {
+    await progress.step(`install ${missing.join(", ")} from Debian (apt-get)`, () => aptInstall(missing));
+  }
+  await progress.step("start dockerd (loopback only: no bridge, no iptables)", startDockerd);
+}
+
+function whyWeCannotManageTheEngine(): string | undefined {
+  if (process.platform !== "linux") return `this is ${process.platform}, not Linux`;
+  if (process.getuid?.() !== 0) return "setup is not running as root";
+  const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
+  if (!/^(ID|ID_LIKE)=.*\bdebian\b/m.test(osRelease)) return "this is not a Debian-family system";
+  return undefined;
+}
+
+async function missingDebianPackages(): Promise<string[]> {
+  const wanted: Array<[command: string, pkg: string]> = [
+    ["dockerd", "docker.io"],
+    ["mmdebstrap", "mmdebstrap"],
+  ];
+  const missing: string[] = [];
+  for (const [command, pkg] of wanted) {
+    const found = await $`command -v ${command}`.nothrow().quiet();
+    if (found.exitCode !== 0) missing.push(pkg);
+  }
+  return missing;
+}
+
+async function aptInstall(packages: string[]): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = await $({ env })`apt-get update`.nothrow().quiet();
+  if (update.exitCode !== 0) {
+    throw new EnvironmentError("APT_FAILED", `apt-get update failed:\n${update.stderr.trim()}`);
+  }
+  const install = await $({ env })`apt-get install -y --no-install-recommends ${packages}`.nothrow().quiet();
+  if (install.exitCode !== 0) {
+    throw new EnvironmentError(
+      "APT_FAILED",
+      `apt-get install ${packages.join(" ")} failed:\n${install.stderr.trim().split("\n").slice(-15).join("\n")}`,
+    );
+  }
+}
+
+async function startDockerd(): Promise<void> {
+  const log = openSync(DOCKERD_LOG, "a");
+  const child = spawn("dockerd", DOCKERD_ARGS, { detached: true, stdio: ["ignore", log, log] });
+  let exited: number | null = null;
+  child.on("exit", (code) => (exited = code ?? -1));
+  child.unref();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await dockerAnswers(1_000)) return;
+    if (exited !== null) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const tail = readFileSync(DOCKERD_LOG, "utf8").trim().split("\n").slice(-15).join("\n");
+  throw new EnvironmentError(
+    "DOCKERD_FAILED",
+    `dockerd ${exited !== null ? `exited with code ${exited}` : "did not answer within 60 s"}. ` +
+      `Last lines of ${DOCKERD_LOG}:\n${tail}`,
+  );
+}

@@ -1,0 +1,46 @@
+/** Exit codes of every harness command (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  expectationFailed: 1,
+  usage: 2,
+  environment: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the harness expects and explains: a stable code, a message that says what to do, an exit code. */
+export class HarnessError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from the user: unknown scenario, bad option, invalid scenario file. Exit 2. */
+export class UsageError extends HarnessError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, ExitCode.usage, options);
+  }
+}
+
+/** The machine cannot run the harness: no Docker engine, image build failed. Exit 3. */
+export class EnvironmentError extends HarnessError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, ExitCode.environment, options);
+  }
+}
+
+/** The system under test did not do what the run needed (e.g. the app never became ready). Exit 1. */
+export class SystemUnderTestError extends HarnessError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, ExitCode.expectationFailed, options);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
