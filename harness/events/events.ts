@@ -1,0 +1,70 @@
+/**
+ * Everything a run observes is one of these events, keyed on `kind`. Parsers produce them, the
+ * classifier and reporters consume them; nothing downstream re-reads raw log text.
+ */
+
+export type LogSource = "app" | "db";
+export type LogStream = "stdout" | "stderr";
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+
+/** Where a log-derived event came from: the raw text is kept with it. */
+export interface FromLog {
+  /** Epoch ms: when the line reached the Docker daemon, or the line's own timestamp for a log file. */
+  at: number;
+  source: LogSource;
+  stream: LogStream;
+  /** Number of the (first) raw line in the run's log, from 1. */
+  seq: number;
+  raw: string;
+  /** The pid in the line's `[pid]` prefix: the process that logged it. */
+  loggedBy?: number;
+  level?: LogLevel;
+}
+
+export type LogEvent = FromLog &
+  (
+    | { kind: "master-start"; version: string }
+    | { kind: "master-listening"; address: string; masterPid?: number }
+    | { kind: "worker-class"; workerClass: string }
+    | { kind: "master-signal"; signal: string }
+    | { kind: "master-reload" }
+    | { kind: "master-shutdown" }
+    | { kind: "master-halt-reason"; reason: string }
+    | { kind: "worker-boot"; pid: number }
+    | { kind: "worker-ready"; pid?: number }
+    | { kind: "worker-lifecycle"; pid?: number; step: WorkerLifecycleStep }
+    | { kind: "worker-startup-failed"; pid?: number }
+    | { kind: "worker-shutting-down"; pid?: number }
+    | { kind: "worker-draining"; pid?: number }
+    | { kind: "worker-finished"; pid: number }
+    | { kind: "worker-exiting"; pid: number }
+    | { kind: "worker-max-requests"; pid?: number; limit?: number }
+    | { kind: "worker-timeout"; pid: number }
+    | { kind: "worker-signaled"; pid: number; signal: string; coreDumped: boolean; oomHint: boolean }
+    | { kind: "worker-exit-code"; pid: number; code: number }
+    | { kind: "banner"; title: string; lines: string[] }
+    | { kind: "traceback"; flavour: "exception" | "faulthandler"; lines: string[] }
+    /** A log record (prefix understood) whose message means nothing to the harness, e.g. the app's own. */
+    | { kind: "log-record"; message: string }
+    /** A line with no record prefix, outside any block: kept and counted. */
+    | { kind: "unparsed" }
+  );
+
+/** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
+export type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
+
+/** What the harness itself did or saw outside the logs. */
+export type HarnessEvent =
+  | { kind: "phase"; at: number; phase: Phase; detail?: string }
+  | { kind: "fault"; at: number; action: string; target: string; detail?: string }
+  | { kind: "container"; at: number; container: LogSource; action: string; attributes: Record<string, string> };
+
+export type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "done";
+
+export type RunEvent = LogEvent | HarnessEvent;
+export type RunEventKind = RunEvent["kind"];
+export type EventOfKind<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
+
+export function isKind<K extends RunEventKind>(kind: K) {
+  return (event: RunEvent): event is EventOfKind<K> => event.kind === kind;
+}

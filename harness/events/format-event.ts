@@ -1,0 +1,40 @@
+import type { EventOfKind, RunEvent, RunEventKind } from "./events.ts";
+
+type Formatters = { [K in RunEventKind]: (event: EventOfKind<K>) => string };
+
+const pidOf = (pid: number | undefined) => (pid === undefined ? "worker (pid unknown)" : `worker ${pid}`);
+
+/** One line per event for people; one formatter per kind, so a new kind cannot be forgotten. */
+const formatters: Formatters = {
+  "master-start": (e) => `master started (gunicorn ${e.version})`,
+  "master-listening": (e) => `master listening at ${e.address}${e.masterPid ? ` (master pid ${e.masterPid})` : ""}`,
+  "worker-class": (e) => `worker class ${e.workerClass}`,
+  "master-signal": (e) => `master handling ${e.signal}`,
+  "master-reload": () => "master reloading (hang up)",
+  "master-shutdown": () => "master shut down",
+  "master-halt-reason": (e) => `master halted: ${e.reason}`,
+  "worker-boot": (e) => `${pidOf(e.pid)} booting`,
+  "worker-ready": (e) => `${pidOf(e.pid)} ready (application startup complete)`,
+  "worker-lifecycle": (e) => `${pidOf(e.pid)} ${e.step.replace(/-/g, " ")}`,
+  "worker-startup-failed": (e) => `${pidOf(e.pid)} application startup failed`,
+  "worker-shutting-down": (e) => `${pidOf(e.pid)} shutting down`,
+  "worker-draining": (e) => `${pidOf(e.pid)} waiting for connections to close`,
+  "worker-finished": (e) => `${pidOf(e.pid)} finished`,
+  "worker-exiting": (e) => `${pidOf(e.pid)} exiting cleanly`,
+  "worker-max-requests": (e) => `${pidOf(e.pid)} reached max requests${e.limit ? ` (${e.limit})` : ""}`,
+  "worker-timeout": (e) => `${pidOf(e.pid)} timed out (WORKER TIMEOUT)`,
+  "worker-signaled": (e) =>
+    `${pidOf(e.pid)} killed by ${e.signal}${e.coreDumped ? " (core dumped)" : ""}${e.oomHint ? " — gunicorn hints out of memory" : ""}`,
+  "worker-exit-code": (e) => `${pidOf(e.pid)} exited with code ${e.code}`,
+  banner: (e) => `banner: ${e.title} (${e.lines.length} lines)`,
+  traceback: (e) => `${e.flavour === "faulthandler" ? "faulthandler stack dump" : "traceback"}: ${e.lines.at(-1) ?? ""}`,
+  "log-record": (e) => `${e.loggedBy ? `[${e.loggedBy}] ` : ""}${e.level ?? ""} ${e.message}`,
+  unparsed: (e) => `unparsed: ${e.raw}`,
+  phase: (e) => `phase ${e.phase}${e.detail ? `: ${e.detail}` : ""}`,
+  fault: (e) => `fault ${e.action} → ${e.target}${e.detail ? ` (${e.detail})` : ""}`,
+  container: (e) => `docker ${e.action} on ${e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,
+};
+
+export function formatEvent(event: RunEvent): string {
+  return (formatters[event.kind] as (e: RunEvent) => string)(event);
+}
