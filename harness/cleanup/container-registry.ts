@@ -1,0 +1,30 @@
+import { dockerClient } from "../engine/docker-client.ts";
+
+/** Containers this process started and has not removed yet: what an interrupt must clean up. */
+const live = new Set<string>();
+
+export function trackContainer(id: string): void {
+  live.add(id);
+}
+
+export function liveContainerCount(): number {
+  return live.size;
+}
+
+/** Force-removes a container (and its anonymous volumes); a container already gone is fine. */
+export async function removeContainer(id: string): Promise<void> {
+  try {
+    await dockerClient().getContainer(id).remove({ force: true, v: true });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 404 && status !== 409) throw error;
+  } finally {
+    live.delete(id);
+  }
+}
+
+/** Removes everything this process still has; errors are collected, not thrown one by one. */
+export async function removeAllContainers(): Promise<Error[]> {
+  const results = await Promise.allSettled([...live].map((id) => removeContainer(id)));
+  return results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
+}

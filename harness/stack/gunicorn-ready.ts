@@ -1,0 +1,74 @@
+import type Docker from "dockerode";
+import type { WaitStrategy } from "testcontainers";
+import { SystemUnderTestError } from "../errors.ts";
+import type { EventLog } from "../events/event-log.ts";
+import type { RunLogs } from "../logs/run-logs.ts";
+import { workerRoster } from "./worker-roster.ts";
+
+/**
+ * Ready means: every configured worker logged "Application startup complete." and /health answers.
+ * Fails fast, with the app's last log lines, when the master halts or the container exits.
+ */
+export class GunicornReady implements WaitStrategy {
+  private startupTimeoutMs = 60_000;
+  private startupTimeoutSet = false;
+
+  constructor(
+    private readonly events: EventLog,
+    private readonly logs: RunLogs,
+    private readonly workers: number,
+    private readonly healthUrl: string,
+  ) {}
+
+  withStartupTimeout(startupTimeoutMs: number): this {
+    this.startupTimeoutMs = startupTimeoutMs;
+    this.startupTimeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.startupTimeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.startupTimeoutMs;
+  }
+
+  async waitUntilReady(container: Docker.Container): Promise<void> {
+    const deadline = Date.now() + this.startupTimeoutMs;
+    let nextStateCheck = 0;
+    while (Date.now() < deadline) {
+      const halted = this.events.events.find((e) => e.kind === "master-halt-reason");
+      if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
+      const alive = workerRoster(this.events.events);
+      const ready = alive.alive.filter((pid) => alive.ready.has(pid)).length;
+      if (ready >= this.workers && (await answers(this.healthUrl))) return;
+      if (Date.now() >= nextStateCheck) {
+        nextStateCheck = Date.now() + 1_000;
+        const { State } = await container.inspect();
+        if (!State.Running) this.fail(`the app container exited with code ${State.ExitCode}${State.OOMKilled ? " (OOM killed)" : ""}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const roster = workerRoster(this.events.events);
+    this.fail(
+      `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
+        `(${roster.booted.length} booted) and /health ${(await answers(this.healthUrl)) ? "answers" : "does not answer"}`,
+    );
+  }
+
+  private fail(why: string): never {
+    const tail = this.logs.tail("app", 25).map((l) => `  | ${l}`).join("\n");
+    throw new SystemUnderTestError("STACK_NOT_READY", `The app did not become ready: ${why}.\nLast app log lines:\n${tail}`);
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

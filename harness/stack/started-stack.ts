@@ -1,0 +1,135 @@
+import type Docker from "dockerode";
+import type { StartedTestContainer } from "testcontainers";
+import { removeContainer } from "../cleanup/container-registry.ts";
+import type { RunContext } from "../cleanup/run-context.ts";
+import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts";
+import { type ProcessInfo, gunicornWorkers, listProcesses } from "../control/processes.ts";
+import { type MasterSignal, type WorkerSignal, signalMaster, signalProcess } from "../control/signals.ts";
+import type { EventLog } from "../events/event-log.ts";
+import type { Observations } from "../events/observations.ts";
+import type { RunLogs } from "../logs/run-logs.ts";
+import type { StackOptions } from "./stack-options.ts";
+import { type WorkerRoster, workerRoster } from "./worker-roster.ts";
+
+export interface Ports {
+  app: number;
+  db: number;
+}
+
+export interface AppState {
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+interface Parts {
+  docker: Docker;
+  run: RunContext;
+  options: StackOptions;
+  ports: Ports;
+  app: StartedTestContainer;
+  db: StartedTestContainer | undefined;
+  observations: Observations;
+  stopWatching: () => void;
+}
+
+/**
+ * The system under test, running. Control (signals, exec) and evidence (events, logs, inspect, cgroup)
+ * go through dockerode. `await using stack = await new Stack(...).start(...)` removes both containers
+ * whatever happens.
+ */
+export class StartedStack implements AsyncDisposable {
+  private disposed = false;
+
+  constructor(private readonly parts: Parts) {}
+
+  get options(): StackOptions {
+    return this.parts.options;
+  }
+  get runId(): string {
+    return this.parts.run.runId;
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.parts.ports.app}`;
+  }
+  get ports(): Ports {
+    return this.parts.ports;
+  }
+  get events(): EventLog {
+    return this.parts.observations.events;
+  }
+  get logs(): RunLogs {
+    return this.parts.observations.logs;
+  }
+  get appContainerId(): string {
+    return this.parts.app.getId();
+  }
+
+  private get appContainer(): Docker.Container {
+    return this.parts.docker.getContainer(this.parts.app.getId());
+  }
+
+  /** The workers as the log tells it (booted, ready, exited). */
+  roster(): WorkerRoster {
+    return workerRoster(this.events.events);
+  }
+
+  async signalMaster(signal: MasterSignal): Promise<void> {
+    this.recordFault("signal-master", "master", `SIG${signal}`);
+    await signalMaster(this.appContainer, signal);
+  }
+
+  async signalWorker(pid: number, signal: WorkerSignal): Promise<void> {
+    this.recordFault("signal-worker", `worker ${pid}`, `SIG${signal}`);
+    await signalProcess(this.parts.docker, this.appContainer, pid, signal);
+  }
+
+  recordFault(action: string, target: string, detail?: string): void {
+    this.events.record({ kind: "fault", at: Date.now(), action, target, detail });
+  }
+
+  async processes(): Promise<ProcessInfo[]> {
+    return listProcesses(this.parts.docker, this.appContainer);
+  }
+
+  /** Worker processes alive right now (children of the master), as `ps` sees them. */
+  async liveWorkers(): Promise<ProcessInfo[]> {
+    return gunicornWorkers(await this.processes());
+  }
+
+  async memory(): Promise<MemoryCgroup | undefined> {
+    return readMemoryCgroup(this.parts.docker, this.appContainer);
+  }
+
+  async appState(): Promise<AppState> {
+    const { State } = await this.appContainer.inspect();
+    return { running: State.Running, exitCode: State.ExitCode, oomKilled: State.OOMKilled };
+  }
+
+  /** Waits until the app container has stopped (the master exited); resolves with its state, or undefined on timeout. */
+  async waitForAppExit(timeoutMs: number): Promise<AppState | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const state = await this.appState();
+      if (!state.running) return state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  }
+
+  /** Stops watching, reads the last log lines, removes both containers. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.events.record({ kind: "phase", at: Date.now(), phase: "teardown" });
+    await this.logs.drain(500);
+    this.parts.stopWatching();
+    const ids = [this.parts.app.getId(), this.parts.db?.getId()].filter((id): id is string => Boolean(id));
+    const failures = (await Promise.allSettled(ids.map((id) => removeContainer(id)))).filter((r) => r.status === "rejected");
+    if (failures.length > 0) throw new AggregateError(failures.map((f) => (f as PromiseRejectedResult).reason), "Could not remove every container");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

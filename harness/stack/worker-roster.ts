@@ -1,0 +1,27 @@
+import type { RunEvent } from "../events/events.ts";
+
+export interface WorkerRoster {
+  /** Every worker pid the master booted, in boot order. */
+  booted: number[];
+  /** Workers whose application startup completed. */
+  ready: Set<number>;
+  /** Workers with an exit line: signalled, exit code, or a clean "Worker exiting". */
+  exited: Set<number>;
+  /** Booted and not exited: what should be running now. */
+  alive: number[];
+}
+
+const EXIT_KINDS = new Set(["worker-signaled", "worker-exit-code", "worker-exiting"]);
+
+/** The workers as the log tells their story. */
+export function workerRoster(events: readonly RunEvent[]): WorkerRoster {
+  const booted: number[] = [];
+  const ready = new Set<number>();
+  const exited = new Set<number>();
+  for (const event of events) {
+    if (event.kind === "worker-boot" && !booted.includes(event.pid)) booted.push(event.pid);
+    else if (event.kind === "worker-ready" && event.pid !== undefined) ready.add(event.pid);
+    else if (EXIT_KINDS.has(event.kind) && "pid" in event && event.pid !== undefined) exited.add(event.pid);
+  }
+  return { booted, ready, exited, alive: booted.filter((pid) => !exited.has(pid)) };
+}
