@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** Hard bounds: every load stops by itself, whatever a scenario asks for. */
+export const LOAD_LIMITS = { maxDurationS: 600, maxRequests: 2_000_000, maxConnections: 1_000 } as const;
+
+export const loadRequestSchema = z
+  .object({
+    path: z.string().startsWith("/", "a path starts with /, e.g. /health"),
+    method: z.enum(["GET", "POST", "PUT", "DELETE"]).default("GET"),
+    /** Relative share of this request in the mix. */
+    weight: z.number().int().min(1).max(100).default(1),
+  })
+  .strict();
+
+export const loadProfileSchema = z
+  .object({
+    durationS: z.number().positive().max(LOAD_LIMITS.maxDurationS),
+    /** Stop after this many requests even if the duration has not elapsed. */
+    maxRequests: z.number().int().positive().max(LOAD_LIMITS.maxRequests).default(100_000),
+    connections: z.number().int().min(1).max(LOAD_LIMITS.maxConnections).default(10),
+    /** Requests per second over all connections; omitted = as fast as the connections allow. */
+    ratePerS: z.number().int().positive().optional(),
+    /** A request with no response for this long counts as a timeout. */
+    timeoutS: z.number().positive().default(10),
+    requests: z.array(loadRequestSchema).min(1).default([{ path: "/health", method: "GET", weight: 1 }]),
+  })
+  .strict();
+
+export type LoadProfile = z.output<typeof loadProfileSchema>;
+export type LoadProfileInput = z.input<typeof loadProfileSchema>;

@@ -1,0 +1,196 @@
+import autocannon from "autocannon";
+import type { Histogram } from "hdr-histogram-js";
+import { type LatencySummary, mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
+import type { LoadProfile } from "./load-profile.ts";
+import { assertLoopbackUrl } from "./loopback.ts";
+
+export interface ErrorCounts {
+  /** No response within the profile's timeout. */
+  timeout: number;
+  /** Connection reset or broken pipe: the worker died or closed mid-request. */
+  reset: number;
+  /** Nothing listening: connection refused. */
+  refused: number;
+  other: number;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the load started (0 = the first second). */
+  second: number;
+  completed: number;
+  ok: number;
+  non2xx: number;
+  errors: ErrorCounts;
+  latencyMs: LatencySummary;
+}
+
+export interface PathOutcome {
+  completed: number;
+  non2xx: number;
+  status: Record<string, number>;
+  latencyMs: LatencySummary;
+}
+
+export interface LoadResult {
+  target: string;
+  startedAt: number;
+  endedAt: number;
+  stoppedBy: "duration" | "max-requests" | "aborted";
+  completed: number;
+  ok: number;
+  non2xx: number;
+  status: Record<string, number>;
+  errors: ErrorCounts;
+  /** Over every response, whatever its status: what users waited. */
+  latencyMs: LatencySummary;
+  paths: Record<string, PathOutcome>;
+  timeline: TimelinePoint[];
+}
+
+interface Bucket {
+  completed: number;
+  ok: number;
+  non2xx: number;
+  errors: ErrorCounts;
+  histogram: Histogram;
+}
+
+interface PathBucket {
+  status: Record<string, number>;
+  non2xx: number;
+  histogram: Histogram;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Called once a second with the second that just ended. */
+  onSecond?: (point: TimelinePoint) => void;
+}
+
+const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, other: 0 });
+
+/**
+ * Drives load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
+ * Every response and error lands in a per-second bucket (counts + HDR histogram) and a per-path one.
+ */
+export async function runLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
+  assertLoopbackUrl(baseUrl);
+  const startedAt = Date.now();
+  const buckets: Bucket[] = [];
+  const byPath = new Map<string, PathBucket>();
+  let completed = 0;
+  let stoppedBy: LoadResult["stoppedBy"] = "duration";
+
+  const bucketNow = (): Bucket => {
+    const second = Math.floor((Date.now() - startedAt) / 1000);
+    while (buckets.length <= second) {
+      buckets.push({ completed: 0, ok: 0, non2xx: 0, errors: noErrors(), histogram: newLatencyHistogram() });
+    }
+    return buckets[second]!;
+  };
+
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const instance = autocannon(
+    {
+    url: baseUrl,
+    connections: profile.connections,
+    duration: profile.durationS,
+    timeout: profile.timeoutS,
+    ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
+    requests: expandMix(profile.requests),
+    },
+    () => finished(),
+  );
+
+  instance.on("response", (client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    const bucket = bucketNow();
+    const ok = statusCode >= 200 && statusCode < 300;
+    bucket.completed++;
+    if (ok) bucket.ok++;
+    else bucket.non2xx++;
+    recordLatency(bucket.histogram, responseTimeMs);
+    const path = currentPath(client);
+    let perPath = byPath.get(path);
+    if (!perPath) byPath.set(path, (perPath = { status: {}, non2xx: 0, histogram: newLatencyHistogram() }));
+    perPath.status[statusCode] = (perPath.status[statusCode] ?? 0) + 1;
+    if (!ok) perPath.non2xx++;
+    recordLatency(perPath.histogram, responseTimeMs);
+    if (++completed >= profile.maxRequests && stoppedBy === "duration") {
+      stoppedBy = "max-requests";
+      instance.stop();
+    }
+  });
+  instance.on("reqError", (error: Error & { code?: string }) => {
+    bucketNow().errors[errorKind(error)]++;
+  });
+
+  const onAbort = () => {
+    stoppedBy = "aborted";
+    instance.stop();
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  let reported = 0;
+  const ticker = setInterval(() => {
+    const current = Math.floor((Date.now() - startedAt) / 1000);
+    while (reported < current && options.onSecond) {
+      bucketNow();
+      options.onSecond(toPoint(buckets[reported]!, reported));
+      reported++;
+    }
+  }, 250);
+
+  await done;
+  clearInterval(ticker);
+  options.signal?.removeEventListener("abort", onAbort);
+
+  const timeline = buckets.map(toPoint);
+  const status: Record<string, number> = {};
+  for (const perPath of byPath.values()) for (const [code, n] of Object.entries(perPath.status)) status[code] = (status[code] ?? 0) + n;
+  const errors = noErrors();
+  for (const point of timeline) for (const kind of Object.keys(errors) as Array<keyof ErrorCounts>) errors[kind] += point.errors[kind];
+  return {
+    target: baseUrl,
+    startedAt,
+    endedAt: Date.now(),
+    stoppedBy,
+    completed,
+    ok: timeline.reduce((n, p) => n + p.ok, 0),
+    non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
+    status,
+    errors,
+    latencyMs: summarize(mergeHistograms(buckets.map((b) => b.histogram))),
+    paths: Object.fromEntries(
+      [...byPath].map(([path, b]) => [path, { completed: b.histogram.totalCount, non2xx: b.non2xx, status: b.status, latencyMs: summarize(b.histogram) }]),
+    ),
+    timeline,
+  };
+}
+
+export function totalErrors(errors: ErrorCounts): number {
+  return errors.timeout + errors.reset + errors.refused + errors.other;
+}
+
+function toPoint(bucket: Bucket, second: number): TimelinePoint {
+  return { second, completed: bucket.completed, ok: bucket.ok, non2xx: bucket.non2xx, errors: { ...bucket.errors }, latencyMs: summarize(bucket.histogram) };
+}
+
+/** autocannon cycles through `requests` per connection: repeat each by its weight for the mix. */
+function expandMix(requests: LoadProfile["requests"]): autocannon.Request[] {
+  return requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path, method: r.method })));
+}
+
+/** With pipelining 1, the client's current request is the one that just got its response. */
+function currentPath(client: unknown): string {
+  const path = (client as { requestIterator?: { currentRequest?: { path?: string } } }).requestIterator?.currentRequest?.path;
+  return (path ?? "?").split("?")[0]!;
+}
+
+function errorKind(error: Error & { code?: string }): keyof ErrorCounts {
+  if (error.message === "request timed out") return "timeout";
+  if (error.code === "ECONNRESET" || error.code === "EPIPE") return "reset";
+  if (error.code === "ECONNREFUSED") return "refused";
+  return "other";
+}
