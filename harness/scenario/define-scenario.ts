@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { UsageError } from "../errors.ts";
+import { faultSpecSchema } from "../faults/fault-spec.ts";
+import { loadProfileSchema } from "../load/load-profile.ts";
+import { stackOptionsSchema } from "../stack/stack-options.ts";
+import { expectationsSchema } from "./expectations.ts";
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes, like the file name"),
+    description: z.string().min(1),
+    stack: stackOptionsSchema.prefault({}),
+    load: loadProfileSchema,
+    faults: z.array(faultSpecSchema).default([]),
+    settle: z
+      .object({
+        /** Wait for the app container to stop (after a deploy) before judging. */
+        untilAppExits: z.boolean().default(false),
+        /** Upper bound on the settling wait, in seconds. */
+        maxS: z.number().positive().max(300).default(10),
+      })
+      .strict()
+      .prefault({}),
+    expect: expectationsSchema,
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+
+/** Identity at run time; gives a scenario file type checking and completion. */
+export function defineScenario(scenario: ScenarioInput): ScenarioInput {
+  return scenario;
+}
+
+/** Validates a scenario as loaded from its file; the error names the file and the bad field. */
+export function validateScenario(raw: unknown, file: string): Scenario {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(scenario)"}: ${issue.message}`);
+  throw new UsageError("INVALID_SCENARIO", `${file} is not a valid scenario:\n${problems.join("\n")}\nFix the field(s) above; see scenarios/smoke.ts for a working example.`);
+}
