@@ -14,7 +14,10 @@ export interface RunContext {
 
 /** Run id = UTC timestamp + scenario + short random suffix, e.g. `20261125T205340Z-smoke-3f9a`. */
 export function newRunContext(name: string): RunContext {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const runId = `${stamp}-${name.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${randomBytes(2).toString("hex")}`;
   return { runId, labels: { [RUN_LABEL]: runId, [OWNER_LABEL]: currentOwner() } };
 }

@@ -1,6 +1,6 @@
 import { dockerClient } from "../engine/docker-client.ts";
-import { OWNER_LABEL, RUN_LABEL, ownerIsAlive } from "./run-context.ts";
 import { removeContainer } from "./container-registry.ts";
+import { OWNER_LABEL, ownerIsAlive, RUN_LABEL } from "./run-context.ts";
 
 export interface SweepResult {
   removed: string[];

@@ -31,6 +31,8 @@ export function exitCodeFor(error: unknown): number {
     process.stderr.write(`${pc.red(`error ${error.code}`)}: ${error.message}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`${pc.red("internal error")} (a bug in the harness; please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(
+    `${pc.red("internal error")} (a bug in the harness; please report it):\n${(error as Error)?.stack ?? String(error)}\n`,
+  );
   return INTERNAL_ERROR_EXIT;
 }

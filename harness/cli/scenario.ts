@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { STACK_NAMES, type StackName } from "../images/stacks.ts";
@@ -16,7 +16,9 @@ interface Options {
 }
 
 const program = usageErrorsExit2(new Command("npm run scenario --"))
-  .description("Runs a scenario against the real stack and prints a verdict.\nExit codes: 0 passed, 1 an expectation failed, 2 usage or invalid scenario, 3 environment, 130 interrupted.")
+  .description(
+    "Runs a scenario against the real stack and prints a verdict.\nExit codes: 0 passed, 1 an expectation failed, 2 usage or invalid scenario, 3 environment, 130 interrupted.",
+  )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description")
   .addOption(new Option("--stack <name>", "stack to run on (overrides the scenario)").choices(STACK_NAMES))
@@ -49,6 +51,6 @@ await runCli(async () => {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError("BAD_OPTION", `--workers wants a whole number of at least 1, not "${value}".`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--workers wants a whole number of at least 1, not "${value}".`);
   return n;
 }

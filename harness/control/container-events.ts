@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
-import type { HarnessEvent, LogSource } from "../events/events.ts";
 import { ROLE_LABEL, RUN_LABEL } from "../cleanup/run-context.ts";
+import type { HarnessEvent, LogSource } from "../events/events.ts";
 
 const KEPT_ATTRIBUTES = ["exitCode", "signal", "oomKilled"];
 /** Lifecycle events only: exec_* events (our own kill and cgroup reads) would drown them. */
@@ -10,11 +10,7 @@ const ACTIONS = ["create", "start", "kill", "oom", "die", "stop", "pause", "unpa
  * Streams `docker events` for this run's containers (notably `oom`, `kill`, `die` with its exit code)
  * into the run's events. Returns a function that stops the stream.
  */
-export async function watchContainerEvents(
-  docker: Docker,
-  runId: string,
-  record: (event: HarnessEvent) => void,
-): Promise<() => void> {
+export async function watchContainerEvents(docker: Docker, runId: string, record: (event: HarnessEvent) => void): Promise<() => void> {
   const stream = (await docker.getEvents({
     filters: JSON.stringify({ type: ["container"], event: ACTIONS, label: [`${RUN_LABEL}=${runId}`] }),
   })) as unknown as NodeJS.ReadableStream & { destroy(): void };

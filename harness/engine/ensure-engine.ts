@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { openSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, openSync, readFileSync } from "node:fs";
 import { $ } from "zx";
 import type { Progress } from "../cli/progress.ts";
 import { EnvironmentError } from "../errors.ts";
@@ -35,6 +35,9 @@ export async function ensureDockerEngine(progress: Progress): Promise<void> {
 }
 
 function whyWeCannotManageTheEngine(): string | undefined {
+  const host = process.env.DOCKER_HOST;
+  if (host && host !== "unix:///var/run/docker.sock")
+    return `DOCKER_HOST is ${host}, and setup only starts a local engine at /var/run/docker.sock`;
   if (process.platform !== "linux") return `this is ${process.platform}, not Linux`;
   if (process.getuid?.() !== 0) return "setup is not running as root";
   const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
@@ -85,7 +88,6 @@ async function startDockerd(): Promise<void> {
   const tail = readFileSync(DOCKERD_LOG, "utf8").trim().split("\n").slice(-15).join("\n");
   throw new EnvironmentError(
     "DOCKERD_FAILED",
-    `dockerd ${exited !== null ? `exited with code ${exited}` : "did not answer within 60 s"}. ` +
-      `Last lines of ${DOCKERD_LOG}:\n${tail}`,
+    `dockerd ${exited !== null ? `exited with code ${exited}` : "did not answer within 60 s"}. ` + `Last lines of ${DOCKERD_LOG}:\n${tail}`,
   );
 }

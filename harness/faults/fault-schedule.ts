@@ -1,6 +1,6 @@
 import type { StartedStack } from "../stack/started-stack.ts";
 import type { Fault } from "./fault.ts";
-import { type FaultSpec, createFault } from "./fault-spec.ts";
+import { createFault, type FaultSpec } from "./fault-spec.ts";
 
 interface Scheduled {
   spec: FaultSpec;
@@ -37,7 +37,8 @@ export class FaultSchedule {
   async afterLoad(): Promise<void> {
     for (const item of this.scheduled) if (item.spec.at === "after-load") this.fire(item);
     await Promise.all(this.pending);
-    if (this.errors.length > 0) throw new AggregateError(this.errors, `Fault injection failed: ${this.errors.map((e) => e.message).join("; ")}`);
+    if (this.errors.length > 0)
+      throw new AggregateError(this.errors, `Fault injection failed: ${this.errors.map((e) => e.message).join("; ")}`);
   }
 
   /** Cancels what has not fired and reverts what has, newest first. Returns the revert errors. */

@@ -6,7 +6,7 @@ import { $ } from "zx";
 import type { Progress } from "../cli/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
 import { EnvironmentError } from "../errors.ts";
-import { DOCKER_DIR, appContextFiles, packageList, stackImages } from "./image-inputs.ts";
+import { appContextFiles, DOCKER_DIR, packageList, stackImages } from "./image-inputs.ts";
 import { STACKS, type StackName } from "./stacks.ts";
 
 export type BaseBuilder = "mmdebstrap" | "dockerfile";
@@ -73,9 +73,7 @@ async function buildBaseWithMmdebstrap(docker: Docker, stack: StackName, name: s
   const tarball = join(work, "rootfs.tar");
   try {
     const excludes = ["doc", "man", "info", "locale"].map((d) => `--dpkgopt=path-exclude=/usr/share/${d}/*`);
-    const run = await $`mmdebstrap --variant=apt --include=${packageList().join(",")} ${excludes} ${suite} ${tarball}`
-      .nothrow()
-      .quiet();
+    const run = await $`mmdebstrap --variant=apt --include=${packageList().join(",")} ${excludes} ${suite} ${tarball}`.nothrow().quiet();
     if (run.exitCode !== 0) {
       throw new EnvironmentError(
         "IMAGE_BUILD_FAILED",
@@ -95,7 +93,13 @@ async function buildBaseWithMmdebstrap(docker: Docker, stack: StackName, name: s
 async function buildBaseWithDockerfile(docker: Docker, stack: StackName, name: string): Promise<void> {
   const stream = await docker.buildImage(
     { context: DOCKER_DIR, src: ["base.Dockerfile", "packages.txt"] },
-    { t: name, dockerfile: "base.Dockerfile", buildargs: { SUITE: STACKS[stack].suite }, labels: { [IMAGE_LABEL]: "base" }, networkmode: "host" },
+    {
+      t: name,
+      dockerfile: "base.Dockerfile",
+      buildargs: { SUITE: STACKS[stack].suite },
+      labels: { [IMAGE_LABEL]: "base" },
+      networkmode: "host",
+    },
   );
   await followBuild(docker, stream, name);
 }
@@ -110,14 +114,11 @@ async function buildAppImage(docker: Docker, base: string, name: string): Promis
 
 function followBuild(docker: Docker, stream: NodeJS.ReadableStream, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
-        const failed = error ?? output.find((o) => o.error);
-        if (!failed) return resolve();
-        const detail = failed instanceof Error ? describeDockerError(failed) : (failed.errorDetail?.message ?? failed.error);
-        reject(new EnvironmentError("IMAGE_BUILD_FAILED", `Building ${name} failed: ${detail}`));
-      },
-    );
+    docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+      const failed = error ?? output.find((o) => o.error);
+      if (!failed) return resolve();
+      const detail = failed instanceof Error ? describeDockerError(failed) : (failed.errorDetail?.message ?? failed.error);
+      reject(new EnvironmentError("IMAGE_BUILD_FAILED", `Building ${name} failed: ${detail}`));
+    });
   });
 }

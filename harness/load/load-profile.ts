@@ -22,7 +22,10 @@ export const loadProfileSchema = z
     ratePerS: z.number().int().positive().optional(),
     /** A request with no response for this long counts as a timeout. */
     timeoutS: z.number().positive().default(10),
-    requests: z.array(loadRequestSchema).min(1).default([{ path: "/health", method: "GET", weight: 1 }]),
+    requests: z
+      .array(loadRequestSchema)
+      .min(1)
+      .default([{ path: "/health", method: "GET", weight: 1 }]),
   })
   .strict();
 

@@ -11,6 +11,8 @@ export interface ErrorCounts {
   reset: number;
   /** Nothing listening: connection refused. */
   refused: number;
+  /** The server closed the connection with the request unanswered (a worker exiting mid-request). */
+  closed: number;
   other: number;
 }
 
@@ -67,7 +69,7 @@ export interface LoadOptions {
   onSecond?: (point: TimelinePoint) => void;
 }
 
-const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, other: 0 });
+const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 });
 
 /**
  * Drives load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
@@ -93,12 +95,13 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   const done = new Promise<void>((resolve) => (finished = resolve));
   const instance = autocannon(
     {
-    url: baseUrl,
-    connections: profile.connections,
-    duration: profile.durationS,
-    timeout: profile.timeoutS,
-    ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
-    requests: expandMix(profile.requests),
+      url: baseUrl,
+      connections: profile.connections,
+      duration: profile.durationS,
+      timeout: profile.timeoutS,
+      ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
+      requests: expandMix(profile.requests),
+      setupClient: (client) => countClosedConnections(client as unknown as AutocannonClient, () => bucketNow().errors.closed++),
     },
     () => finished(),
   );
@@ -163,18 +166,54 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     errors,
     latencyMs: summarize(mergeHistograms(buckets.map((b) => b.histogram))),
     paths: Object.fromEntries(
-      [...byPath].map(([path, b]) => [path, { completed: b.histogram.totalCount, non2xx: b.non2xx, status: b.status, latencyMs: summarize(b.histogram) }]),
+      [...byPath].map(([path, b]) => [
+        path,
+        { completed: b.histogram.totalCount, non2xx: b.non2xx, status: b.status, latencyMs: summarize(b.histogram) },
+      ]),
     ),
     timeline,
   };
 }
 
 export function totalErrors(errors: ErrorCounts): number {
-  return errors.timeout + errors.reset + errors.refused + errors.other;
+  return errors.timeout + errors.reset + errors.refused + errors.closed + errors.other;
+}
+
+/** The parts of autocannon 9's Client (lib/httpClient.js) that the closed-connection count relies on. */
+interface AutocannonClient {
+  conn: NodeJS.EventEmitter;
+  destroyed: boolean;
+  pipelinedRequests: { size(): number; clear(): void };
+  _connect(): void;
+}
+
+/**
+ * autocannon reconnects silently when the server closes a connection with a request in flight, and
+ * keeps the lost request queued, which skews every later latency on that connection. A user would
+ * have seen that request fail: count it as `closed`, and drop it from the queue (also after a reset).
+ */
+function countClosedConnections(client: AutocannonClient, onClosed: () => void): void {
+  const connect = client._connect.bind(client);
+  client._connect = () => {
+    connect();
+    client.conn.prependListener("end", () => {
+      if (client.destroyed || client.pipelinedRequests.size() === 0) return;
+      onClosed();
+      client.pipelinedRequests.clear();
+    });
+    client.conn.prependListener("error", () => client.pipelinedRequests.clear());
+  };
 }
 
 function toPoint(bucket: Bucket, second: number): TimelinePoint {
-  return { second, completed: bucket.completed, ok: bucket.ok, non2xx: bucket.non2xx, errors: { ...bucket.errors }, latencyMs: summarize(bucket.histogram) };
+  return {
+    second,
+    completed: bucket.completed,
+    ok: bucket.ok,
+    non2xx: bucket.non2xx,
+    errors: { ...bucket.errors },
+    latencyMs: summarize(bucket.histogram),
+  };
 }
 
 /** autocannon cycles through `requests` per connection: repeat each by its weight for the mix. */

@@ -1,5 +1,5 @@
-import { PassThrough } from "node:stream";
 import { createInterface } from "node:readline";
+import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { LogSource, LogStream } from "../events/events.ts";
 import type { LogLine } from "./log-line.ts";
@@ -31,8 +31,9 @@ export async function followContainerLogs(
   source: LogSource,
   onLine: (line: Omit<LogLine, "seq">) => void,
 ): Promise<LogFollower> {
-  const raw = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true })) as unknown as NodeJS.ReadableStream &
-    { destroy(): void };
+  const raw = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true })) as unknown as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
   const streams: Record<LogStream, PassThrough> = { stdout: new PassThrough(), stderr: new PassThrough() };
   docker.modem.demuxStream(raw, streams.stdout, streams.stderr);
   const readers = (Object.keys(streams) as LogStream[]).map(

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { LogEvent } from "../events/events.ts";
 import { splitDockerTimestamp } from "./container-logs.ts";
@@ -10,7 +10,7 @@ const ROUTINE = new Set(["log-record", "worker-lifecycle"]);
 function parse(lines: string[], stream: "stdout" | "stderr" = "stderr"): { events: LogEvent[]; unparsed: number } {
   const events: LogEvent[] = [];
   const parser = new GunicornLogParser((e) => events.push(e));
-  lines.forEach((text, i) => parser.push({ seq: i + 1, source: "app", stream, text }));
+  for (const [i, text] of lines.entries()) parser.push({ seq: i + 1, source: "app", stream, text });
   parser.flush();
   return { events, unparsed: parser.unparsed };
 }
@@ -22,7 +22,9 @@ function facts(event: LogEvent): Record<string, unknown> {
 }
 
 describe("recorded logs of real runs, against their truth", () => {
-  const names = readdirSync(FIXTURES).filter((f) => f.endsWith(".log")).map((f) => f.slice(0, -4));
+  const names = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".log"))
+    .map((f) => f.slice(0, -4));
 
   it("has fixtures from both stacks", () => {
     expect(names.some((n) => n.endsWith("-trixie"))).toBe(true);
@@ -34,7 +36,9 @@ describe("recorded logs of real runs, against their truth", () => {
       const truth = JSON.parse(readFileSync(new URL(`${name}.truth.json`, FIXTURES), "utf8")) as { events: object[]; unparsed: number };
       const events: LogEvent[] = [];
       const parser = new GunicornLogParser((e) => events.push(e));
-      const lines = readFileSync(new URL(`${name}.log`, FIXTURES), "utf8").split("\n").filter(Boolean);
+      const lines = readFileSync(new URL(`${name}.log`, FIXTURES), "utf8")
+        .split("\n")
+        .filter(Boolean);
       lines.forEach((line, i) => {
         const [at, text] = splitDockerTimestamp(line);
         parser.push({ seq: i + 1, at, source: "app", stream: "stderr", text });
@@ -50,7 +54,9 @@ describe("recorded logs of real runs, against their truth", () => {
 describe("seed-style and pasted lines", () => {
   it("reads the bare production line `[ERROR] Worker (pid:59) was sent SIGTERM!`", () => {
     const { events } = parse(["[ERROR] Worker (pid:59) was sent SIGTERM!"]);
-    expect(events).toMatchObject([{ kind: "worker-signaled", pid: 59, signal: "SIGTERM", oomHint: false, level: "ERROR", loggedBy: undefined }]);
+    expect(events).toMatchObject([
+      { kind: "worker-signaled", pid: 59, signal: "SIGTERM", oomHint: false, level: "ERROR", loggedBy: undefined },
+    ]);
   });
 
   it("reads gunicorn's default format `[date] [pid] [LEVEL]` and its SIGKILL hint", () => {
@@ -159,7 +165,10 @@ describe("multi-line blocks", () => {
       "2026-11-25 20:54:12 +0000 [1] [ERROR] Worker (pid:8) was sent SIGABRT!",
     ]);
     expect(events.map((e) => e.kind)).toEqual(["traceback", "worker-signaled"]);
-    expect(events[0]).toMatchObject({ flavour: "faulthandler", lines: expect.arrayContaining(['  File "/srv/app/app/main.py", line 47 in block_event_loop']) });
+    expect(events[0]).toMatchObject({
+      flavour: "faulthandler",
+      lines: expect.arrayContaining(['  File "/srv/app/app/main.py", line 47 in block_event_loop']),
+    });
   });
 
   it("does not merge blocks of stdout and stderr", () => {

@@ -42,7 +42,10 @@ type Rule = [RegExp, (m: RegExpExecArray, loggedBy: number | undefined) => Messa
 /** Every gunicorn (20.1 … 23) and uvicorn (0.17 … 0.32) line the harness understands. Order matters. */
 const RULES: Rule[] = [
   [/^Starting gunicorn (\S+)/, (m) => ({ kind: "master-start", version: m[1]! })],
-  [/^Listening at: (\S+)(?: \((\d+)\))?/, (m) => ({ kind: "master-listening", address: m[1]!, masterPid: m[2] ? Number(m[2]) : undefined })],
+  [
+    /^Listening at: (\S+)(?: \((\d+)\))?/,
+    (m) => ({ kind: "master-listening", address: m[1]!, masterPid: m[2] ? Number(m[2]) : undefined }),
+  ],
   [/^Using worker: (\S+)/, (m) => ({ kind: "worker-class", workerClass: m[1]! })],
   [/^Handling signal: (\w+)/, (m) => ({ kind: "master-signal", signal: normalizeSignal(m[1]!) })],
   [/^Hang up: /, () => ({ kind: "master-reload" })],

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { EventLog } from "../events/event-log.ts";
 import type { LogSource } from "../events/events.ts";
-import { type LogFollower, followContainerLogs } from "./container-logs.ts";
+import { followContainerLogs, type LogFollower } from "./container-logs.ts";
 import type { LogLine } from "./log-line.ts";
 import { GunicornLogParser } from "./log-parser.ts";
 
@@ -48,6 +48,9 @@ export class RunLogs {
 
   /** The last `count` lines of a source, for error messages. */
   tail(source: LogSource, count = 20): string[] {
-    return this.lines.filter((l) => l.source === source).slice(-count).map((l) => l.text);
+    return this.lines
+      .filter((l) => l.source === source)
+      .slice(-count)
+      .map((l) => l.text);
   }
 }

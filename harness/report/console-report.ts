@@ -1,8 +1,8 @@
-import Table from "cli-table3";
 import pc from "picocolors";
 import { totalErrors } from "../load/run-load.ts";
 import type { ScenarioResult } from "../scenario/run-scenario.ts";
 import { METRICS } from "../scenario/thresholds.ts";
+import { consoleTable } from "./table.ts";
 import { describeExit, workerExits } from "./worker-exits.ts";
 
 const STATUS_LABEL = {
@@ -26,24 +26,32 @@ export function formatConsoleReport(result: ScenarioResult): string {
   if (result.load) {
     const l = result.load;
     out.push(
-      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ${l.errors.refused} refused) · ` +
+      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ${l.errors.closed} closed, ${l.errors.refused} refused) · ` +
         `${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ${METRICS.throughput(l)} req/s`,
     );
   }
   const exits = workerExits(result.events);
-  out.push(`${pc.bold("Workers")}   ${result.bootedBeforeFaults.length} booted (${result.bootedBeforeFaults.join(", ") || "none"}) · ${exits.filter((w) => w.exits.length).length} exited`);
+  out.push(
+    `${pc.bold("Workers")}   ${result.bootedBeforeFaults.length} booted (${result.bootedBeforeFaults.join(", ") || "none"}) · ${exits.filter((w) => w.exits.length).length} exited`,
+  );
   if (exits.length > 0) {
-    const table = new Table({ head: ["pid", "exit", "master log line"], style: { head: ["cyan"] }, wordWrap: true, colWidths: [8, 18, 70] });
-    for (const worker of exits) table.push([worker.pid, describeExit(worker.exits[0]), worker.exits[0]?.raw ?? pc.dim("(none: still running, or killed with the master)")]);
+    const table = consoleTable(["pid", "exit", "master log line"]);
+    for (const worker of exits)
+      table.push([
+        worker.pid,
+        describeExit(worker.exits[0]),
+        worker.exits[0]?.raw ?? pc.dim("(none: still running, or killed with the master)"),
+      ]);
     out.push(table.toString());
   }
   if (result.expectations.length > 0) {
-    const table = new Table({ head: ["expectation", "expected", "observed", ""], style: { head: ["cyan"] }, wordWrap: true });
+    const table = consoleTable(["expectation", "expected", "observed", ""]);
     for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : pc.red("FAIL")]);
     out.push(table.toString());
   }
   if (result.error) out.push(`${pc.red("run error")}: ${result.error.message}`);
-  if (result.unparsedLines > 0) out.push(pc.dim(`${result.unparsedLines} app line(s) not understood by the parser (kept in the run's log)`));
+  if (result.unparsedLines > 0)
+    out.push(pc.dim(`${result.unparsedLines} app line(s) not understood by the parser (kept in the run's log)`));
   const failed = result.expectations.filter((e) => !e.pass).length;
   out.push(
     `${STATUS_LABEL[result.status]} ${result.scenario} ${pc.dim(`(${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s)`)}` +

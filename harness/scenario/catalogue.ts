@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
 import { type Scenario, validateScenario } from "./define-scenario.ts";
 
@@ -17,7 +17,10 @@ export function scenarioNames(dir = SCENARIOS_DIR): string[] {
 export async function loadScenario(name: string, dir = SCENARIOS_DIR): Promise<Scenario> {
   const names = scenarioNames(dir);
   if (!names.includes(name)) {
-    throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario "${name}". Available: ${names.join(", ")}.\nRun \`npm run scenario -- --list\` for descriptions.`);
+    throw new UsageError(
+      "UNKNOWN_SCENARIO",
+      `There is no scenario "${name}". Available: ${names.join(", ")}.\nRun \`npm run scenario -- --list\` for descriptions.`,
+    );
   }
   const file = join(dir, `${name}.ts`);
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };

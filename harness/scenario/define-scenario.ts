@@ -38,5 +38,8 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   const parsed = scenarioSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(scenario)"}: ${issue.message}`);
-  throw new UsageError("INVALID_SCENARIO", `${file} is not a valid scenario:\n${problems.join("\n")}\nFix the field(s) above; see scenarios/smoke.ts for a working example.`);
+  throw new UsageError(
+    "INVALID_SCENARIO",
+    `${file} is not a valid scenario:\n${problems.join("\n")}\nFix the field(s) above; see scenarios/smoke.ts for a working example.`,
+  );
 }

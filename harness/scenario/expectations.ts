@@ -1,8 +1,8 @@
 import { z } from "zod";
+import type { RunEvent } from "../events/events.ts";
 import type { LoadResult } from "../load/run-load.ts";
 import type { WorkerRoster } from "../stack/worker-roster.ts";
-import type { RunEvent } from "../events/events.ts";
-import { type MetricName, checkThreshold, thresholdsSchema } from "./thresholds.ts";
+import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
 
 export const expectationsSchema = z
   .object({
@@ -13,7 +13,10 @@ export const expectationsSchema = z
     /** The master logged "Shutting down: Master". */
     masterShutdown: z.boolean().optional(),
     /** What users saw, k6-style thresholds on the load's metrics. */
-    requests: z.object({ thresholds: thresholdsSchema.default({}) }).strict().optional(),
+    requests: z
+      .object({ thresholds: thresholdsSchema.default({}) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import type { Progress } from "../cli/progress.ts";
+import { requireDocker } from "../engine/docker-client.ts";
 import type { RunEvent } from "../events/events.ts";
 import { Observations } from "../events/observations.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
@@ -46,6 +47,7 @@ export interface RunScenarioOptions {
  * result, even when interrupted or when the run broke (status "aborted" / "error").
  */
 export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<ScenarioResult> {
+  await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
   const run = newRunContext(scenario.name);
   const observations = new Observations();
@@ -57,8 +59,9 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
   try {
     const swept = await sweepStaleContainers();
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
-    await using stack = await progress.step(`boot ${stackOptions.stack} stack: Postgres + gunicorn with ${stackOptions.workers} workers`, () =>
-      new Stack(stackOptions).start({ run, progress, observations }),
+    await using stack = await progress.step(
+      `boot ${stackOptions.stack} stack: Postgres + gunicorn with ${stackOptions.workers} workers`,
+      () => new Stack(stackOptions).start({ run, progress, observations }),
     );
     signal.throwIfAborted();
     bootedBeforeFaults = stack.roster().booted;
@@ -79,7 +82,8 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
         events: observations.events.events,
         load,
       });
-  const status: RunStatus = error instanceof InterruptedError ? "aborted" : error ? "error" : expectations.every((e) => e.pass) ? "passed" : "failed";
+  const status: RunStatus =
+    error instanceof InterruptedError ? "aborted" : error ? "error" : expectations.every((e) => e.pass) ? "passed" : "failed";
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -104,19 +108,24 @@ async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progr
   stack.events.record({ kind: "phase", at: Date.now(), phase: "load", detail: `${scenario.load.durationS} s at ${paths}` });
   let revertErrors: Error[] = [];
   try {
-    const load = await progress.step(`load: ${scenario.load.durationS} s, ${scenario.load.connections} connections at ${paths}`, async () => {
-      schedule.start();
-      let completed = 0;
-      let errors = 0;
-      return runLoad(stack.url, scenario.load, {
-        signal,
-        onSecond: (p) => {
-          completed += p.completed;
-          errors += totalErrors(p.errors) + p.non2xx;
-          progress.status(`load ${p.second + 1}/${Math.ceil(scenario.load.durationS)} s · ${completed} requests · ${errors} failed · p99 ${p.latencyMs.p99} ms`);
-        },
-      });
-    });
+    const load = await progress.step(
+      `load: ${scenario.load.durationS} s, ${scenario.load.connections} connections at ${paths}`,
+      async () => {
+        schedule.start();
+        let completed = 0;
+        let errors = 0;
+        return runLoad(stack.url, scenario.load, {
+          signal,
+          onSecond: (p) => {
+            completed += p.completed;
+            errors += totalErrors(p.errors) + p.non2xx;
+            progress.status(
+              `load ${p.second + 1}/${Math.ceil(scenario.load.durationS)} s · ${completed} requests · ${errors} failed · p99 ${p.latencyMs.p99} ms`,
+            );
+          },
+        });
+      },
+    );
     await schedule.afterLoad();
     return load;
   } finally {
@@ -140,6 +149,13 @@ async function settle(scenario: Scenario, stack: StartedStack, progress: Progres
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -16,6 +16,7 @@ export const METRICS = {
   "errors.timeout": (r: LoadResult) => r.errors.timeout,
   "errors.reset": (r: LoadResult) => r.errors.reset,
   "errors.refused": (r: LoadResult) => r.errors.refused,
+  "errors.closed": (r: LoadResult) => r.errors.closed,
   throughput: (r: LoadResult) => Math.round((r.completed / Math.max(0.001, (r.endedAt - r.startedAt) / 1000)) * 10) / 10,
 } as const;
 
@@ -31,6 +32,8 @@ export function checkThreshold(metric: MetricName, condition: string, result: Lo
   const [, op, limitText] = CONDITION.exec(condition)!;
   const observed = METRICS[metric](result);
   const limit = Number(limitText);
-  const pass = { "<": observed < limit, "<=": observed <= limit, ">": observed > limit, ">=": observed >= limit, "==": observed === limit }[op!]!;
+  const pass = { "<": observed < limit, "<=": observed <= limit, ">": observed > limit, ">=": observed >= limit, "==": observed === limit }[
+    op!
+  ]!;
   return { observed, pass };
 }

@@ -58,7 +58,10 @@ export class GunicornReady implements WaitStrategy {
   }
 
   private fail(why: string): never {
-    const tail = this.logs.tail("app", 25).map((l) => `  | ${l}`).join("\n");
+    const tail = this.logs
+      .tail("app", 25)
+      .map((l) => `  | ${l}`)
+      .join("\n");
     throw new SystemUnderTestError("STACK_NOT_READY", `The app did not become ready: ${why}.\nLast app log lines:\n${tail}`);
   }
 }

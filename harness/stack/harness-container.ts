@@ -20,7 +20,7 @@ export class HarnessContainer extends GenericContainer {
   constructor(
     image: string,
     private readonly role: LogSource,
-    private readonly run: RunContext,
+    run: RunContext,
     private readonly logs: RunLogs,
     private readonly docker: Docker,
   ) {

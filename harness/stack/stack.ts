@@ -11,8 +11,8 @@ import { ensureStackImages } from "../images/build-images.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
+import { appEnvironment, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
-import { type StackOptions, type StackOptionsInput, appEnvironment, stackOptionsSchema } from "./stack-options.ts";
 
 export interface StartContext {
   run: RunContext;
@@ -30,7 +30,11 @@ export class Stack {
   }
 
   /** Boots Postgres, then the app, and resolves once every worker is ready; cleans up after itself on failure. */
-  async start({ run, progress = new Progress(process.stderr, true), observations = new Observations() }: StartContext): Promise<StartedStack> {
+  async start({
+    run,
+    progress = new Progress(process.stderr, true),
+    observations = new Observations(),
+  }: StartContext): Promise<StartedStack> {
     const docker = await requireDocker();
     const image = await ensureStackImages(this.options.stack, progress);
     const { events, logs } = observations;

@@ -3,8 +3,8 @@ import type { StartedTestContainer } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts";
-import { type ProcessInfo, gunicornWorkers, listProcesses } from "../control/processes.ts";
-import { type MasterSignal, type WorkerSignal, signalMaster, signalProcess } from "../control/signals.ts";
+import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
+import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
 import type { EventLog } from "../events/event-log.ts";
 import type { Observations } from "../events/observations.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
@@ -126,7 +126,11 @@ export class StartedStack implements AsyncDisposable {
     this.parts.stopWatching();
     const ids = [this.parts.app.getId(), this.parts.db?.getId()].filter((id): id is string => Boolean(id));
     const failures = (await Promise.allSettled(ids.map((id) => removeContainer(id)))).filter((r) => r.status === "rejected");
-    if (failures.length > 0) throw new AggregateError(failures.map((f) => (f as PromiseRejectedResult).reason), "Could not remove every container");
+    if (failures.length > 0)
+      throw new AggregateError(
+        failures.map((f) => (f as PromiseRejectedResult).reason),
+        "Could not remove every container",
+      );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
