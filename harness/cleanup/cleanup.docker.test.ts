@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { dockerClient } from "../engine/docker-client.ts";
 import { Stack } from "../stack/stack.ts";
@@ -15,7 +16,7 @@ function waitForOutput(stream: NodeJS.ReadableStream | null, pattern: RegExp, ti
     let seen = "";
     const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; saw:\n${seen}`)), timeoutMs);
     stream?.on("data", (chunk: Buffer) => {
-      seen += chunk;
+      seen += stripVTControlCharacters(chunk.toString());
       const match = pattern.exec(seen);
       if (match) {
         clearTimeout(timer);

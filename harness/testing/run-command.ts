@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,8 +20,9 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
   });
   let stdout = "";
   let stderr = "";
-  child.stdout?.on("data", (c: Buffer) => (stdout += c));
-  child.stderr?.on("data", (c: Buffer) => (stderr += c));
+  // Colour codes stripped: under CI=true picocolors colours even a pipe.
+  child.stdout?.on("data", (c: Buffer) => (stdout += stripVTControlCharacters(c.toString())));
+  child.stderr?.on("data", (c: Buffer) => (stderr += stripVTControlCharacters(c.toString())));
   const done = new Promise<CommandResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
