@@ -47,6 +47,29 @@ describe.each(STACK_NAMES)("the real stack on %s", (stackName) => {
   });
 });
 
+describe("control and evidence", () => {
+  it("signals one worker by pid, sees its exit and its replacement, and reads the memory cgroup", async () => {
+    await using stack = await new Stack({ workers: 2, memoryLimitMb: 512 }).start({ run: newRunContext("stack-test-control") });
+    const [victim, survivor] = stack.roster().booted as [number, number];
+    await stack.signalWorker(victim, "KILL");
+    const exit = await stack.events.waitFor((e) => e.kind === "worker-signaled" && e.pid === victim, 10_000, `an exit line for ${victim}`);
+    expect(exit).toMatchObject({ signal: "SIGKILL", loggedBy: 1 });
+    await stack.events.waitFor((e) => e.kind === "worker-ready" && e.pid !== victim && e.pid !== survivor, 15_000, "a replacement worker");
+    const live = (await stack.liveWorkers()).map((p) => p.pid);
+    expect(live).toContain(survivor);
+    expect(live).not.toContain(victim);
+    expect(live).toHaveLength(2);
+    expect(stack.events.events.filter((e) => e.kind === "fault")).toMatchObject([
+      { action: "signal-worker", target: `worker ${victim}`, detail: "SIGKILL" },
+    ]);
+
+    const memory = await stack.memory();
+    expect(memory).toMatchObject({ oomKills: 0, limitBytes: 512 * 1024 * 1024 });
+    expect(memory!.usageBytes).toBeGreaterThan(10 * 1024 * 1024);
+    await expect(stack.signalWorker(1, "TERM")).rejects.toThrow(/not a worker pid/);
+  });
+});
+
 describe("a stack that cannot boot", () => {
   it("fails with the app's own last words and leaves nothing behind", async () => {
     const run = newRunContext("stack-test-no-db");
