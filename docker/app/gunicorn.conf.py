@@ -1,43 +1,29 @@
-"""Gunicorn settings for the backend under test, mirroring the deployment our users run.
+"""The default config: the deployment's banners, made to print for real under UvicornWorker.
 
-Every number comes from the environment so that scenarios can compress timings
-(GUNICORN_TIMEOUT=5 rather than waiting 60 s for a worker timeout).
+Under stock UvicornWorker gunicorn's worker_int and worker_abort hooks never run (it resets the
+worker's signal handlers). Here:
+- worker_int runs in the worker on SIGTERM/SIGINT/SIGQUIT (app.workers.HookedUvicornWorker calls it);
+- the ABORT and SIGKILL banners come from the master (child_exit), which knows how each worker ended,
+  since a worker stuck in a blocking call cannot run Python code when SIGABRT arrives.
 """
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from gunicorn_settings import *  # noqa: E402,F401,F403
+from app import banners, master_watch  # noqa: E402
+
+worker_class = "app.workers.HookedUvicornWorker"
 
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+def on_starting(server):
+    master_watch.install()
 
 
-bind = f"127.0.0.1:{_int('PORT', 10000)}"
-workers = _int("WEB_CONCURRENCY", 4)
-worker_class = "uvicorn.workers.UvicornWorker"
-timeout = _int("GUNICORN_TIMEOUT", 60)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = 5
-preload_app = False
-max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
-# Access lines (uvicorn logs them through gunicorn.access) are off unless asked for: under load they drown the rest.
-ACCESS_LOG_LEVEL = "INFO" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else "WARNING"
+def worker_int(worker):
+    banners.emit(banners.interrupt(worker.pid, getattr(worker, "interrupt_signal", None)))
 
-LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"
-LOG_DATEFMT = "%Y-%m-%d %H:%M:%S %z"
 
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "generic": {"format": LOG_FORMAT, "datefmt": LOG_DATEFMT, "class": "logging.Formatter"},
-    },
-    "handlers": {
-        "error_console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stderr"},
-        "access_console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},
-    },
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False, "qualname": "gunicorn.error"},
-        "gunicorn.access": {"level": ACCESS_LOG_LEVEL, "handlers": ["access_console"], "propagate": False, "qualname": "gunicorn.access"},
-    },
-    "root": {"level": "INFO", "handlers": ["error_console"]},
-}
+def child_exit(server, worker):
+    master_watch.on_child_exit(server, worker)

@@ -57,7 +57,9 @@ export type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdo
 export type HarnessEvent =
   | { kind: "phase"; at: number; phase: Phase; detail?: string }
   | { kind: "fault"; at: number; action: string; target: string; detail?: string }
-  | { kind: "container"; at: number; container: LogSource; action: string; attributes: Record<string, string> };
+  | { kind: "container"; at: number; container: LogSource; action: string; attributes: Record<string, string> }
+  /** A reading of the app container's memory cgroup (taken when ready and after settling). */
+  | { kind: "cgroup"; at: number; oomKills: number | null; limitBytes: number | null; usageBytes: number | null };
 
 export type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "done";
 

@@ -2,6 +2,7 @@ import type { EventOfKind, RunEvent, RunEventKind } from "./events.ts";
 
 type Formatters = { [K in RunEventKind]: (event: EventOfKind<K>) => string };
 
+const mib = (bytes: number | null) => (bytes === null ? "no limit" : `${Math.round(bytes / 1048576)} MiB`);
 const pidOf = (pid: number | undefined) => (pid === undefined ? "worker (pid unknown)" : `worker ${pid}`);
 
 /** One line per event for people; one formatter per kind, so a new kind cannot be forgotten. */
@@ -32,6 +33,7 @@ const formatters: Formatters = {
   unparsed: (e) => `unparsed: ${e.raw}`,
   phase: (e) => `phase ${e.phase}${e.detail ? `: ${e.detail}` : ""}`,
   fault: (e) => `fault ${e.action} → ${e.target}${e.detail ? ` (${e.detail})` : ""}`,
+  cgroup: (e) => `memory cgroup: oom_kill ${e.oomKills ?? "unreadable"}, usage ${mib(e.usageBytes)} of ${mib(e.limitBytes)}`,
   container: (e) => `docker ${e.action} on ${e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,
 };
 

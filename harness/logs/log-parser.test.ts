@@ -153,6 +153,25 @@ describe("multi-line blocks", () => {
     expect((events[1] as { lines: string[] }).lines).toHaveLength(10);
   });
 
+  it("keeps a traceback whole when its first line is a log record (uvicorn's failed startup)", () => {
+    const { events, unparsed } = parse([
+      "2026-11-25 21:30:15 +0000 [8] [ERROR] Traceback (most recent call last):",
+      '  File "/srv/app/app/db.py", line 75, in wait_for_database',
+      "    raise RuntimeError(",
+      "RuntimeError: Startup failed: database unreachable at postgresql://app@127.0.0.1:36205/postgres",
+      "",
+      "2026-11-25 21:30:15 +0000 [8] [ERROR] Application startup failed. Exiting.",
+    ]);
+    expect(unparsed).toBe(0);
+    expect(events.map((e) => e.kind)).toEqual(["traceback", "worker-startup-failed"]);
+    expect(events[0]).toMatchObject({
+      loggedBy: 8,
+      level: "ERROR",
+      lines: expect.arrayContaining([expect.stringMatching(/^RuntimeError: Startup failed/)]),
+    });
+    expect((events[0] as { lines: string[] }).lines).toHaveLength(4);
+  });
+
   it("keeps a faulthandler dump whole until the stream moves on", () => {
     const { events } = parse([
       "Fatal Python error: Aborted",

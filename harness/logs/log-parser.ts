@@ -46,6 +46,16 @@ export class GunicornLogParser {
     if (record) {
       if (this.open.get(key)?.kind === "traceback") this.close(key);
       if (record.loggedBy !== undefined) this.lastPid.set(key, record.loggedBy);
+      if (record.message.startsWith("Traceback (most recent call last):")) {
+        // uvicorn logs a failed startup as one record whose message is the whole traceback
+        this.open.set(key, {
+          kind: "traceback",
+          flavour: "exception",
+          first: { ...origin, loggedBy: record.loggedBy, level: record.level },
+          lines: [text],
+        });
+        return;
+      }
       const facts = matchMessage(record.message, record.loggedBy) ?? ({ kind: "log-record", message: record.message } as const);
       this.emitFacts({ ...origin, loggedBy: record.loggedBy, level: record.level }, facts);
       return;

@@ -2,11 +2,14 @@ import { z } from "zod";
 import { STACK_NAMES, type StackName } from "../images/stacks.ts";
 
 const seconds = z.number().positive();
+export const GUNICORN_CONFIGS = ["default", "seed"] as const;
 
 /** Everything that shapes one run of the system under test; every field has a production-like default. */
 export const stackOptionsSchema = z
   .object({
     stack: z.enum(STACK_NAMES as [StackName, ...StackName[]]).default("trixie"),
+    /** default: banners that really print (docker/app/gunicorn.conf.py); seed: the hooks as deployments write them. */
+    config: z.enum(GUNICORN_CONFIGS).default("default"),
     workers: z.number().int().min(1).max(32).default(4),
     timeoutS: seconds.default(60),
     gracefulTimeoutS: seconds.default(30),
@@ -36,6 +39,12 @@ export const stackOptionsSchema = z
   .strict();
 
 export type StackOptions = z.output<typeof stackOptionsSchema>;
+export type GunicornConfig = StackOptions["config"];
+
+/** The gunicorn command for a config variant (files in docker/app/). */
+export function gunicornCommand(config: GunicornConfig): string[] {
+  return ["gunicorn", "app.main:app", "--config", config === "seed" ? "gunicorn_seed.conf.py" : "gunicorn.conf.py"];
+}
 export type StackOptionsInput = z.input<typeof stackOptionsSchema>;
 
 /** The app container's environment: how the options reach gunicorn.conf.py and the app. */

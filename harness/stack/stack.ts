@@ -11,7 +11,7 @@ import { ensureStackImages } from "../images/build-images.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
-import { appEnvironment, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
+import { appEnvironment, gunicornCommand, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
 export interface StartContext {
@@ -60,6 +60,7 @@ export class Stack {
   private startApp(image: string, ports: Ports, run: RunContext, { events, logs }: Observations, docker: Docker) {
     const ready = new GunicornReady(events, logs, this.options.workers, `http://127.0.0.1:${ports.app}/health`);
     const container = new HarnessContainer(image, "app", run, logs, docker)
+      .withCommand(gunicornCommand(this.options.config))
       .withEnvironment(appEnvironment(this.options, ports))
       .withWaitStrategy(ready)
       .withStartupTimeout(this.options.readyTimeoutS * 1000);

@@ -3,6 +3,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts";
+import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
 import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
 import type { EventLog } from "../events/event-log.ts";
@@ -84,6 +85,22 @@ export class StartedStack implements AsyncDisposable {
     await signalProcess(this.parts.docker, this.appContainer, pid, signal);
   }
 
+  /** Sends `path` to a known worker (pinned on a keep-alive connection); records which one got it. */
+  async sendPinnedRequest(path: string, timeoutMs = 120_000): Promise<PinnedRequest> {
+    const pinned = await sendPinnedRequest(this.url, path, timeoutMs);
+    this.recordFault("request", `worker ${pinned.pid}`, `GET ${path}`);
+    return pinned;
+  }
+
+  /** A live worker's pid, oldest (first booted) or newest, as both the log and the process table agree. */
+  async pickWorker(which: "oldest" | "newest"): Promise<number> {
+    const live = new Set((await this.liveWorkers()).map((p) => p.pid));
+    const alive = this.roster().alive.filter((pid) => live.has(pid));
+    const pid = which === "oldest" ? alive[0] : alive.at(-1);
+    if (pid === undefined) throw new Error("no live worker to pick");
+    return pid;
+  }
+
   recordFault(action: string, target: string, detail?: string): void {
     this.events.record({ kind: "fault", at: Date.now(), action, target, detail });
   }
@@ -99,6 +116,19 @@ export class StartedStack implements AsyncDisposable {
 
   async memory(): Promise<MemoryCgroup | undefined> {
     return readMemoryCgroup(this.parts.docker, this.appContainer);
+  }
+
+  /** Records the memory cgroup's counters as evidence (the classifier confirms OOM kills with them); no-op once the app is gone. */
+  async recordMemory(): Promise<void> {
+    const memory = await this.memory().catch(() => undefined);
+    if (memory)
+      this.events.record({
+        kind: "cgroup",
+        at: Date.now(),
+        oomKills: memory.oomKills,
+        limitBytes: memory.limitBytes,
+        usageBytes: memory.usageBytes,
+      });
   }
 
   async appState(): Promise<AppState> {

@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DeathClassifier } from "./classify-deaths.ts";
+import { byTime, CORPUS_DIR, type CorpusRecord, parseLines, readCorpusLog } from "./corpus/corpus-format.ts";
+
+const records = readdirSync(CORPUS_DIR)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => f.slice(0, -5))
+  .sort();
+
+function load(name: string) {
+  const record = JSON.parse(readFileSync(new URL(`${name}.json`, CORPUS_DIR), "utf8")) as CorpusRecord;
+  const parsed = parseLines(readCorpusLog(new URL(`${name}.log`, CORPUS_DIR)));
+  return { record, ...parsed };
+}
+
+const causes = (deaths: { pid: number; cause: string }[]) => Object.fromEntries(deaths.map((d) => [String(d.pid), d.cause]));
+
+describe("the corpus recorded from real runs", () => {
+  it("covers every case on both stacks", () => {
+    const cases = new Set(records.map((r) => r.split(".")[0]));
+    for (const name of cases) {
+      expect(records, name).toContain(`${name}.trixie.default`);
+      expect(records, name).toContain(`${name}.bookworm.default`);
+    }
+    expect(cases.size).toBeGreaterThanOrEqual(10);
+  });
+
+  describe.each(records)("%s", (name) => {
+    const { record, events, unparsed } = load(name);
+
+    it("parses every line", () => expect(unparsed).toBe(0));
+
+    it("classifies every death as its truth, with the harness's evidence", () => {
+      const classifier = new DeathClassifier({ holdMs: Number.POSITIVE_INFINITY, maxRequests: record.maxRequests });
+      for (const event of byTime([...events, ...record.harnessEvents])) classifier.push(event);
+      const deaths = classifier.finish();
+      expect(causes(deaths)).toEqual(record.truth);
+      for (const death of deaths) expect(death.evidence.length, `evidence for ${death.pid}`).toBeGreaterThan(0);
+    });
+
+    it("classifies from the log alone as far as a log can tell", () => {
+      const classifier = new DeathClassifier();
+      for (const event of events) classifier.push(event);
+      expect(causes(classifier.finish())).toEqual(record.truthLogOnly);
+    });
+
+    it(
+      record.config === "seed" ? "prints no banner (the seed hooks never run)" : "prints the banner each death calls for, for that pid",
+      () => {
+        const classifier = new DeathClassifier({ holdMs: Number.POSITIVE_INFINITY, maxRequests: record.maxRequests });
+        for (const event of byTime([...events, ...record.harnessEvents])) classifier.push(event);
+        const deaths = classifier.finish();
+        const banners = events.filter((e) => e.kind === "banner");
+        if (record.config === "seed") {
+          expect(banners).toEqual([]);
+          expect(deaths.some((d) => d.bannersExpected.length > 0)).toBe(record.case !== "max-requests");
+        } else {
+          for (const death of deaths)
+            expect([death.pid, ...death.bannersSeen.sort()]).toEqual([death.pid, ...death.bannersExpected.sort()]);
+        }
+      },
+    );
+  });
+});

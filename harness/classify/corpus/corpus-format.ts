@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
+import type { StackName } from "../../images/stacks.ts";
+import { splitDockerTimestamp } from "../../logs/container-logs.ts";
+import type { LogLine } from "../../logs/log-line.ts";
+import { GunicornLogParser } from "../../logs/log-parser.ts";
+import type { GunicornConfig } from "../../stack/stack-options.ts";
+import type { Cause } from "../causes.ts";
+
+/** One recorded run: `<name>.log` holds the raw lines, `<name>.json` this. */
+export interface CorpusRecord {
+  case: string;
+  stack: StackName;
+  config: GunicornConfig;
+  /** What the harness did, in words. */
+  description: string;
+  /** gunicorn's max_requests for the run (0 = off). */
+  maxRequests: number;
+  /** Why each worker that died did, by construction of the case (what the harness did), not by the classifier. */
+  truth: Record<string, Cause>;
+  /** The same from the log alone, where the log cannot tell as much (no container evidence, no fault timeline). */
+  truthLogOnly: Record<string, Cause>;
+  /** The harness's own events: faults, docker events, memory cgroup readings. */
+  harnessEvents: HarnessEvent[];
+}
+
+export const CORPUS_DIR = new URL("./", import.meta.url);
+
+/** `<docker timestamp> <stream> <text>` per line: the app container's output as the daemon received it. */
+export function formatCorpusLine(line: LogLine): string {
+  return `${new Date(Math.floor(line.at)).toISOString().replace("Z", "")}${String(Math.round((line.at % 1) * 1000)).padStart(3, "0")}Z ${line.stream} ${line.text}`;
+}
+
+export function readCorpusLog(file: URL, source: LogSource = "app"): LogLine[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((raw, i) => {
+      const [at, rest] = splitDockerTimestamp(raw);
+      const space = rest.indexOf(" ");
+      return { seq: i + 1, at, source, stream: rest.slice(0, space) as LogStream, text: rest.slice(space + 1) };
+    });
+}
+
+/** Parses recorded lines into events, as a live run would. */
+export function parseLines(lines: LogLine[]): { events: LogEvent[]; unparsed: number } {
+  const events: LogEvent[] = [];
+  const parser = new GunicornLogParser((e) => events.push(e));
+  for (const line of lines) parser.push(line);
+  parser.flush();
+  return { events, unparsed: parser.unparsed };
+}
+
+export function byTime(events: RunEvent[]): RunEvent[] {
+  return [...events].sort((a, b) => a.at - b.at);
+}

@@ -1,0 +1,244 @@
+// Records the classifier's corpus from real runs: `npm run record-corpus [-- case ...]`.
+// Each case does one thing to the real stack; its truth follows from what it did, not from the classifier.
+import { writeFileSync } from "node:fs";
+import { newRunContext } from "../../cleanup/run-context.ts";
+import { Progress } from "../../cli/progress.ts";
+import type { HarnessEvent } from "../../events/events.ts";
+import { Observations } from "../../events/observations.ts";
+import { STACK_NAMES, type StackName } from "../../images/stacks.ts";
+import { Stack } from "../../stack/stack.ts";
+import type { GunicornConfig, StackOptionsInput } from "../../stack/stack-options.ts";
+import type { StartedStack } from "../../stack/started-stack.ts";
+import type { Cause } from "../causes.ts";
+import { CORPUS_DIR, type CorpusRecord, formatCorpusLine } from "./corpus-format.ts";
+
+interface Outcome {
+  truth: Record<number, Cause>;
+  logOnly?: Record<number, Cause>;
+}
+
+interface CorpusCase {
+  name: string;
+  description: string;
+  options: StackOptionsInput;
+  configs: GunicornConfig[];
+  run(stack: StartedStack, name: StackName, config: GunicornConfig): Promise<Outcome>;
+}
+
+const exitOf = (stack: StartedStack, pid: number) =>
+  stack.events.waitFor(
+    (e) => (e.kind === "worker-signaled" || e.kind === "worker-exiting" || e.kind === "worker-exit-code") && e.pid === pid,
+    30_000,
+    `an exit line for worker ${pid}`,
+  );
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const all = (pids: number[], cause: Cause) => Object.fromEntries(pids.map((pid) => [pid, cause]));
+
+const CASES: CorpusCase[] = [
+  {
+    name: "deploy",
+    description: "SIGTERM to the master (a deploy)",
+    options: { workers: 3 },
+    configs: ["default"],
+    async run(stack) {
+      const pids = stack.roster().booted;
+      await stack.signalMaster("TERM");
+      await stack.waitForAppExit(30_000);
+      return { truth: all(pids, "shutdown") };
+    },
+  },
+  {
+    name: "reload",
+    description: "SIGHUP to the master (a reload): every worker replaced",
+    options: { workers: 2 },
+    configs: ["default"],
+    async run(stack) {
+      const pids = stack.roster().booted;
+      await stack.signalMaster("HUP");
+      for (const pid of pids) await exitOf(stack, pid);
+      await sleep(1_500);
+      return { truth: all(pids, "reload") };
+    },
+  },
+  {
+    name: "scale-down",
+    description: "SIGTTOU to the master: one worker fewer (the oldest goes)",
+    options: { workers: 3 },
+    configs: ["default"],
+    async run(stack) {
+      const oldest = await stack.pickWorker("oldest");
+      await stack.signalMaster("TTOU");
+      await exitOf(stack, oldest);
+      return { truth: { [oldest]: "scale-down" } };
+    },
+  },
+  {
+    name: "max-requests",
+    description: "max_requests = 10, then 60 requests on fresh connections: workers recycle",
+    options: { workers: 2, maxRequests: 10 },
+    configs: ["default", "seed"],
+    async run(stack, name) {
+      for (let i = 0; i < 60; i++) await (await fetch(`${stack.url}/health`, { headers: { connection: "close" } })).text();
+      await sleep(2_000);
+      const dead = [...stack.roster().exited];
+      // uvicorn 0.17 recycles without a word: from the log alone that clean exit cannot be told from a SIGTERM.
+      return { truth: all(dead, "max-requests"), logOnly: name === "bookworm" ? all(dead, "unknown") : undefined };
+    },
+  },
+  {
+    name: "timeout",
+    description: "GET /block?ms=8000 on one worker with timeout = 3 s: the event loop blocks past the timeout",
+    options: { workers: 2, timeoutS: 3 },
+    configs: ["default"],
+    async run(stack) {
+      const { pid } = await stack.sendPinnedRequest("/block?ms=8000");
+      await exitOf(stack, pid);
+      await sleep(1_000);
+      return { truth: { [pid]: "timeout" } };
+    },
+  },
+  {
+    name: "oom",
+    description: "GET /alloc?mb=700 on one worker in a container limited to 400 MiB: the kernel OOM-kills it",
+    options: { workers: 2, memoryLimitMb: 400 },
+    configs: ["default", "seed"],
+    async run(stack, _name, config) {
+      const { pid } = await stack.sendPinnedRequest("/alloc?mb=700");
+      await exitOf(stack, pid);
+      await sleep(1_000);
+      // From the log alone only the default config's SIGKILL banner (it read the cgroup) can confirm the OOM.
+      return { truth: { [pid]: "oom-kill" }, logOnly: { [pid]: config === "default" ? "oom-kill" : "sigkill" } };
+    },
+  },
+  {
+    name: "sigkill",
+    description: "kill -KILL to one worker from inside the container (a person, not the OOM killer)",
+    options: { workers: 2 },
+    configs: ["default"],
+    async run(stack) {
+      const pid = await stack.pickWorker("oldest");
+      await stack.signalWorker(pid, "KILL");
+      await exitOf(stack, pid);
+      await sleep(1_000);
+      return { truth: { [pid]: "sigkill" } };
+    },
+  },
+  {
+    name: "stray-sigterm",
+    description: "kill -TERM to one worker from inside the container, no deploy in progress",
+    options: { workers: 2 },
+    configs: ["default", "seed"],
+    async run(stack, name, config) {
+      const pid = await stack.pickWorker("oldest");
+      await stack.signalWorker(pid, "TERM");
+      await exitOf(stack, pid);
+      await sleep(1_500);
+      // uvicorn 0.17 exits cleanly on SIGTERM; without the INTERRUPT banner the log does not say why.
+      const logOnly: Cause = name === "bookworm" && config === "seed" ? "unknown" : "unexpected-sigterm";
+      return { truth: { [pid]: "unexpected-sigterm" }, logOnly: { [pid]: logOnly } };
+    },
+  },
+  {
+    name: "graceful-timeout",
+    description: "GET /slow?ms=20000 on one worker, then SIGTERM to the master with graceful_timeout = 2 s",
+    options: { workers: 2, gracefulTimeoutS: 2 },
+    configs: ["default"],
+    async run(stack) {
+      const pids = stack.roster().booted;
+      const { pid } = await stack.sendPinnedRequest("/slow?ms=20000");
+      await stack.signalMaster("TERM");
+      await stack.waitForAppExit(30_000);
+      return { truth: { ...all(pids, "shutdown"), [pid]: "graceful-timeout" } };
+    },
+  },
+  {
+    name: "quick-shutdown",
+    description: "SIGQUIT to the master (quick shutdown) with graceful_timeout = 2 s",
+    options: { workers: 2, gracefulTimeoutS: 2 },
+    configs: ["default"],
+    async run(stack, name) {
+      const pids = stack.roster().booted;
+      await stack.signalMaster("QUIT");
+      await stack.waitForAppExit(30_000);
+      // uvicorn 0.29+ workers ignore SIGQUIT (UvicornWorker routes it to gunicorn's handle_exit, which only sets
+      // a flag), so gunicorn SIGKILLs them when graceful_timeout runs out; uvicorn 0.17 workers die by SIGQUIT.
+      return { truth: all(pids, name === "trixie" ? "graceful-timeout" : "shutdown") };
+    },
+  },
+];
+
+const BOOT_FAILURE = {
+  name: "boot-failure",
+  description: "Postgres not running: the startup protection gives up after 1.5 s and the worker exits with code 3",
+  options: { workers: 2, db: { running: false }, startup: { stepTimeoutS: 0.5, totalTimeoutS: 1.5 } } satisfies StackOptionsInput,
+};
+
+async function record(
+  name: string,
+  stack: StackName,
+  config: GunicornConfig,
+  description: string,
+  maxRequests: number,
+  outcome: Outcome,
+  observations: Observations,
+) {
+  const file = `${name}.${stack}.${config}`;
+  const lines = observations.logs.lines.filter((l) => l.source === "app");
+  writeFileSync(new URL(`${file}.log`, CORPUS_DIR), `${lines.map(formatCorpusLine).join("\n")}\n`);
+  const harnessEvents = observations.events.events.filter((e): e is HarnessEvent => ["fault", "container", "cgroup"].includes(e.kind));
+  const recordJson: CorpusRecord = {
+    case: name,
+    stack,
+    config,
+    description,
+    maxRequests,
+    truth: outcome.truth,
+    truthLogOnly: { ...outcome.truth, ...outcome.logOnly },
+    harnessEvents,
+  };
+  writeFileSync(new URL(`${file}.json`, CORPUS_DIR), `${JSON.stringify(recordJson, null, 2)}\n`);
+  return file;
+}
+
+const progress = new Progress();
+const wanted = process.argv.slice(2);
+for (const stackName of STACK_NAMES) {
+  for (const corpusCase of CASES.filter((c) => wanted.length === 0 || wanted.includes(c.name))) {
+    for (const config of corpusCase.configs) {
+      await progress.step(`${corpusCase.name} on ${stackName} (${config})`, async () => {
+        const observations = new Observations();
+        const options = { ...corpusCase.options, stack: stackName, config };
+        await using stack = await new Stack(options).start({ run: newRunContext(`corpus-${corpusCase.name}`), observations });
+        await stack.recordMemory();
+        const outcome = await corpusCase.run(stack, stackName, config);
+        await stack.recordMemory();
+        await stack.logs.drain(500);
+        return record(corpusCase.name, stackName, config, corpusCase.description, options.maxRequests ?? 0, outcome, observations);
+      });
+    }
+  }
+  if (wanted.length === 0 || wanted.includes(BOOT_FAILURE.name)) {
+    await progress.step(`${BOOT_FAILURE.name} on ${stackName}`, async () => {
+      const observations = new Observations();
+      const start = new Stack({ ...BOOT_FAILURE.options, stack: stackName }).start({
+        run: newRunContext("corpus-boot-failure"),
+        observations,
+      });
+      const failed = await start.then(
+        (s) => s.stop().then(() => false),
+        () => true,
+      );
+      if (!failed) throw new Error("the stack booted without its database");
+      const booted = observations.events.events.flatMap((e) => (e.kind === "worker-boot" ? [e.pid] : []));
+      return record(
+        BOOT_FAILURE.name,
+        stackName,
+        "default",
+        BOOT_FAILURE.description,
+        0,
+        { truth: all(booted, "boot-failure") },
+        observations,
+      );
+    });
+  }
+}

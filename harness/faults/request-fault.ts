@@ -1,0 +1,18 @@
+import type { StartedStack } from "../stack/started-stack.ts";
+import type { Fault } from "./fault.ts";
+
+/** One request that causes the fault from inside the app (/block, /alloc, /slow, /db/sync), sent to a known worker. */
+export class RequestFault implements Fault {
+  constructor(
+    private readonly path: string,
+    private readonly timeoutS: number,
+  ) {}
+
+  get description(): string {
+    return `GET ${this.path} on one worker`;
+  }
+
+  async inject(stack: StartedStack): Promise<void> {
+    await stack.sendPinnedRequest(this.path, this.timeoutS * 1000);
+  }
+}
