@@ -8,6 +8,8 @@ export interface Death {
   severity: Severity;
   /** Epoch ms of the exit line (or of the master's last line when there is none); 0 if the input had no times. */
   at: number;
+  /** One line: why, for people. */
+  summary: string;
   /** The lines and facts the verdict rests on, quoted. */
   evidence: string[];
   /** Banners this death prints with the default config (docker/app/gunicorn.conf.py), and those the input showed. */
@@ -31,6 +33,8 @@ type ExitEvent = EventOfKind<"worker-signaled" | "worker-exit-code" | "worker-ex
 interface Verdict {
   cause: Cause;
   evidence: string[];
+  /** Overrides the cause's standard one-line why. */
+  summary?: string;
   /** The worker was sent SIGTERM/SIGINT/SIGQUIT (so the default config prints its INTERRUPT banner). */
   stopSignalled?: boolean;
 }
@@ -228,6 +232,7 @@ export class DeathClassifier {
       cause: verdict.cause,
       severity: severityOf(verdict.cause),
       at,
+      summary: verdict.summary ?? SUMMARIES[verdict.cause],
       evidence: verdict.evidence,
       bannersExpected: expectedBanners(worker, stopSignalled),
       bannersSeen: [...new Set(worker.banners.map((b) => b.kind))],
@@ -254,7 +259,8 @@ export class DeathClassifier {
       add(worker.startupFailed && quote(worker.startupFailed));
       for (const error of worker.appErrors) add(`the app said: ${error}`);
       add(halt && quote(halt));
-      return { cause: "boot-failure", evidence };
+      const said = worker.appErrors.at(-1);
+      return { cause: "boot-failure", evidence, summary: said ? `failed to boot: ${said}` : undefined };
     }
 
     // 2. The master aborted it for not notifying within `timeout`.
@@ -269,7 +275,14 @@ export class DeathClassifier {
         );
         return { cause: "graceful-timeout", evidence, stopSignalled: true };
       }
-      return { cause: "timeout", evidence, stopSignalled: stopSignal !== undefined };
+      const abort = worker.banners.find((b) => b.kind === "abort");
+      const blocking = abort && bannerBlockingCall(abort);
+      return {
+        cause: "timeout",
+        evidence,
+        stopSignalled: stopSignal !== undefined,
+        summary: blocking ? `event loop blocked past the timeout in ${blocking}` : undefined,
+      };
     }
 
     // 3. Killed.
@@ -277,11 +290,11 @@ export class DeathClassifier {
 
     if (signaled && !STOP_SIGNALS.has(signaled.signal)) {
       evidence.push(`${signaled.signal} with no WORKER TIMEOUT line: not gunicorn's doing`);
-      return { cause: "crash", evidence };
+      return { cause: "crash", evidence, summary: `killed by ${signaled.signal}` };
     }
     if (exitCode && exitCode.code !== 0) {
       for (const error of worker.appErrors) add(`the app said: ${error}`);
-      return { cause: "crash", evidence };
+      return { cause: "crash", evidence, summary: `exited with code ${exitCode.code}` };
     }
 
     // 4. Stopped by a signal or a clean exit.
@@ -311,7 +324,7 @@ export class DeathClassifier {
     const reason = this.masterReason(worker, at);
     if (reason) {
       add(quote(reason.line));
-      return { cause: reason.cause, evidence };
+      return { cause: reason.cause, evidence, summary: `${SUMMARIES[reason.cause]} (${describeReason(reason.line)})` };
     }
     if (stopSignal || worker.shuttingDown) {
       add(worker.shuttingDown && quote(worker.shuttingDown));
@@ -321,7 +334,11 @@ export class DeathClassifier {
           `probable deploy or restart: ${siblings} workers stopped within ${SAME_MOMENT_MS / 1000} s of each other, and the master's ` +
             '"Handling signal" line is not in the input',
         );
-        return { cause: "shutdown", evidence };
+        return {
+          cause: "shutdown",
+          evidence,
+          summary: `probable deploy or restart: ${siblings} workers stopped together, no master line in the input`,
+        };
       }
       if (stopSignal) {
         evidence.push(
@@ -373,12 +390,12 @@ export class DeathClassifier {
       evidence.push(
         "not an OOM kill: the container's evidence shows no OOM kill for it; something sent SIGKILL (a person, a supervisor, an orchestrator)",
       );
-    } else {
-      evidence.push(
-        'not provable from a log: gunicorn prints "Perhaps out of memory?" for every SIGKILL; only the container\'s memory cgroup ' +
-          "(oom_kill) or `docker events` (oom) can confirm an OOM kill, and the input has neither",
-      );
+      return { cause: "sigkill", evidence, summary: "SIGKILL from outside gunicorn; the container shows no OOM kill" };
     }
+    evidence.push(
+      'not provable from a log: gunicorn prints "Perhaps out of memory?" for every SIGKILL; only the container\'s memory cgroup ' +
+        "(oom_kill) or `docker events` (oom) can confirm an OOM kill, and the input has neither",
+    );
     return { cause: "sigkill", evidence };
   }
 
@@ -413,6 +430,26 @@ export class DeathClassifier {
 }
 
 /** Banners the default config prints for this death: the worker's INTERRUPT when it got a stop signal, the master's ABORT or SIGKILL when it reaped it. */
+const SUMMARIES: Record<Cause, string> = {
+  shutdown: "the master was told to stop",
+  reload: "replaced when the master reloaded",
+  "scale-down": "removed when the master scaled down",
+  "max-requests": "recycled after max_requests",
+  timeout: "event loop blocked past the timeout; the master aborted it",
+  "oom-kill": "killed by the kernel's OOM killer",
+  sigkill: "SIGKILL; a log alone cannot prove an OOM kill",
+  "unexpected-sigterm": "SIGTERM with no deploy, reload or scale-down behind it",
+  "graceful-timeout": "still running when graceful_timeout ran out; in-flight requests were cut",
+  "boot-failure": "failed to boot",
+  crash: "exited abnormally",
+  unknown: "the input does not say how it ended",
+};
+
+function describeReason(line: FromLog): string {
+  const signal = /Handling signal: (\w+)/.exec(line.raw)?.[1];
+  return signal ? `master handled SIG${signal.toUpperCase()}` : (line.raw.split("] ").at(-1) ?? line.raw);
+}
+
 function expectedBanners(worker: Worker, stopSignalled: boolean): BannerKind[] {
   const expected: BannerKind[] = [];
   if (stopSignalled) expected.push("interrupt");

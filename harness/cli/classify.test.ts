@@ -1,0 +1,106 @@
+import { spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, runCliToEnd, startCli } from "../testing/run-command.ts";
+
+const work = mkdtempSync(join(tmpdir(), "classify-test-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function classify(input: string, args: string[] = []) {
+  const { child, done } = startCli("classify", ["-", ...args]);
+  child.stdin?.end(input);
+  return done;
+}
+
+describe("npm run classify", () => {
+  it("calls several workers sent SIGTERM in the same second, with no master lines, a probable deploy", async () => {
+    const seedStyle = [
+      "[ERROR] Worker (pid:59) was sent SIGTERM!",
+      "[ERROR] Worker (pid:60) was sent SIGTERM!",
+      "[ERROR] Worker (pid:61) was sent SIGTERM!",
+    ];
+    const result = await classify(`${seedStyle.join("\n")}\n`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/59 .* shutdown .* normal .* probable deploy or restart/);
+    expect(result.stdout).toMatch(/VERDICT 3 worker\(s\) stopped — normal: 3 shutdown/);
+    expect(result.stdout).not.toMatch(/critical/);
+  });
+
+  it("prints exactly one JSON object with --json", async () => {
+    const log = readFileSync(new URL("../classify/corpus/oom.trixie.seed.log", import.meta.url), "utf8")
+      .split("\n")
+      .map((line) => line.split(" ").slice(2).join(" "))
+      .join("\n");
+    const result = await classify(log, ["--json"]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { deaths: Record<string, unknown>[]; unparsed: number };
+    expect(Object.keys(parsed)).toEqual(["deaths", "unparsed"]);
+    expect(parsed.unparsed).toBe(0);
+    expect(parsed.deaths).toHaveLength(1);
+    const [death] = parsed.deaths;
+    expect(Object.keys(death!)).toEqual(["pid", "cause", "severity", "at", "evidence"]);
+    // A log alone cannot confirm an OOM: sigkill, and the evidence says why.
+    expect(death).toMatchObject({ cause: "sigkill", severity: "critical", at: expect.stringMatching(/^2026-/) });
+    expect((death!.evidence as string[]).join("\n")).toMatch(/Perhaps out of memory\?[\s\S]*only the container's memory cgroup/);
+  });
+
+  it("reads a file, in gunicorn's default format too", async () => {
+    const file = join(work, "default-format.log");
+    const lines = [
+      "[2026-11-25 08:00:00 +0000] [1] [INFO] Starting gunicorn 23.0.0",
+      "[2026-11-25 08:00:00 +0000] [7] [INFO] Booting worker with pid: 7",
+      "[2026-11-25 08:00:30 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)",
+      "[2026-11-25 08:00:30 +0000] [1] [ERROR] Worker (pid:7) was sent SIGABRT!",
+    ];
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const result = await runCliToEnd("classify", [file, "--json"]);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      deaths: [{ pid: 7, cause: "timeout", severity: "critical", at: "2026-11-25T08:00:30.000Z" }],
+    });
+  });
+
+  it("exits 2 on unreadable input, saying so", async () => {
+    const missing = await runCliToEnd("classify", [join(work, "nope.log")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/UNREADABLE_INPUT.*no such file/);
+    const directory = await runCliToEnd("classify", [work]);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toMatch(/is not a file/);
+  });
+
+  it("streams: a log bigger than its heap is classified in constant memory", async () => {
+    const file = join(work, "big.log");
+    const out = createWriteStream(file);
+    let pid = 100;
+    const stamp = (i: number) => `2026-11-25 ${String(Math.floor(i / 36000) % 24).padStart(2, "0")}:00:00 +0000`;
+    for (let i = 0; i < 700_000; i++) {
+      if (i % 50_000 === 0) {
+        out.write(
+          `${stamp(i)} [1] [INFO] Booting worker with pid: ${++pid}\n${stamp(i)} [1] [ERROR] Worker (pid:${pid - 1}) was sent SIGKILL! Perhaps out of memory?\n`,
+        );
+      } else if (!out.write(`${stamp(i)} [${pid}] [INFO] 127.0.0.1:4242 - "GET /health HTTP/1.1" 200\n`)) {
+        await new Promise((r) => out.once("drain", r));
+      }
+    }
+    await new Promise((r) => out.end(r));
+    const heap = ["--max-old-space-size=24"];
+    // The control: reading the same file whole does not fit in that heap.
+    const control = spawnSync(process.execPath, [
+      ...heap,
+      "-e",
+      `require("fs").readFileSync(${JSON.stringify(file)}, "utf8").split("\\n")`,
+    ]);
+    expect(control.status).not.toBe(0);
+    const result = spawnSync(process.execPath, [...heap, "--import", "tsx", "harness/cli/classify.ts", file, "--json"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const verdict = JSON.parse(result.stdout) as { deaths: { cause: string }[]; unparsed: number };
+    expect(verdict.deaths).toHaveLength(14);
+    expect(new Set(verdict.deaths.map((d) => d.cause))).toEqual(new Set(["sigkill"]));
+  }, 60_000);
+});
