@@ -62,7 +62,9 @@ describe("DeathClassifier on log excerpts", () => {
 
   it("ends the old master's workers when a new master starts", () => {
     const deaths = classify([`${at("00")} [1] [INFO] Booting worker with pid: 7`, `${at("30")} [1] [INFO] Starting gunicorn 23.0.0`]);
-    expect(deaths).toMatchObject([{ pid: 7, cause: "unknown", evidence: expect.arrayContaining([expect.stringMatching(/a new master started/)]) }]);
+    expect(deaths).toMatchObject([
+      { pid: 7, cause: "unknown", evidence: expect.arrayContaining([expect.stringMatching(/a new master started/)]) },
+    ]);
   });
 
   it("waits for gunicorn 20.1's late signal line after 'Worker exiting' (a real reload race)", () => {

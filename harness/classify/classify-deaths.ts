@@ -48,6 +48,8 @@ interface Worker {
   pid: number;
   generation: number;
   ready: boolean;
+  /** uvicorn logged "Started server process": its signal handlers (and so the INTERRUPT banner) are in place. */
+  serving: boolean;
   exits: ExitEvent[];
   timeout?: FromLog;
   shuttingDown?: FromLog;
@@ -86,6 +88,7 @@ export class DeathClassifier {
   private readonly oomEvents: number[] = [];
   private cgroupFirst: number | null | undefined;
   private cgroupLast: number | null | undefined;
+  private cgroupLastAt = 0;
   private oomKillsAttributed = 0;
   private containerDied: EventOfKind<"container"> | undefined;
   /** A harness run brings container evidence; a log file alone does not. */
@@ -115,6 +118,9 @@ export class DeathClassifier {
         break;
       case "worker-ready":
         if (event.pid !== undefined) this.worker(event.pid).ready = true;
+        break;
+      case "worker-lifecycle":
+        if (event.pid !== undefined && event.step === "server-started") this.worker(event.pid).serving = true;
         break;
       case "worker-startup-failed":
         if (event.pid !== undefined) this.worker(event.pid).startupFailed = event;
@@ -175,6 +181,7 @@ export class DeathClassifier {
         this.containerEvidence = true;
         if (this.cgroupFirst === undefined) this.cgroupFirst = event.oomKills;
         this.cgroupLast = event.oomKills;
+        this.cgroupLastAt = event.at;
         break;
     }
   }
@@ -366,7 +373,9 @@ export class DeathClassifier {
     const banner = worker.banners.find((b) => b.kind === "sigkill");
     const bannerSays = banner ? bannerOomVerdict(banner) : undefined;
     const oomEventNear = this.oomEvents.some((t) => t <= at + 500 && at - t <= OOM_EVENT_WINDOW_MS);
-    const cgroupKills = this.cgroupFirst != null && this.cgroupLast != null ? this.cgroupLast - this.cgroupFirst : undefined;
+    // The cgroup's count speaks only for deaths between two readings.
+    const bracketed = this.cgroupFirst != null && this.cgroupLast != null && this.cgroupLastAt >= at;
+    const cgroupKills = bracketed ? this.cgroupLast! - this.cgroupFirst! : undefined;
     if (oomEventNear) add(`docker: an "oom" event for the app container within ${OOM_EVENT_WINDOW_MS / 1000} s before this exit`);
     if (cgroupKills !== undefined) add(`memory cgroup: oom_kill went from ${this.cgroupFirst} to ${this.cgroupLast} during the run`);
     // Container evidence decides; a log alone decides only through the master's own SIGKILL banner.
@@ -471,7 +480,7 @@ function exitTime(worker: Worker): number {
 }
 
 function newWorker(pid: number, generation: number): Worker {
-  return { pid, generation, ready: false, exits: [], appErrors: [], banners: [], faults: [] };
+  return { pid, generation, ready: false, serving: false, exits: [], appErrors: [], banners: [], faults: [] };
 }
 
 function newMaster(generation: number): Master {

@@ -81,7 +81,7 @@ describe("npm run classify", () => {
           `${stamp(i)} [1] [INFO] Booting worker with pid: ${++pid}\n${stamp(i)} [1] [ERROR] Worker (pid:${pid - 1}) was sent SIGKILL! Perhaps out of memory?\n`,
         );
       } else if (!out.write(`${stamp(i)} [${pid}] [INFO] 127.0.0.1:4242 - "GET /health HTTP/1.1" 200\n`)) {
-        await new Promise((r) => out.once("drain", r));
+        await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       }
     }
     await new Promise((r) => out.end(r));

@@ -5,6 +5,7 @@ import { STACK_NAMES, type StackName } from "../images/stacks.ts";
 import { formatConsoleReport } from "../report/console-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
+import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
 import { Progress } from "./progress.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
@@ -12,6 +13,7 @@ import { usageErrorsExit2 } from "./usage.ts";
 interface Options {
   list?: boolean;
   stack?: StackName;
+  config?: GunicornConfig;
   workers?: number;
 }
 
@@ -22,6 +24,11 @@ const program = usageErrorsExit2(new Command("npm run scenario --"))
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description")
   .addOption(new Option("--stack <name>", "stack to run on (overrides the scenario)").choices(STACK_NAMES))
+  .addOption(
+    new Option("--config <variant>", "gunicorn config: default (banners that print) or seed (hooks as deployments write them)").choices(
+      GUNICORN_CONFIGS,
+    ),
+  )
   .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
   .showHelpAfterError();
 
@@ -41,7 +48,11 @@ await runCli(async () => {
   const scenario = await loadScenario(name);
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
-  const overrides = { ...(options.stack && { stack: options.stack }), ...(options.workers && { workers: options.workers }) };
+  const overrides = {
+    ...(options.stack && { stack: options.stack }),
+    ...(options.config && { config: options.config }),
+    ...(options.workers && { workers: options.workers }),
+  };
   const result = await runScenario(scenario, { progress, signal, overrides });
   progress.clearStatus();
   process.stdout.write(`\n${formatConsoleReport(result)}\n`);

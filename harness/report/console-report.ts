@@ -1,9 +1,10 @@
 import pc from "picocolors";
+import { BANNER_LABEL } from "../classify/banners.ts";
+import type { Death } from "../classify/classify-deaths.ts";
 import { totalErrors } from "../load/run-load.ts";
 import type { ScenarioResult } from "../scenario/run-scenario.ts";
 import { METRICS } from "../scenario/thresholds.ts";
 import { consoleTable } from "./table.ts";
-import { describeExit, workerExits } from "./worker-exits.ts";
 
 const STATUS_LABEL = {
   passed: pc.green(pc.bold("PASS")),
@@ -12,6 +13,8 @@ const STATUS_LABEL = {
   error: pc.red(pc.bold("ERROR")),
 } as const;
 
+const SEVERITY_COLOUR = { normal: pc.green, investigate: pc.yellow, critical: pc.red } as const;
+
 /** The human summary of one run, for stdout. */
 export function formatConsoleReport(result: ScenarioResult): string {
   const out: string[] = [];
@@ -19,31 +22,30 @@ export function formatConsoleReport(result: ScenarioResult): string {
   out.push(`${pc.bold(result.scenario)} — ${result.description}`);
   out.push(
     pc.dim(
-      `run ${result.runId} · ${result.stack.stack}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ${result.stack.workers} workers`,
+      `run ${result.runId} · ${result.stack.stack}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
+        `${result.stack.workers} workers · ${result.stack.config} config`,
     ),
   );
   out.push("");
   if (result.load) {
     const l = result.load;
     out.push(
-      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ${l.errors.closed} closed, ${l.errors.refused} refused) · ` +
-        `${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ${METRICS.throughput(l)} req/s`,
+      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ` +
+        `${l.errors.closed} closed, ${l.errors.refused} refused) · ${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ` +
+        `${METRICS.throughput(l)} req/s`,
     );
   }
-  const exits = workerExits(result.events);
   out.push(
-    `${pc.bold("Workers")}   ${result.bootedBeforeFaults.length} booted (${result.bootedBeforeFaults.join(", ") || "none"}) · ${exits.filter((w) => w.exits.length).length} exited`,
+    `${pc.bold("Workers")}   ${result.bootedBeforeFaults.length} booted (${result.bootedBeforeFaults.join(", ") || "none"}) · ${result.deaths.length} stopped`,
   );
-  if (exits.length > 0) {
-    const table = consoleTable(["pid", "exit", "master log line"]);
-    for (const worker of exits)
-      table.push([
-        worker.pid,
-        describeExit(worker.exits[0]),
-        worker.exits[0]?.raw ?? pc.dim("(none: still running, or killed with the master)"),
-      ]);
+  if (result.deaths.length > 0) {
+    const table = consoleTable(["pid", "cause", "severity", "exit line", "banners"]);
+    for (const death of result.deaths) {
+      table.push([death.pid, death.cause, SEVERITY_COLOUR[death.severity](death.severity), masterLine(death), bannerCell(death)]);
+    }
     out.push(table.toString());
   }
+  for (const banner of result.banners.unexpected) out.push(pc.yellow(`unexpected banner for pid ${banner.pid}: ${banner.title}`));
   if (result.expectations.length > 0) {
     const table = consoleTable(["expectation", "expected", "observed", ""]);
     for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : pc.red("FAIL")]);
@@ -58,4 +60,17 @@ export function formatConsoleReport(result: ScenarioResult): string {
       (failed ? ` — ${failed} of ${result.expectations.length} expectations failed` : ""),
   );
   return out.join("\n");
+}
+
+/** The master's exit line for the worker, as printed; or why there is none. */
+function masterLine(death: Death): string {
+  const line = death.evidence.find((e) => e.startsWith("log line "));
+  return line ? line.replace(/^log line \d+: /, "") : pc.dim(death.evidence[0] ?? "(no exit line)");
+}
+
+function bannerCell(death: Death): string {
+  if (death.bannersExpected.length === 0) return pc.dim("none due");
+  return death.bannersExpected
+    .map((kind) => (death.bannersSeen.includes(kind) ? pc.green(`${BANNER_LABEL[kind]} ✓`) : pc.red(`${BANNER_LABEL[kind]} missing`)))
+    .join(", ");
 }

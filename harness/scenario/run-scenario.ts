@@ -1,3 +1,5 @@
+import type { Death } from "../classify/classify-deaths.ts";
+import { type BannerReport, classifyRun } from "../classify/classify-run.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
@@ -30,6 +32,9 @@ export interface ScenarioResult {
   roster: WorkerRoster;
   bootedBeforeFaults: number[];
   events: RunEvent[];
+  /** Why each worker that stopped did, and which banners it printed. */
+  deaths: Death[];
+  banners: BannerReport;
   unparsedLines: number;
   expectations: ExpectationResult[];
 }
@@ -37,8 +42,8 @@ export interface ScenarioResult {
 export interface RunScenarioOptions {
   progress: Progress;
   signal: AbortSignal;
-  /** Command-line overrides of the scenario's stack (--stack, --workers). */
-  overrides?: Partial<Pick<StackOptions, "stack" | "workers">>;
+  /** Command-line overrides of the scenario's stack (--stack, --config, --workers). */
+  overrides?: Partial<Pick<StackOptions, "stack" | "config" | "workers">>;
 }
 
 /**
@@ -65,14 +70,18 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     );
     signal.throwIfAborted();
     bootedBeforeFaults = stack.roster().booted;
+    await stack.recordMemory();
     load = await driveLoadAndFaults(scenario, stack, progress, signal);
+    await stack.recordMemory();
     signal.throwIfAborted();
     await settle(scenario, stack, progress, signal);
+    await stack.recordMemory();
   } catch (caught) {
     error = signal.aborted ? (signal.reason as Error) : (caught as Error);
   }
 
   const roster = workerRoster(observations.events.events);
+  const { deaths, banners } = classifyRun(observations.events.events, { maxRequests: stackOptions.maxRequests });
   const expectations = error
     ? []
     : evaluateExpectations(scenario.expect, {
@@ -97,6 +106,8 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     roster,
     bootedBeforeFaults,
     events: observations.events.sorted(),
+    deaths,
+    banners,
     unparsedLines: observations.logs.unparsedCount,
     expectations,
   };

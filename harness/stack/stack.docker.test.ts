@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext, RUN_LABEL } from "../cleanup/run-context.ts";
 import { dockerClient } from "../engine/docker-client.ts";
 import type { EventOfKind } from "../events/events.ts";
+import { Observations } from "../events/observations.ts";
 import { STACK_NAMES } from "../images/stacks.ts";
 import { Stack } from "./stack.ts";
 
@@ -73,8 +75,17 @@ describe("control and evidence", () => {
 describe("a stack that cannot boot", () => {
   it("fails with the app's own last words and leaves nothing behind", async () => {
     const run = newRunContext("stack-test-no-db");
-    const start = new Stack({ workers: 1, db: { running: false }, startup: { stepTimeoutS: 0.5, totalTimeoutS: 1.5 } }).start({ run });
+    const observations = new Observations();
+    const start = new Stack({ workers: 1, db: { running: false }, startup: { stepTimeoutS: 0.5, totalTimeoutS: 1.5 } }).start({
+      run,
+      observations,
+    });
     await expect(start).rejects.toThrow(/master halted: Worker failed to boot[\s\S]*database unreachable/);
     expect(await containersOf(run.runId)).toEqual([]);
+    // What was observed outlives the stack: the death is classified, and says why.
+    const { deaths } = classifyRun(observations.events.events);
+    expect(deaths).toMatchObject([
+      { cause: "boot-failure", severity: "critical", summary: expect.stringMatching(/^failed to boot: .*database unreachable/) },
+    ]);
   });
 });

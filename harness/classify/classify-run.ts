@@ -1,0 +1,47 @@
+import type { RunEvent } from "../events/events.ts";
+import { type BannerKind, recognizeBanner } from "./banners.ts";
+import { type Death, DeathClassifier } from "./classify-deaths.ts";
+
+export interface BannerCheck {
+  pid: number;
+  expected: BannerKind[];
+  seen: BannerKind[];
+  missing: BannerKind[];
+}
+
+export interface BannerReport {
+  /** One per death: the banners it calls for (default config behaviour), those seen, those missing. */
+  checks: BannerCheck[];
+  /** Banners for a pid that did not die, or of a kind its death does not call for. */
+  unexpected: Array<{ pid: number; kind: BannerKind; title: string }>;
+}
+
+export interface RunClassification {
+  deaths: Death[];
+  banners: BannerReport;
+}
+
+/** Classifies a whole harness run: all its evidence is in hand, so every death is judged at the end. */
+export function classifyRun(events: readonly RunEvent[], options: { maxRequests?: number } = {}): RunClassification {
+  const classifier = new DeathClassifier({ holdMs: Number.POSITIVE_INFINITY, maxRequests: options.maxRequests });
+  for (const event of [...events].sort((a, b) => a.at - b.at)) classifier.push(event);
+  const deaths = classifier.finish();
+  return { deaths, banners: bannerReport(deaths, events) };
+}
+
+export function bannerReport(deaths: readonly Death[], events: readonly RunEvent[]): BannerReport {
+  const checks = deaths.map((d) => ({
+    pid: d.pid,
+    expected: d.bannersExpected,
+    seen: d.bannersSeen,
+    missing: d.bannersExpected.filter((kind) => !d.bannersSeen.includes(kind)),
+  }));
+  const byPid = new Map(deaths.map((d) => [d.pid, d]));
+  const unexpected = events.flatMap((event) => {
+    if (event.kind !== "banner") return [];
+    const banner = recognizeBanner(event);
+    if (!banner || byPid.get(banner.pid)?.bannersExpected.includes(banner.kind)) return [];
+    return [{ pid: banner.pid, kind: banner.kind, title: event.title }];
+  });
+  return { checks, unexpected };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { newRunContext } from "../cleanup/run-context.ts";
+import type { RunEvent } from "../events/events.ts";
+import { STACK_NAMES } from "../images/stacks.ts";
+import { Stack } from "../stack/stack.ts";
+import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
+import { bannerBlockingCall, recognizeBanner } from "./banners.ts";
+import type { Cause } from "./causes.ts";
+import { classifyRun } from "./classify-run.ts";
+
+const exited = (pid: number) => (e: RunEvent) =>
+  (e.kind === "worker-signaled" || e.kind === "worker-exiting" || e.kind === "worker-exit-code") && e.pid === pid;
+
+/** Waits for the worker's exit line, then (unless told otherwise) for the master's replacement to be ready. */
+async function waitForDeath(stack: StartedStack, pid: number, replacement = true): Promise<void> {
+  await stack.events.waitFor(exited(pid), 30_000, `an exit line for worker ${pid}`);
+  if (!replacement) return;
+  const before = new Set(stack.roster().ready);
+  await stack.events.waitFor((e) => e.kind === "worker-ready" && e.pid !== undefined && !before.has(e.pid), 30_000, "a replacement worker");
+}
+
+/**
+ * Every way a worker dies, one after another on one stack: each signal for real, each death classified,
+ * each banner checked for its pid. Both stacks print different lines for the same event; both configs
+ * differ in whether the banners print at all.
+ */
+describe.each(STACK_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({ stack, config }))))(
+  "every worker death on $stack with the $config config",
+  ({ stack: stackName, config }) => {
+    it("is classified per pid, and its banner printed (default) or reported missing (seed)", async () => {
+      const truth = new Map<number, Cause>();
+      await using stack = await new Stack({
+        stack: stackName,
+        config,
+        workers: 3,
+        timeoutS: 3,
+        gracefulTimeoutS: 2,
+        memoryLimitMb: 400,
+      }).start({
+        run: newRunContext(`classify-${stackName}-${config}`),
+      });
+      await stack.recordMemory();
+
+      const stray = await stack.pickWorker("oldest");
+      await stack.signalWorker(stray, "TERM");
+      await waitForDeath(stack, stray);
+      truth.set(stray, "unexpected-sigterm");
+
+      const killed = await stack.pickWorker("oldest");
+      await stack.signalWorker(killed, "KILL");
+      await waitForDeath(stack, killed);
+      truth.set(killed, "sigkill");
+
+      const blocked = (await stack.sendPinnedRequest("/block?ms=7000")).pid;
+      await waitForDeath(stack, blocked);
+      truth.set(blocked, "timeout");
+
+      const hog = (await stack.sendPinnedRequest("/alloc?mb=700")).pid;
+      await waitForDeath(stack, hog);
+      await stack.recordMemory();
+      truth.set(hog, "oom-kill");
+
+      const oldest = await stack.pickWorker("oldest");
+      await stack.signalMaster("TTOU");
+      await waitForDeath(stack, oldest, false);
+      truth.set(oldest, "scale-down");
+
+      // The reload re-reads gunicorn.conf.py, so the master goes back to WEB_CONCURRENCY (3) workers.
+      const beforeReload = stack.roster().alive;
+      await stack.signalMaster("HUP");
+      for (const pid of beforeReload) {
+        await waitForDeath(stack, pid, false);
+        truth.set(pid, "reload");
+      }
+      await stack.events.waitFor(
+        () => stack.roster().alive.filter((p) => stack.roster().ready.has(p)).length === 3,
+        30_000,
+        "the reloaded workers",
+      );
+
+      const deployed = stack.roster().alive;
+      const busy = (await stack.sendPinnedRequest("/slow?ms=20000")).pid;
+      await stack.signalMaster("TERM");
+      expect(await stack.waitForAppExit(30_000)).toMatchObject({ running: false });
+      for (const pid of deployed) truth.set(pid, pid === busy ? "graceful-timeout" : "shutdown");
+      await stack.logs.drain();
+      const events = stack.events.sorted();
+
+      const { deaths, banners } = classifyRun(events);
+      expect(Object.fromEntries(deaths.map((d) => [d.pid, d.cause]))).toEqual(Object.fromEntries(truth));
+      expect(new Set(truth.values()).size).toBe(8);
+
+      if (config === "default") {
+        for (const check of banners.checks) expect({ pid: check.pid, missing: check.missing }).toEqual({ pid: check.pid, missing: [] });
+        expect(banners.unexpected).toEqual([]);
+        const abort = events
+          .flatMap((e) => (e.kind === "banner" ? [recognizeBanner(e)] : []))
+          .find((b) => b?.kind === "abort" && b.pid === blocked);
+        expect(bannerBlockingCall(abort!)).toMatch(/^block_event_loop at \/srv\/app\/app\/main\.py:\d+$/);
+      } else {
+        expect(events.filter((e) => e.kind === "banner")).toEqual([]);
+        // Every one of these deaths calls for a banner, and the harness says each is missing.
+        for (const check of banners.checks) {
+          expect(check.expected.length, `pid ${check.pid}`).toBeGreaterThan(0);
+          expect(check.missing).toEqual(check.expected);
+        }
+      }
+    });
+  },
+);
