@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { STACK_NAMES, type StackName } from "../images/stacks.ts";
-import { formatConsoleReport } from "../report/console-report.ts";
+import { formatCatalogueSummary, formatConsoleReport } from "../report/console-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
-import { runScenario } from "../scenario/run-scenario.ts";
+import { runScenario, type ScenarioResult } from "../scenario/run-scenario.ts";
 import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
 import { Progress } from "./progress.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
@@ -12,6 +13,7 @@ import { usageErrorsExit2 } from "./usage.ts";
 
 interface Options {
   list?: boolean;
+  all?: boolean;
   stack?: StackName;
   config?: GunicornConfig;
   workers?: number;
@@ -23,6 +25,7 @@ const program = usageErrorsExit2(new Command("npm run scenario --"))
   )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description")
+  .option("--all", "run every scenario, one after another, and summarise")
   .addOption(new Option("--stack <name>", "stack to run on (overrides the scenario)").choices(STACK_NAMES))
   .addOption(
     new Option("--config <variant>", "gunicorn config: default (banners that print) or seed (hooks as deployments write them)").choices(
@@ -40,12 +43,14 @@ await runCli(async () => {
   if (options.list) {
     for (const scenarioName of scenarioNames()) {
       const scenario = await loadScenario(scenarioName);
-      process.stdout.write(`${scenarioName.padEnd(22)} ${scenario.description}\n`);
+      process.stdout.write(`${scenarioName.padEnd(24)} ${scenario.description}\n`);
     }
     return ExitCode.ok;
   }
-  if (!name) throw new UsageError("NO_SCENARIO", `Name a scenario: npm run scenario <name>. Available: ${scenarioNames().join(", ")}.`);
-  const scenario = await loadScenario(name);
+  if (options.all && name) throw new UsageError("BAD_OPTION", `Give a scenario name or --all, not both.`);
+  if (!options.all && !name)
+    throw new UsageError("NO_SCENARIO", `Name a scenario: npm run scenario <name>. Available: ${scenarioNames().join(", ")}.`);
+  const scenarios = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const overrides = {
@@ -53,11 +58,19 @@ await runCli(async () => {
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
   };
-  const result = await runScenario(scenario, { progress, signal, overrides });
-  progress.clearStatus();
-  process.stdout.write(`\n${formatConsoleReport(result)}\n`);
-  if (result.error) return exitCodeFor(result.error);
-  return result.status === "passed" ? ExitCode.ok : ExitCode.expectationFailed;
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    if (scenarios.length > 1) progress.info(`\n${pc.bold(`[${results.length + 1}/${scenarios.length}] ${scenario.name}`)}`);
+    const result = await runScenario(scenario, { progress, signal, overrides });
+    progress.clearStatus();
+    process.stdout.write(`\n${formatConsoleReport(result)}\n`);
+    results.push(result);
+    if (result.status === "aborted" || (result.error && exitCodeFor(result.error) === ExitCode.environment)) break;
+  }
+  if (scenarios.length > 1) process.stdout.write(`\n${formatCatalogueSummary(results, scenarios.length)}\n`);
+  const broken = results.find((r) => r.error);
+  if (broken?.error) return exitCodeFor(broken.error);
+  return results.every((r) => r.status === "passed") && results.length === scenarios.length ? ExitCode.ok : ExitCode.expectationFailed;
 });
 
 function positiveInt(value: string): number {

@@ -22,6 +22,7 @@ export class FaultSchedule {
     specs: FaultSpec[],
     private readonly stack: StartedStack,
     private readonly signal: AbortSignal,
+    private readonly onFire: (description: string) => void = () => {},
   ) {
     this.scheduled = specs.map((spec) => ({ spec, fault: createFault(spec), injected: false }));
   }
@@ -60,6 +61,7 @@ export class FaultSchedule {
   private fire(item: Scheduled): void {
     if (this.signal.aborted) return;
     item.injected = true;
+    this.onFire(item.fault.description);
     this.pending.push(
       item.fault.inject(this.stack, this.signal).catch((error: Error) => {
         this.errors.push(new Error(`${item.fault.description}: ${error.message}`, { cause: error }));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MASTER_SIGNALS, WORKER_SIGNALS } from "../control/signals.ts";
+import { DbLockFault } from "./db-lock.ts";
 import type { Fault } from "./fault.ts";
 import { RequestFault } from "./request-fault.ts";
 import { SignalMasterFault } from "./signal-master.ts";
@@ -18,6 +19,7 @@ export const faultSpecSchema = z.discriminatedUnion("action", [
       worker: z.enum(["oldest", "newest"]).default("oldest"),
     })
     .strict(),
+  z.object({ action: z.literal("db-lock"), at: atSchema, holdS: z.number().positive().max(300) }).strict(),
   z
     .object({
       action: z.literal("request"),
@@ -38,5 +40,7 @@ export function createFault(spec: FaultSpec): Fault {
       return new SignalWorkerFault(spec.signal, spec.worker);
     case "request":
       return new RequestFault(spec.path, spec.timeoutS);
+    case "db-lock":
+      return new DbLockFault(spec.holdS);
   }
 }

@@ -45,6 +45,8 @@ export interface LoadResult {
   errors: ErrorCounts;
   /** Over every response, whatever its status: what users waited. */
   latencyMs: LatencySummary;
+  /** Failed responses by the app's own error kind (`{"error": "db-pool-timeout"}`), else `http-<status>`. */
+  appErrors: Record<string, number>;
   paths: Record<string, PathOutcome>;
   timeline: TimelinePoint[];
 }
@@ -80,6 +82,12 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   const startedAt = Date.now();
   const buckets: Bucket[] = [];
   const byPath = new Map<string, PathBucket>();
+  const appErrors: Record<string, number> = {};
+  const onFailedResponse = (status: number, body: string) => {
+    if (status < 400) return;
+    const kind = errorKindOf(body) ?? `http-${status}`;
+    appErrors[kind] = (appErrors[kind] ?? 0) + 1;
+  };
   let completed = 0;
   let stoppedBy: LoadResult["stoppedBy"] = "duration";
 
@@ -100,7 +108,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
       duration: profile.durationS,
       timeout: profile.timeoutS,
       ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
-      requests: expandMix(profile.requests),
+      requests: expandMix(profile.requests, onFailedResponse),
       setupClient: (client) => countClosedConnections(client as unknown as AutocannonClient, () => bucketNow().errors.closed++),
     },
     () => finished(),
@@ -165,6 +173,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     status,
     errors,
     latencyMs: summarize(mergeHistograms(buckets.map((b) => b.histogram))),
+    appErrors,
     paths: Object.fromEntries(
       [...byPath].map(([path, b]) => [
         path,
@@ -217,8 +226,17 @@ function toPoint(bucket: Bucket, second: number): TimelinePoint {
 }
 
 /** autocannon cycles through `requests` per connection: repeat each by its weight for the mix. */
-function expandMix(requests: LoadProfile["requests"]): autocannon.Request[] {
-  return requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path, method: r.method })));
+function expandMix(requests: LoadProfile["requests"], onResponse: (status: number, body: string) => void): autocannon.Request[] {
+  return requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path, method: r.method, onResponse })));
+}
+
+function errorKindOf(body: string): string | undefined {
+  try {
+    const error = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof error === "string" && /^[a-z0-9-]{1,40}$/.test(error) ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** With pipelining 1, the client's current request is the one that just got its response. */

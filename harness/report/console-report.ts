@@ -74,3 +74,20 @@ function bannerCell(death: Death): string {
     .map((kind) => (death.bannersSeen.includes(kind) ? pc.green(`${BANNER_LABEL[kind]} ✓`) : pc.red(`${BANNER_LABEL[kind]} missing`)))
     .join(", ");
 }
+
+/** One line per scenario of an --all run, and the count. */
+export function formatCatalogueSummary(results: ScenarioResult[], planned: number): string {
+  const table = consoleTable(["scenario", "result", "time", "failed expectations"]);
+  for (const r of results) {
+    const failed = r.expectations.filter((e) => !e.pass).map((e) => e.name);
+    table.push([
+      r.scenario,
+      STATUS_LABEL[r.status],
+      `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`,
+      r.error ? r.error.message.split("\n")[0]! : failed.join(", "),
+    ]);
+  }
+  const passed = results.filter((r) => r.status === "passed").length;
+  const notRun = planned - results.length;
+  return `${table.toString()}\n${passed} of ${planned} scenarios passed${notRun ? ` (${notRun} not run)` : ""}`;
+}

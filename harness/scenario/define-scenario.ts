@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { faultSpecSchema } from "../faults/fault-spec.ts";
+import { STACK_NAMES, type StackName } from "../images/stacks.ts";
 import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
-import { expectationsSchema } from "./expectations.ts";
+import { type Expectations, expectationsSchema } from "./expectations.ts";
 
 export const scenarioSchema = z
   .object({
@@ -22,11 +23,20 @@ export const scenarioSchema = z
       .strict()
       .prefault({}),
     expect: expectationsSchema,
+    /** Where the two stacks truly differ: expectations that replace the general ones, key by key, on that stack. */
+    stacks: z
+      .partialRecord(z.enum(STACK_NAMES as [StackName, ...StackName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
+      .default({}),
   })
   .strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
+
+/** The expectations that apply on a stack: the general ones, with the stack's own replacing them key by key. */
+export function expectationsFor(scenario: Scenario, stack: StackName): Expectations {
+  return { ...scenario.expect, ...scenario.stacks[stack]?.expect };
+}
 
 /** Identity at run time; gives a scenario file type checking and completion. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {

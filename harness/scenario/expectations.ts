@@ -1,8 +1,21 @@
 import { z } from "zod";
+import { BANNER_LABEL, bannerBlockingCall, bannerOomVerdict, recognizeBanner } from "../classify/banners.ts";
+import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
+import type { Death } from "../classify/classify-deaths.ts";
+import type { BannerReport } from "../classify/classify-run.ts";
 import type { RunEvent } from "../events/events.ts";
 import type { LoadResult } from "../load/run-load.ts";
+import type { GunicornConfig } from "../stack/stack-options.ts";
 import type { WorkerRoster } from "../stack/worker-roster.ts";
 import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
+
+const seconds = z.number().positive().max(600);
+/** How many deaths of a cause: exact, one per worker booted before the faults, or a range. */
+const deathCount = z.union([
+  z.number().int().min(0),
+  z.literal("all-booted"),
+  z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict(),
+]);
 
 export const expectationsSchema = z
   .object({
@@ -12,15 +25,42 @@ export const expectationsSchema = z
     everyWorkerExited: z.boolean().optional(),
     /** The master logged "Shutting down: Master". */
     masterShutdown: z.boolean().optional(),
-    /** What users saw, k6-style thresholds on the load's metrics. */
+    /** The app must fail to boot (startup protection), within this bound, saying why (a regular expression). */
+    boot: z
+      .object({ fails: z.literal(true), withinS: seconds, reason: z.string().min(1) })
+      .strict()
+      .optional(),
+    /** Exactly these causes of death, with these counts: any other death fails. `{}` = no worker dies. */
+    deaths: z
+      .object({ causes: z.partialRecord(z.enum(CAUSE_NAMES as [Cause, ...Cause[]]), deathCount) })
+      .strict()
+      .optional(),
+    banners: z
+      .object({
+        /** Each death printed the banners it calls for, for its pid, and no other banner appeared. */
+        asDue: z.literal(true),
+        /** Every ABORT banner names this function as the blocking call. */
+        blockingCall: z.string().min(1).optional(),
+        /** Every SIGKILL banner says "OOM confirmed: yes". */
+        oomConfirmed: z.literal(true).optional(),
+      })
+      .strict()
+      .optional(),
+    /** What users saw, k6-style thresholds on the load's metrics: `{"latency.p99": "< 500"}` or a list of conditions. */
     requests: z
       .object({ thresholds: thresholdsSchema.default({}) })
+      .strict()
+      .optional(),
+    /** After the faults: this many live workers (as `ps` sees them) and /health answering, within the bound. */
+    recovery: z
+      .object({ workers: z.union([z.number().int().min(1), z.literal("configured")]), withinS: seconds })
       .strict()
       .optional(),
   })
   .strict();
 
 export type Expectations = z.output<typeof expectationsSchema>;
+export type ExpectationsInput = z.input<typeof expectationsSchema>;
 
 export interface ExpectationResult {
   name: string;
@@ -29,17 +69,31 @@ export interface ExpectationResult {
   pass: boolean;
 }
 
+export interface RecoveryObservation {
+  workers: number;
+  healthy: boolean;
+  /** Seconds after the faults and load ended until recovered; undefined if it never did within the bound. */
+  afterS: number | undefined;
+}
+
 export interface Observed {
   configuredWorkers: number;
+  config: GunicornConfig;
   roster: WorkerRoster;
   bootedBeforeFaults: number[];
   events: readonly RunEvent[];
   load: LoadResult | undefined;
+  deaths: readonly Death[];
+  banners: BannerReport;
+  recovery?: RecoveryObservation;
+  /** The app failed to boot: when (seconds after the start) and the harness's message. */
+  bootFailure?: { afterS: number; message: string };
 }
 
 /** Checks every expectation against what was observed; each result says expected vs observed. */
 export function evaluateExpectations(expect: Expectations, observed: Observed): ExpectationResult[] {
   const results: ExpectationResult[] = [];
+  if (expect.boot) results.push(checkBoot(expect.boot, observed));
   if (expect.workersBooted !== undefined) {
     const wanted = expect.workersBooted === "configured" ? observed.configuredWorkers : expect.workersBooted;
     const pids = observed.bootedBeforeFaults;
@@ -51,6 +105,8 @@ export function evaluateExpectations(expect: Expectations, observed: Observed): 
       pass: distinct === wanted,
     });
   }
+  if (expect.deaths) results.push(checkDeaths(expect.deaths.causes, observed));
+  if (expect.banners) results.push(...checkBanners(expect.banners, observed));
   if (expect.everyWorkerExited) {
     const missing = observed.roster.booted.filter((pid) => !observed.roster.exited.has(pid));
     results.push({
@@ -69,13 +125,123 @@ export function evaluateExpectations(expect: Expectations, observed: Observed): 
       pass: seen === expect.masterShutdown,
     });
   }
-  for (const [metric, condition] of Object.entries(expect.requests?.thresholds ?? {})) {
-    if (!observed.load) {
-      results.push({ name: metric, expected: condition!, observed: "no load ran", pass: false });
-      continue;
+  for (const [metric, conditions] of Object.entries(expect.requests?.thresholds ?? {})) {
+    for (const condition of [conditions].flat()) {
+      if (!observed.load) {
+        results.push({ name: metric, expected: condition, observed: "no load ran", pass: false });
+        continue;
+      }
+      const { observed: value, pass } = checkThreshold(metric as MetricName, condition, observed.load);
+      results.push({ name: metric, expected: condition, observed: String(value), pass });
     }
-    const { observed: value, pass } = checkThreshold(metric as MetricName, condition!, observed.load);
-    results.push({ name: metric, expected: condition!, observed: String(value), pass });
+  }
+  if (expect.recovery) results.push(checkRecovery(expect.recovery, observed));
+  return results;
+}
+
+function checkBoot(boot: NonNullable<Expectations["boot"]>, observed: Observed): ExpectationResult {
+  const expected = `fails to boot within ${boot.withinS} s, saying /${boot.reason}/`;
+  const failure = observed.bootFailure;
+  if (!failure) return { name: "boot", expected, observed: "it booted", pass: false };
+  const said = [...observed.deaths.flatMap((d) => [d.summary, ...d.evidence]), ...failure.message.split("\n")];
+  const reason = new RegExp(boot.reason, "i");
+  const saying = said.find((line) => reason.test(line));
+  return {
+    name: "boot",
+    expected,
+    observed: `failed after ${failure.afterS.toFixed(1)} s${saying ? `: ${saying.slice(0, 160)}` : ", but nothing said why"}`,
+    pass: failure.afterS <= boot.withinS && saying !== undefined,
+  };
+}
+
+function checkDeaths(causes: Partial<Record<Cause, z.output<typeof deathCount>>>, observed: Observed): ExpectationResult {
+  const seen = new Map<Cause, number[]>();
+  for (const death of observed.deaths) seen.set(death.cause, [...(seen.get(death.cause) ?? []), death.pid]);
+  const describeCount = (cause: Cause, count: z.output<typeof deathCount>) => {
+    if (count === "all-booted") return `${observed.bootedBeforeFaults.length} ${cause} (every booted worker)`;
+    if (typeof count === "number") return `${count} ${cause}`;
+    return `${count.min ?? 0}${count.max !== undefined ? `–${count.max}` : "+"} ${cause}`;
+  };
+  const fits = (count: z.output<typeof deathCount>, n: number) =>
+    count === "all-booted"
+      ? n === observed.bootedBeforeFaults.length
+      : typeof count === "number"
+        ? n === count
+        : n >= (count.min ?? 0) && n <= (count.max ?? Number.POSITIVE_INFINITY);
+  const listed = Object.entries(causes) as Array<[Cause, z.output<typeof deathCount>]>;
+  const differences = [
+    ...listed
+      .filter(([cause, count]) => !fits(count, seen.get(cause)?.length ?? 0))
+      .map(([cause, count]) => `${describeCount(cause, count)} expected, ${seen.get(cause)?.length ?? 0} seen`),
+    ...[...seen]
+      .filter(([cause]) => !(cause in causes))
+      .map(([cause, pids]) => `${pids.length} unexpected ${cause} (${severityOf(cause)})`),
+  ];
+  const expected = listed.length
+    ? listed.map(([cause, count]) => `${describeCount(cause, count)} (${severityOf(cause)})`).join(", ")
+    : "no worker dies";
+  const actual = seen.size
+    ? [...seen].map(([cause, pids]) => `${pids.length} ${cause} (${severityOf(cause)}; pid ${pids.join(", ")})`).join(", ")
+    : "no worker died";
+  return {
+    name: "deaths",
+    expected,
+    observed: differences.length ? `${actual} — ${differences.join("; ")}` : actual,
+    pass: differences.length === 0,
+  };
+}
+
+function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: Observed): ExpectationResult[] {
+  const results: ExpectationResult[] = [];
+  const due = observed.banners.checks.filter((c) => c.expected.length > 0);
+  const missing = observed.banners.checks.filter((c) => c.missing.length > 0);
+  const unexpected = observed.banners.unexpected;
+  const dueText = due.length ? due.map((c) => `${c.expected.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ") : "no banner";
+  const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ");
+  const problems = [
+    missing.length
+      ? `missing: ${missingText}${observed.config === "seed" ? " (the seed config's hooks never run under UvicornWorker)" : ""}`
+      : "",
+    unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${b.pid}`).join(", ")}` : "",
+  ].filter(Boolean);
+  results.push({
+    name: "banners",
+    expected: dueText,
+    observed: problems.length ? problems.join("; ") : due.length ? "each printed, for its pid" : "none printed",
+    pass: problems.length === 0,
+  });
+  const recognized = observed.events.flatMap((e) => (e.kind === "banner" ? [recognizeBanner(e)].filter((b) => b !== undefined) : []));
+  if (banners.blockingCall) {
+    const aborts = recognized.filter((b) => b.kind === "abort");
+    const calls = aborts.map((b) => bannerBlockingCall(b) ?? "(none named)");
+    results.push({
+      name: "ABORT banner names the blocking call",
+      expected: banners.blockingCall,
+      observed: calls.length ? [...new Set(calls)].join("; ") : "no ABORT banner",
+      pass: calls.length > 0 && calls.every((c) => c.split(" at ")[0] === banners.blockingCall),
+    });
+  }
+  if (banners.oomConfirmed) {
+    const verdicts = recognized.filter((b) => b.kind === "sigkill").map((b) => bannerOomVerdict(b) ?? "?");
+    results.push({
+      name: "SIGKILL banner confirms the OOM kill",
+      expected: "OOM confirmed: yes",
+      observed: verdicts.length ? verdicts.map((v) => `OOM confirmed: ${v}`).join("; ") : "no SIGKILL banner",
+      pass: verdicts.length > 0 && verdicts.every((v) => v === "yes"),
+    });
   }
   return results;
+}
+
+function checkRecovery(recovery: NonNullable<Expectations["recovery"]>, observed: Observed): ExpectationResult {
+  const workers = recovery.workers === "configured" ? observed.configuredWorkers : recovery.workers;
+  const expected = `${workers} workers and /health answering within ${recovery.withinS} s`;
+  const r = observed.recovery;
+  if (!r) return { name: "recovery", expected, observed: "not checked (the app was gone)", pass: false };
+  return {
+    name: "recovery",
+    expected,
+    observed: `${r.workers} workers, /health ${r.healthy ? "answering" : "failing"}${r.afterS !== undefined ? ` after ${r.afterS.toFixed(1)} s` : ` at ${recovery.withinS} s`}`,
+    pass: r.afterS !== undefined && r.afterS <= recovery.withinS,
+  };
 }

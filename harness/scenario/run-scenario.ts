@@ -5,6 +5,7 @@ import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import type { Progress } from "../cli/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
+import { errorMessage, HarnessError } from "../errors.ts";
 import type { RunEvent } from "../events/events.ts";
 import { Observations } from "../events/observations.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
@@ -13,8 +14,14 @@ import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
 import { type WorkerRoster, workerRoster } from "../stack/worker-roster.ts";
-import type { Scenario } from "./define-scenario.ts";
-import { type ExpectationResult, evaluateExpectations } from "./expectations.ts";
+import { expectationsFor, type Scenario } from "./define-scenario.ts";
+import {
+  type ExpectationResult,
+  type Expectations,
+  evaluateExpectations,
+  type Observed,
+  type RecoveryObservation,
+} from "./expectations.ts";
 
 export type RunStatus = "passed" | "failed" | "aborted" | "error";
 
@@ -36,6 +43,8 @@ export interface ScenarioResult {
   deaths: Death[];
   banners: BannerReport;
   unparsedLines: number;
+  /** Everything the expectations were judged on (so they can be judged again, e.g. against other expectations). */
+  observed: Observed;
   expectations: ExpectationResult[];
 }
 
@@ -54,43 +63,63 @@ export interface RunScenarioOptions {
 export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<ScenarioResult> {
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
+  const expect = expectationsFor(scenario, stackOptions.stack);
   const run = newRunContext(scenario.name);
   const observations = new Observations();
   const startedAt = Date.now();
   let load: LoadResult | undefined;
   let bootedBeforeFaults: number[] = [];
+  let recovery: RecoveryObservation | undefined;
+  let bootFailure: Observed["bootFailure"];
   let error: Error | undefined;
 
   try {
     const swept = await sweepStaleContainers();
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
-    await using stack = await progress.step(
-      `boot ${stackOptions.stack} stack: Postgres + gunicorn with ${stackOptions.workers} workers`,
-      () => new Stack(stackOptions).start({ run, progress, observations }),
-    );
-    signal.throwIfAborted();
-    bootedBeforeFaults = stack.roster().booted;
-    await stack.recordMemory();
-    load = await driveLoadAndFaults(scenario, stack, progress, signal);
-    await stack.recordMemory();
-    signal.throwIfAborted();
-    await settle(scenario, stack, progress, signal);
-    await stack.recordMemory();
+    const started = await progress
+      .step(
+        `boot ${stackOptions.stack} stack (${stackOptions.config} config): Postgres + gunicorn with ${stackOptions.workers} workers`,
+        () => new Stack(stackOptions).start({ run, progress, observations }),
+      )
+      .catch((caught: unknown) => {
+        if (!expect.boot || !(caught instanceof HarnessError) || caught.code !== "STACK_NOT_READY") throw caught;
+        bootFailure = { afterS: (Date.now() - startedAt) / 1000, message: errorMessage(caught) };
+        progress.info(`the app failed to boot, as expected: ${bootFailure.message.split("\n")[0]}`);
+        return undefined;
+      });
+    if (started) {
+      await using stack = started;
+      signal.throwIfAborted();
+      bootedBeforeFaults = stack.roster().booted;
+      await stack.recordMemory();
+      load = await driveLoadAndFaults(scenario, stack, progress, signal);
+      await stack.recordMemory();
+      signal.throwIfAborted();
+      recovery = await settle(scenario, stack, progress, signal, expect.recovery);
+      await stack.recordMemory();
+      await progress.step("teardown: remove the containers", () => stack.stop());
+    }
   } catch (caught) {
     error = signal.aborted ? (signal.reason as Error) : (caught as Error);
   }
 
-  const roster = workerRoster(observations.events.events);
-  const { deaths, banners } = classifyRun(observations.events.events, { maxRequests: stackOptions.maxRequests });
-  const expectations = error
-    ? []
-    : evaluateExpectations(scenario.expect, {
-        configuredWorkers: stackOptions.workers,
-        roster,
-        bootedBeforeFaults,
-        events: observations.events.events,
-        load,
-      });
+  const events = observations.events.sorted();
+  const roster = workerRoster(events);
+  if (bootFailure) bootedBeforeFaults = roster.booted;
+  const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests });
+  const observed: Observed = {
+    configuredWorkers: stackOptions.workers,
+    config: stackOptions.config,
+    roster,
+    bootedBeforeFaults,
+    events,
+    load,
+    deaths,
+    banners,
+    recovery,
+    bootFailure,
+  };
+  const expectations = error ? [] : evaluateExpectations(expect, observed);
   const status: RunStatus =
     error instanceof InterruptedError ? "aborted" : error ? "error" : expectations.every((e) => e.pass) ? "passed" : "failed";
   return {
@@ -105,33 +134,37 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     load,
     roster,
     bootedBeforeFaults,
-    events: observations.events.sorted(),
+    events,
     deaths,
     banners,
     unparsedLines: observations.logs.unparsedCount,
+    observed,
     expectations,
   };
 }
 
 async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progress: Progress, signal: AbortSignal): Promise<LoadResult> {
-  const schedule = new FaultSchedule(scenario.faults, stack, signal);
+  const loadStart = Date.now();
+  const schedule = new FaultSchedule(scenario.faults, stack, signal, (description) =>
+    progress.info(`  fault at ${((Date.now() - loadStart) / 1000).toFixed(1)} s: ${description}`),
+  );
   const paths = [...new Set(scenario.load.requests.map((r) => r.path))].join(", ");
   stack.events.record({ kind: "phase", at: Date.now(), phase: "load", detail: `${scenario.load.durationS} s at ${paths}` });
-  let revertErrors: Error[] = [];
   try {
     const load = await progress.step(
       `load: ${scenario.load.durationS} s, ${scenario.load.connections} connections at ${paths}`,
       async () => {
         schedule.start();
         let completed = 0;
-        let errors = 0;
+        let failed = 0;
         return runLoad(stack.url, scenario.load, {
           signal,
           onSecond: (p) => {
             completed += p.completed;
-            errors += totalErrors(p.errors) + p.non2xx;
+            failed += totalErrors(p.errors) + p.non2xx;
+            const dead = stack.roster().exited.size;
             progress.status(
-              `load ${p.second + 1}/${Math.ceil(scenario.load.durationS)} s · ${completed} requests · ${errors} failed · p99 ${p.latencyMs.p99} ms`,
+              `load ${p.second + 1}/${Math.ceil(scenario.load.durationS)} s · ${completed} requests · ${failed} failed · p99 ${p.latencyMs.p99} ms · ${dead} worker(s) stopped`,
             );
           },
         });
@@ -140,21 +173,51 @@ async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progr
     await schedule.afterLoad();
     return load;
   } finally {
-    revertErrors = await schedule.revertAll();
-    for (const e of revertErrors) progress.warn(`revert failed: ${e.message}`);
+    for (const e of await schedule.revertAll()) progress.warn(`revert failed: ${e.message}`);
   }
 }
 
-async function settle(scenario: Scenario, stack: StartedStack, progress: Progress, signal: AbortSignal): Promise<void> {
+/** Lets the stack settle; checks recovery when the scenario expects it. */
+async function settle(
+  scenario: Scenario,
+  stack: StartedStack,
+  progress: Progress,
+  signal: AbortSignal,
+  recovery: Expectations["recovery"],
+): Promise<RecoveryObservation | undefined> {
   stack.events.record({ kind: "phase", at: Date.now(), phase: "settling" });
   const { untilAppExits, maxS } = scenario.settle;
+  let observation: RecoveryObservation | undefined;
   if (untilAppExits) {
     const state = await progress.step(`settle: wait for the master to exit (at most ${maxS} s)`, () => stack.waitForAppExit(maxS * 1000));
     if (!state) progress.warn(`the app container was still running after ${maxS} s`);
+  } else if (recovery) {
+    const workers = recovery.workers === "configured" ? stack.options.workers : recovery.workers;
+    observation = await progress.step(`settle: wait for ${workers} workers and /health (at most ${recovery.withinS} s)`, () =>
+      waitForRecovery(stack, workers, recovery.withinS, signal),
+    );
   } else {
     await progress.step(`settle: ${maxS} s`, () => abortableSleep(maxS * 1000, signal));
   }
   await stack.logs.drain(500);
+  return observation;
+}
+
+async function waitForRecovery(stack: StartedStack, workers: number, withinS: number, signal: AbortSignal): Promise<RecoveryObservation> {
+  const started = Date.now();
+  let last: RecoveryObservation = { workers: 0, healthy: false, afterS: undefined };
+  while (!signal.aborted) {
+    const live = (await stack.liveWorkers().catch(() => [])).length;
+    const healthy = await fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(1_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    const elapsed = (Date.now() - started) / 1000;
+    last = { workers: live, healthy, afterS: undefined };
+    if (live === workers && healthy) return { ...last, afterS: elapsed };
+    if (elapsed >= withinS) break;
+    await abortableSleep(250, signal);
+  }
+  return last;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -17,20 +17,34 @@ export const METRICS = {
   "errors.reset": (r: LoadResult) => r.errors.reset,
   "errors.refused": (r: LoadResult) => r.errors.refused,
   "errors.closed": (r: LoadResult) => r.errors.closed,
+  /** Requests cut mid-flight: reset plus closed. */
+  "errors.cut": (r: LoadResult) => r.errors.reset + r.errors.closed,
   throughput: (r: LoadResult) => Math.round((r.completed / Math.max(0.001, (r.endedAt - r.startedAt) / 1000)) * 10) / 10,
 } as const;
 
-export type MetricName = keyof typeof METRICS;
+export type MetricName = keyof typeof METRICS | `app.${string}` | `status.${number}`;
 const CONDITION = /^\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+/** Beyond the fixed metrics: `app.<kind>` (failed responses by the app's error kind) and `status.<code>`. */
+const DYNAMIC_METRIC = /^(app\.[a-z0-9-]+|status\.\d{3})$/;
 
-export const thresholdsSchema = z.partialRecord(
-  z.enum(Object.keys(METRICS) as [MetricName, ...MetricName[]]),
-  z.string().regex(CONDITION, 'a condition is an operator and a number, e.g. "< 500" or "== 0"'),
+const condition = z.string().regex(CONDITION, 'a condition is an operator and a number, e.g. "< 500" or "== 0"');
+
+export const thresholdsSchema = z.record(
+  z.string().refine((name) => Object.hasOwn(METRICS, name) || DYNAMIC_METRIC.test(name), {
+    message: `unknown metric; use one of ${Object.keys(METRICS).join(", ")}, app.<error-kind> or status.<code>`,
+  }),
+  z.union([condition, z.array(condition).min(1)]),
 );
+
+export function metricValue(metric: MetricName, result: LoadResult): number {
+  if (metric.startsWith("app.")) return result.appErrors[metric.slice(4)] ?? 0;
+  if (metric.startsWith("status.")) return result.status[metric.slice(7)] ?? 0;
+  return METRICS[metric as keyof typeof METRICS](result);
+}
 
 export function checkThreshold(metric: MetricName, condition: string, result: LoadResult): { observed: number; pass: boolean } {
   const [, op, limitText] = CONDITION.exec(condition)!;
-  const observed = METRICS[metric](result);
+  const observed = metricValue(metric, result);
   const limit = Number(limitText);
   const pass = { "<": observed < limit, "<=": observed <= limit, ">": observed > limit, ">=": observed >= limit, "==": observed === limit }[
     op!

@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
+import { type ExecResult, execIn } from "../control/exec.ts";
 import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts";
 import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
@@ -103,6 +104,29 @@ export class StartedStack implements AsyncDisposable {
 
   recordFault(action: string, target: string, detail?: string): void {
     this.events.record({ kind: "fault", at: Date.now(), action, target, detail });
+  }
+
+  /** Runs SQL as the app's database user inside the Postgres container (psql over its unix socket). */
+  async sql(statement: string, applicationName = "chaos-harness"): Promise<ExecResult> {
+    if (!this.parts.db) throw new Error("this stack runs no database");
+    const command = [
+      "env",
+      `PGAPPNAME=${applicationName}`,
+      "psql",
+      "-h",
+      "/tmp",
+      "-p",
+      String(this.parts.ports.db),
+      "-U",
+      "app",
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-Atc",
+      statement,
+    ];
+    return execIn(this.parts.docker, this.parts.docker.getContainer(this.parts.db.getId()), command);
   }
 
   async processes(): Promise<ProcessInfo[]> {

@@ -14,6 +14,9 @@ log = logging.getLogger("gunicorn.error")
 
 __all__ = ["Database", "PoolTimeoutError"]
 
+# Takes `s` seconds, and reads app_items, so a lock on that table makes it wait as long as the lock lasts.
+SLEEP_QUERY = "SELECT pg_sleep(:s), (SELECT count(*) FROM app_items)"
+
 
 def _async_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+asyncpg://", 1)
@@ -37,7 +40,7 @@ class Database:
         """Runs a query that takes `ms` in Postgres, holding one pooled connection meanwhile."""
         started = time.monotonic()
         async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT pg_sleep(:s)"), {"s": ms / 1000})
+            await conn.execute(text(SLEEP_QUERY), {"s": ms / 1000})
         return time.monotonic() - started
 
     def pool_status(self) -> str:
@@ -52,7 +55,7 @@ def query_db_synchronously(ms: int) -> None:
     conn = psycopg2.connect(settings.DATABASE_URL, connect_timeout=int(settings.DB_CONNECT_TIMEOUT) or 1)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_sleep(%s)", (ms / 1000,))
+            cur.execute(SLEEP_QUERY.replace(":s", "%s"), (ms / 1000,))
     finally:
         conn.close()
 

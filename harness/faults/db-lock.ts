@@ -1,0 +1,44 @@
+import type { ExecResult } from "../control/exec.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
+import type { Fault } from "./fault.ts";
+
+const TABLE = "app_items";
+const SESSION = "chaos-harness-lock";
+
+/**
+ * The database turns slow: the harness holds an exclusive lock on the table every app query reads, so
+ * each query waits (holding its pooled connection) until the lock goes, after `holdS` or at revert.
+ */
+export class DbLockFault implements Fault {
+  private session: Promise<ExecResult> | undefined;
+
+  constructor(private readonly holdS: number) {}
+
+  get description(): string {
+    return `an exclusive lock on ${TABLE}, held ${this.holdS} s: every app query waits`;
+  }
+
+  async inject(stack: StartedStack): Promise<void> {
+    this.session = stack.sql(`BEGIN; LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const held = await stack.sql(
+        `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = '${SESSION}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+      );
+      if (held.stdout.trim() === "1") {
+        stack.recordFault("db-lock", "database", `${TABLE} locked for ${this.holdS} s`);
+        void this.session.finally(() => stack.recordFault("db-unlock", "database", `${TABLE} unlocked`)).catch(() => undefined);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the lock on ${TABLE} was not granted within 5 s`);
+  }
+
+  /** Ends the lock now if it is still held (the session's own end also ends it). */
+  async revert(stack: StartedStack): Promise<void> {
+    if (!this.session) return;
+    await stack.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${SESSION}'`).catch(() => undefined);
+    await this.session.catch(() => undefined);
+  }
+}

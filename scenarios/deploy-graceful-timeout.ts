@@ -1,0 +1,21 @@
+import { defineScenario } from "../harness/scenario/define-scenario.ts";
+
+export default defineScenario({
+  name: "deploy-graceful-timeout",
+  description:
+    "A deploy while a 20 s request is in flight, with graceful_timeout = 2 s: the worker serving it is still " +
+    "running when the graceful timeout runs out and is killed with its request (graceful-timeout, investigate); " +
+    "the other stops normally.",
+  stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
+  load: { durationS: 3, connections: 2, requests: [{ path: "/health" }] },
+  faults: [
+    { action: "request", at: 0.5, path: "/slow?ms=20000" },
+    { action: "signal-master", at: 1.5, signal: "TERM" },
+  ],
+  settle: { untilAppExits: true, maxS: 10 },
+  expect: {
+    deaths: { causes: { "graceful-timeout": 1, shutdown: 1 } },
+    banners: { asDue: true },
+    masterShutdown: true,
+  },
+});

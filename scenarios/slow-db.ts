@@ -1,0 +1,37 @@
+import { defineScenario } from "../harness/scenario/define-scenario.ts";
+
+export default defineScenario({
+  name: "slow-db",
+  description:
+    "The database turns slow under load (the harness locks the table every query reads, for 4 s): the pool " +
+    "saturates, requests wait, then fail with pool-acquire timeouts (503). No worker is killed.",
+  stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2, db: { poolSize: 3, maxOverflow: 0, poolTimeoutS: 1 } },
+  load: {
+    durationS: 8,
+    connections: 16,
+    timeoutS: 10,
+    requests: [
+      { path: "/db?ms=20", weight: 3 },
+      { path: "/health", weight: 1 },
+    ],
+  },
+  faults: [{ action: "db-lock", at: 2, holdS: 4 }],
+  settle: { maxS: 1 },
+  expect: {
+    deaths: { causes: {} },
+    banners: { asDue: true },
+    requests: {
+      thresholds: {
+        // What users saw: fast answers until the lock, then 503s from the pool, and slow successes.
+        "app.db-pool-timeout": ">= 20",
+        "requests.5xx": ">= 20",
+        "latency.p99": ">= 1000",
+        "requests.ok": ">= 500",
+        "errors.timeout": "== 0",
+        "errors.reset": "== 0",
+        "errors.closed": "== 0",
+      },
+    },
+    recovery: { workers: "configured", withinS: 5 },
+  },
+});
