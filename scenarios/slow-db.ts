@@ -25,7 +25,7 @@ export default defineScenario({
         // What users saw: fast answers until the lock, then 503s from the pool, and slow successes.
         "app.db-pool-timeout": ">= 20",
         "requests.5xx": ">= 20",
-        "latency.p99": ">= 1000",
+        "latency.p99": ">= 950",
         "requests.ok": ">= 500",
         "errors.timeout": "== 0",
         "errors.reset": "== 0",

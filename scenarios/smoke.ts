@@ -9,6 +9,8 @@ export default defineScenario({
   settle: { untilAppExits: true, maxS: 15 },
   expect: {
     workersBooted: "configured",
+    deaths: { causes: { shutdown: "all-booted" } },
+    banners: { asDue: true },
     everyWorkerExited: true,
     masterShutdown: true,
     requests: { thresholds: { "errors.total": "== 0", "requests.non2xx": "== 0", "latency.p99": "< 500" } },

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import type { Cause } from "../harness/classify/causes.ts";
+import { Progress } from "../harness/cli/progress.ts";
+import { STACK_NAMES } from "../harness/images/stacks.ts";
+import { loadScenario, scenarioNames } from "../harness/scenario/catalogue.ts";
+import { expectationsFor, type Scenario } from "../harness/scenario/define-scenario.ts";
+import { type Expectations, evaluateExpectations } from "../harness/scenario/expectations.ts";
+import { type RunScenarioOptions, runScenario } from "../harness/scenario/run-scenario.ts";
+
+const quiet = (): Omit<RunScenarioOptions, "overrides"> => ({
+  progress: new Progress(process.stderr, true),
+  signal: new AbortController().signal,
+});
+const names = scenarioNames();
+
+function failures(result: Awaited<ReturnType<typeof runScenario>>) {
+  return result.expectations.filter((e) => !e.pass).map((e) => `${e.name}: expected ${e.expected}, observed ${e.observed}`);
+}
+
+/** Expectations that contradict what the run showed: every one must fail, naming what it saw instead. */
+function wrongExpectations(expect: Expectations): Expectations {
+  const causes = Object.keys(expect.deaths?.causes ?? {}) as Cause[];
+  const other: Cause = causes.includes("crash") ? "unknown" : "crash";
+  return {
+    deaths: { causes: causes.length ? { [other]: 1 } : { timeout: 1 } },
+    requests: { thresholds: { "requests.completed": "< 0" } },
+  };
+}
+
+describe.each(STACK_NAMES)("the catalogue on %s", (stack) => {
+  it.each(names)("%s holds every expectation, and fails wrong ones", async (name) => {
+    const scenario = await loadScenario(name);
+    const result = await runScenario(scenario, { ...quiet(), overrides: { stack } });
+    expect(result.error).toBeUndefined();
+    expect(failures(result)).toEqual([]);
+    expect(result.status).toBe("passed");
+    expect(result.expectations.length).toBeGreaterThan(2);
+    expect(result.unparsedLines).toBe(0);
+    expect(result.endedAt - result.startedAt).toBeLessThan(30_000);
+
+    // Honesty: the same observations judged against wrong expectations fail, and say what was seen.
+    const wrong = evaluateExpectations(wrongExpectations(expectationsFor(scenario, stack)), result.observed);
+    expect(wrong.map((e) => e.pass)).toEqual(wrong.map(() => false));
+    expect(wrong.find((e) => e.name === "deaths")!.observed).toMatch(/expected, 0 seen/);
+  });
+});
+
+describe("the catalogue with the seed config (the hooks as deployments write them)", () => {
+  it.each(names)("%s: the banners its deaths call for are reported missing, and nothing else fails", async (name) => {
+    const scenario = await loadScenario(name);
+    const result = await runScenario(scenario, { ...quiet(), overrides: { config: "seed" } });
+    expect(result.error).toBeUndefined();
+    expect(result.events.filter((e) => e.kind === "banner")).toEqual([]);
+    const due = result.banners.checks.filter((c) => c.expected.length > 0);
+    const failed = result.expectations.filter((e) => !e.pass);
+    if (due.length === 0) {
+      expect(failures(result)).toEqual([]);
+      return;
+    }
+    expect(result.status).toBe("failed");
+    expect(failed.map((e) => e.name).every((n) => n === "banners" || n.startsWith("ABORT banner") || n.startsWith("SIGKILL banner"))).toBe(
+      true,
+    );
+    expect(failed.find((e) => e.name === "banners")!.observed).toMatch(
+      /^missing: .* \(the seed config's hooks never run under UvicornWorker\)$/,
+    );
+  });
+});
+
+describe("a wrong fault is caught", () => {
+  it("worker-timeout with a request that only waits (no blocking) fails: no timeout death, no ABORT banner", async () => {
+    const scenario = await loadScenario("worker-timeout");
+    const unblocked: Scenario = { ...scenario, faults: [{ action: "request", at: 1, path: "/slow?ms=8000", timeoutS: 30 }] };
+    const result = await runScenario(unblocked, quiet());
+    expect(result.status).toBe("failed");
+    const failed = Object.fromEntries(result.expectations.filter((e) => !e.pass).map((e) => [e.name, e.observed]));
+    expect(failed.deaths).toMatch(/^no worker died — 1 timeout expected, 0 seen$/);
+    expect(failed["ABORT banner names the blocking call"]).toBe("no ABORT banner");
+  });
+});
