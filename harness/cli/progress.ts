@@ -58,7 +58,7 @@ export class Progress {
     } catch (error) {
       clearInterval(ticker);
       this.clearStatus();
-      this.out.write(`${pc.red("✗")} ${title} ${pc.dim(`(${seconds(Date.now() - started)})`)}\n`);
+      if (!this.quiet) this.out.write(`${pc.red("✗")} ${title} ${pc.dim(`(${seconds(Date.now() - started)})`)}\n`);
       throw error;
     }
   }

@@ -16,7 +16,7 @@ export const loadProfileSchema = z
   .object({
     durationS: z.number().positive().max(LOAD_LIMITS.maxDurationS),
     /** Stop after this many requests even if the duration has not elapsed. */
-    maxRequests: z.number().int().positive().max(LOAD_LIMITS.maxRequests).default(100_000),
+    maxRequests: z.number().int().positive().max(LOAD_LIMITS.maxRequests).default(1_000_000),
     connections: z.number().int().min(1).max(LOAD_LIMITS.maxConnections).default(10),
     /** Requests per second over all connections; omitted = as fast as the connections allow. */
     ratePerS: z.number().int().positive().optional(),

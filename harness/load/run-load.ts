@@ -89,7 +89,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     appErrors[kind] = (appErrors[kind] ?? 0) + 1;
   };
   let completed = 0;
-  let stoppedBy: LoadResult["stoppedBy"] = "duration";
+  let stoppedBy: LoadResult["stoppedBy"] = "max-requests";
 
   const bucketNow = (): Bucket => {
     const second = Math.floor((Date.now() - startedAt) / 1000);
@@ -105,7 +105,8 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     {
       url: baseUrl,
       connections: profile.connections,
-      duration: profile.durationS,
+      // autocannon stops exactly at `amount` requests (and then ignores `duration`); the duration bound is ours, below.
+      amount: profile.maxRequests,
       timeout: profile.timeoutS,
       ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
       requests: expandMix(profile.requests, onFailedResponse),
@@ -127,10 +128,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     perPath.status[statusCode] = (perPath.status[statusCode] ?? 0) + 1;
     if (!ok) perPath.non2xx++;
     recordLatency(perPath.histogram, responseTimeMs);
-    if (++completed >= profile.maxRequests && stoppedBy === "duration") {
-      stoppedBy = "max-requests";
-      instance.stop();
-    }
+    completed++;
   });
   instance.on("reqError", (error: Error & { code?: string }) => {
     bucketNow().errors[errorKind(error)]++;
@@ -140,6 +138,10 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     stoppedBy = "aborted";
     instance.stop();
   };
+  const durationBound = setTimeout(() => {
+    stoppedBy = "duration";
+    instance.stop();
+  }, profile.durationS * 1000);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
@@ -154,6 +156,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   }, 250);
 
   await done;
+  clearTimeout(durationBound);
   clearInterval(ticker);
   options.signal?.removeEventListener("abort", onAbort);
 
