@@ -1,0 +1,178 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { LogLine } from "../logs/log-line.ts";
+import type { ResultJson } from "./result-json.ts";
+
+const require = createRequire(import.meta.url);
+const MAX_LOG_LINES = 20_000;
+
+/** Chart.js and its annotation plugin, inlined: the report opens with no network. */
+function chartLibraries(): string {
+  const chart = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
+  const annotation = join(dirname(require.resolve("chartjs-plugin-annotation")), "chartjs-plugin-annotation.min.js");
+  return [chart, annotation].map((file) => `<script>${readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`).join("\n");
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+/** JSON inside <script>: nothing in it can close the element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+
+interface Lifeline {
+  pid: number;
+  from: number;
+  to: number;
+  cause: string | null;
+  severity: string | null;
+}
+
+/** One bar per worker pid: from its boot to its death (or the end of the run), in seconds since the load started. */
+function lifelines(result: ResultJson, origin: number, end: number): Lifeline[] {
+  const deaths = new Map(result.deaths.map((d) => [d.pid, d]));
+  const seconds = (iso: string) => (Date.parse(iso) - origin) / 1000;
+  return result.events
+    .filter((e) => e.kind === "worker-boot" && e.pid !== null)
+    .map((e) => {
+      const death = deaths.get(e.pid!);
+      return {
+        pid: e.pid!,
+        from: seconds(e.at),
+        to: death?.at ? seconds(death.at) : end,
+        cause: death?.cause ?? null,
+        severity: death?.severity ?? null,
+      };
+    });
+}
+
+/** One self-contained HTML file: verdict, charts (timeline with faults, worker lifelines), deaths, banners, the raw log. */
+export function htmlReport(result: ResultJson, log: readonly LogLine[]): string {
+  const origin = Date.parse(result.load.outcome?.startedAt ?? result.startedAt);
+  const end = (Date.parse(result.endedAt) - origin) / 1000;
+  const data = {
+    timeline: result.timeline.map((p) => ({
+      second: p.second,
+      requests: p.completed,
+      errors: p.non2xx + Object.values(p.errors).reduce((a, b) => a + b, 0),
+      p50: p.latencyMs.p50,
+      p99: p.latencyMs.p99,
+    })),
+    faults: result.faults.filter((f) => f.offsetS !== null).map((f) => ({ at: f.offsetS, label: `${f.action}${f.detail ? ` ${f.detail}` : ""}` })),
+    lifelines: lifelines(result, origin, end),
+  };
+  const lines = log.slice(-MAX_LOG_LINES);
+  const status = result.status;
+  const failed = result.expectations.filter((e) => e.verdict === "fail").length;
+  const versions = Object.entries(result.stack.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(" · ");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(`${status.toUpperCase()} ${result.scenario.name} — ${result.runId}`)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
+main { max-width: 1200px; margin: 0 auto; padding: 0 20px 40px; }
+header.verdict { padding: 18px 20px; color: #fff; font-size: 22px; font-weight: 600; }
+header.passed { background: #1a7f37; } header.failed, header.error { background: #cf222e; } header.aborted { background: #9a6700; }
+header small { display: block; font-size: 14px; font-weight: 400; opacity: .9; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margin: 16px 0; padding: 12px 16px; }
+h2 { font-size: 16px; margin: 4px 0 10px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+td.pass { color: #1a7f37; font-weight: 600; } td.fail, td.critical { color: #cf222e; font-weight: 600; }
+td.investigate { color: #9a6700; font-weight: 600; } td.normal { color: #1a7f37; }
+pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; margin: 6px 0; }
+#log-lines { max-height: 480px; overflow-y: auto; white-space: pre; }
+.chart { position: relative; height: 300px; }
+input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing: border-box; }
+.muted { color: #656d76; }
+</style>
+</head>
+<body>
+<header class="verdict ${status}">${status.toUpperCase()} · ${escapeHtml(result.scenario.name)}${failed ? ` · ${failed} of ${result.expectations.length} expectations failed` : ""}
+<small>${escapeHtml(result.scenario.description)}</small></header>
+<main>
+<section id="summary">
+<p>Run <code>${escapeHtml(result.runId)}</code> · ${escapeHtml(result.stack.name)} (${escapeHtml(versions || "versions unknown")}) · ${escapeHtml(result.stack.config)} config · ${result.durationS.toFixed(1)} s</p>
+${result.load.outcome ? `<p>Requests: ${result.load.outcome.completed} completed, ${result.load.outcome.non2xx} non-2xx, ${Object.values(result.load.outcome.errors).reduce((a, b) => a + b, 0)} without response · p50 ${result.load.outcome.latencyMs.p50} ms · p99 ${result.load.outcome.latencyMs.p99} ms · ${result.load.outcome.throughput} req/s</p>` : "<p>No load ran.</p>"}
+${result.error ? `<p><strong>Run error:</strong> ${escapeHtml(result.error.message)}</p>` : ""}
+</section>
+<section id="expectations"><h2>Expectations</h2>
+<table><thead><tr><th>expectation</th><th>expected</th><th>observed</th><th></th></tr></thead><tbody>
+${result.expectations.map((e) => `<tr><td>${escapeHtml(e.name)}</td><td>${escapeHtml(e.expected)}</td><td>${escapeHtml(e.observed)}</td><td class="${e.verdict}">${e.verdict}</td></tr>`).join("\n")}
+</tbody></table></section>
+<section id="timeline"><h2>Timeline <span class="muted">(seconds since the load started; faults marked)</span></h2><div class="chart"><canvas id="timeline-chart" aria-label="requests, errors and latency per second"></canvas></div></section>
+<section id="workers"><h2>Workers <span class="muted">(boot to death, coloured by severity)</span></h2><div class="chart"><canvas id="lifeline-chart" aria-label="worker lifelines"></canvas></div></section>
+<section id="deaths"><h2>Deaths</h2>
+${
+  result.deaths.length
+    ? `<table><thead><tr><th>pid</th><th>cause</th><th>severity</th><th>why</th><th>evidence</th></tr></thead><tbody>
+${result.deaths.map((d) => `<tr><td>${d.pid}</td><td>${d.cause}</td><td class="${d.severity}">${d.severity}</td><td>${escapeHtml(d.summary)}</td><td><details><summary>${d.evidence.length} item(s)</summary><pre>${escapeHtml(d.evidence.join("\n"))}</pre></details></td></tr>`).join("\n")}
+</tbody></table>`
+    : "<p>No worker died.</p>"
+}</section>
+<section id="banners"><h2>Banners</h2>
+${result.banners.missing.length ? `<p><strong>Missing:</strong> ${escapeHtml(result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", "))}</p>` : ""}
+${result.banners.seen.length ? result.banners.seen.map((b) => `<pre>${escapeHtml(b.lines.join("\n"))}</pre>`).join("\n") : "<p>No banner printed.</p>"}
+</section>
+<section id="log"><h2>Raw log <span class="muted">(${lines.length} lines${log.length > lines.length ? `, the last ${MAX_LOG_LINES} of ${log.length}` : ""})</span></h2>
+<input type="search" id="log-filter" placeholder="Filter the log: a word, a pid…">
+<pre id="log-lines">${lines.map((l) => `<span data-line>${escapeHtml(`${new Date(l.at).toISOString().slice(11, 23)} ${l.source}/${l.stream} ${l.text}`)}\n</span>`).join("")}</pre>
+</section>
+</main>
+${chartLibraries()}
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
+<script>
+(function () {
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  if (window["chartjs-plugin-annotation"]) Chart.register(window["chartjs-plugin-annotation"]);
+  var colours = { normal: "#1a7f37", investigate: "#bf8700", critical: "#cf222e" };
+  var faultLines = {};
+  data.faults.forEach(function (f, i) {
+    faultLines["fault" + i] = { type: "line", xMin: f.at, xMax: f.at, borderColor: "#8250df", borderWidth: 2, borderDash: [6, 4],
+      label: { display: true, content: f.label, position: "start", backgroundColor: "#8250df", font: { size: 11 } } };
+  });
+  new Chart(document.getElementById("timeline-chart"), {
+    type: "line",
+    data: { datasets: [
+      { label: "requests/s", data: data.timeline.map(function (p) { return { x: p.second, y: p.requests }; }), borderColor: "#0969da", yAxisID: "y" },
+      { label: "errors/s", data: data.timeline.map(function (p) { return { x: p.second, y: p.errors }; }), borderColor: "#cf222e", yAxisID: "y" },
+      { label: "p50 ms", data: data.timeline.map(function (p) { return { x: p.second, y: p.p50 }; }), borderColor: "#57ab5a", yAxisID: "ms" },
+      { label: "p99 ms", data: data.timeline.map(function (p) { return { x: p.second, y: p.p99 }; }), borderColor: "#bf8700", yAxisID: "ms" }
+    ] },
+    options: { animation: false, maintainAspectRatio: false, parsing: false,
+      scales: { x: { type: "linear", title: { display: true, text: "s" } }, y: { beginAtZero: true, title: { display: true, text: "per second" } },
+        ms: { position: "right", beginAtZero: true, title: { display: true, text: "ms" }, grid: { drawOnChartArea: false } } },
+      plugins: { annotation: { annotations: faultLines } } }
+  });
+  var lines = data.lifelines;
+  new Chart(document.getElementById("lifeline-chart"), {
+    type: "bar",
+    data: { labels: lines.map(function (l) { return "pid " + l.pid; }),
+      datasets: [{ label: "alive", data: lines.map(function (l) { return [l.from, l.to]; }),
+        backgroundColor: lines.map(function (l) { return l.severity ? colours[l.severity] : "#8c959f"; }), borderSkipped: false, barPercentage: 0.7 }] },
+    options: { indexAxis: "y", animation: false, maintainAspectRatio: false,
+      scales: { x: { type: "linear", title: { display: true, text: "s since the load started" } } },
+      plugins: { legend: { display: false }, annotation: { annotations: faultLines },
+        tooltip: { callbacks: { label: function (c) { var l = lines[c.dataIndex]; return "pid " + l.pid + ": " + (l.cause ? l.cause + " (" + l.severity + ")" : "alive at the end"); } } } } },
+    plugins: [{ id: "causes", afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx, meta = chart.getDatasetMeta(0);
+      ctx.save(); ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = "#1f2328"; ctx.textBaseline = "middle";
+      meta.data.forEach(function (bar, i) { if (lines[i].cause) ctx.fillText(lines[i].cause, bar.x + 6, bar.y); });
+      ctx.restore();
+    } }]
+  });
+  var filter = document.getElementById("log-filter");
+  var spans = Array.prototype.slice.call(document.querySelectorAll("#log-lines [data-line]"));
+  filter.addEventListener("input", function () {
+    var q = filter.value.toLowerCase();
+    spans.forEach(function (s) { s.style.display = !q || s.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none"; });
+  });
+})();
+</script>
+</body>
+</html>
+`;
+}

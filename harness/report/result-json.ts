@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { BANNER_LABEL, type BannerKind, recognizeBanner } from "../classify/banners.ts";
+import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
+import type { RunEvent } from "../events/events.ts";
+import type { ScenarioResult } from "../scenario/run-scenario.ts";
+import { METRICS } from "../scenario/thresholds.ts";
+
+/** Bump on any change that could break a reader of result.json (README: "The report"). */
+export const RESULT_SCHEMA_VERSION = 1;
+
+const iso = z.iso.datetime({ offset: true });
+const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
+const errorCounts = z.object({ timeout: z.number(), reset: z.number(), refused: z.number(), closed: z.number(), other: z.number() });
+const bannerKind = z.enum(Object.keys(BANNER_LABEL) as [BannerKind, ...BannerKind[]]);
+
+/** result.json, version 1: everything one run observed and concluded. */
+export const resultSchema = z
+  .object({
+    schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+    runId: z.string(),
+    scenario: z.object({ name: z.string(), description: z.string() }),
+    status: z.enum(["passed", "failed", "aborted", "error"]).describe("aborted: interrupted; error: the run could not finish"),
+    error: z.object({ code: z.string().nullable(), message: z.string() }).nullable(),
+    startedAt: iso,
+    endedAt: iso,
+    durationS: z.number(),
+    stack: z.object({
+      name: z.string().describe("trixie or bookworm"),
+      config: z.enum(["default", "seed"]),
+      image: z.string().nullable(),
+      versions: z.record(z.string(), z.string()).describe("gunicorn, uvicorn, fastapi, python as found in the running container"),
+      options: z.record(z.string(), z.unknown()).describe("the stack options the run used (workers, timeouts, limits, pool)"),
+    }),
+    load: z.object({
+      profile: z.record(z.string(), z.unknown()),
+      outcome: z
+        .object({
+          startedAt: iso,
+          endedAt: iso,
+          stoppedBy: z.enum(["duration", "max-requests", "aborted"]),
+          completed: z.number(),
+          ok: z.number(),
+          non2xx: z.number(),
+          status: z.record(z.string(), z.number()).describe("responses by HTTP status"),
+          appErrors: z.record(z.string(), z.number()).describe("failed responses by the app's error kind"),
+          errors: errorCounts.describe("requests with no response, by kind"),
+          latencyMs: latency.describe("over every response, from HDR histograms"),
+          throughput: z.number().describe("completed requests per second"),
+        })
+        .nullable(),
+    }),
+    faults: z.array(z.object({ at: iso, offsetS: z.number().nullable(), action: z.string(), target: z.string(), detail: z.string().nullable() })),
+    timeline: z.array(
+      z.object({ second: z.number(), completed: z.number(), ok: z.number(), non2xx: z.number(), errors: errorCounts, latencyMs: latency }),
+    ),
+    events: z.array(
+      z.looseObject({ kind: z.string(), at: iso, pid: z.number().nullable(), raw: z.string().nullable() }).describe("plus the kind's own fields"),
+    ),
+    deaths: z.array(
+      z.object({
+        pid: z.number(),
+        cause: z.enum(CAUSE_NAMES as [Cause, ...Cause[]]),
+        severity: z.enum(SEVERITIES as [Severity, ...Severity[]]),
+        at: iso.nullable(),
+        summary: z.string(),
+        evidence: z.array(z.string()),
+        bannersExpected: z.array(bannerKind),
+        bannersSeen: z.array(bannerKind),
+      }),
+    ),
+    banners: z.object({
+      seen: z.array(z.object({ pid: z.number(), kind: bannerKind, at: iso, title: z.string(), lines: z.array(z.string()) })),
+      missing: z.array(z.object({ pid: z.number(), kind: bannerKind })),
+      unexpected: z.array(z.object({ pid: z.number(), kind: bannerKind, title: z.string() })),
+    }),
+    expectations: z.array(z.object({ name: z.string(), expected: z.string(), observed: z.string(), verdict: z.enum(["pass", "fail"]) })),
+    unparsedLines: z.number(),
+  })
+  .strict();
+
+export type ResultJson = z.infer<typeof resultSchema>;
+
+export interface RunExtras {
+  image?: string;
+  versions?: Record<string, string>;
+}
+
+const isoOf = (ms: number) => new Date(ms).toISOString();
+
+/** The run as result.json, validated against its schema (a bug here fails loudly, not in a reader). */
+export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): ResultJson {
+  const loadStart = result.load?.startedAt;
+  const { load } = result;
+  const json: ResultJson = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId: result.runId,
+    scenario: { name: result.scenario, description: result.description },
+    status: result.status,
+    error: result.error ? { code: (result.error as { code?: string }).code ?? null, message: result.error.message } : null,
+    startedAt: isoOf(result.startedAt),
+    endedAt: isoOf(result.endedAt),
+    durationS: (result.endedAt - result.startedAt) / 1000,
+    stack: { name: result.stack.stack, config: result.stack.config, image: extras.image ?? null, versions: extras.versions ?? {}, options: { ...result.stack } },
+    load: {
+      profile: { ...result.loadProfile },
+      outcome: load
+        ? {
+            startedAt: isoOf(load.startedAt),
+            endedAt: isoOf(load.endedAt),
+            stoppedBy: load.stoppedBy,
+            completed: load.completed,
+            ok: load.ok,
+            non2xx: load.non2xx,
+            status: load.status,
+            appErrors: load.appErrors,
+            errors: load.errors,
+            latencyMs: load.latencyMs,
+            throughput: METRICS.throughput(load),
+          }
+        : null,
+    },
+    faults: result.events.flatMap((e) =>
+      e.kind === "fault"
+        ? [{ at: isoOf(e.at), offsetS: loadStart ? (e.at - loadStart) / 1000 : null, action: e.action, target: e.target, detail: e.detail ?? null }]
+        : [],
+    ),
+    timeline: load?.timeline ?? [],
+    events: result.events.map(eventJson),
+    deaths: result.deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null })),
+    banners: {
+      seen: result.events.flatMap((e) => {
+        const banner = e.kind === "banner" ? recognizeBanner(e) : undefined;
+        return banner && e.kind === "banner" ? [{ pid: banner.pid, kind: banner.kind, at: isoOf(e.at), title: e.title, lines: e.lines }] : [];
+      }),
+      missing: result.banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
+      unexpected: result.banners.unexpected,
+    },
+    expectations: result.expectations.map((e) => ({ name: e.name, expected: e.expected, observed: e.observed, verdict: e.pass ? "pass" : "fail" })),
+    unparsedLines: result.unparsedLines,
+  };
+  return resultSchema.parse(json);
+}
+
+function eventJson(event: RunEvent): ResultJson["events"][number] {
+  const { kind, at, ...rest } = event;
+  const pid = "pid" in event && typeof event.pid === "number" ? event.pid : "loggedBy" in event && event.loggedBy !== undefined ? event.loggedBy : null;
+  const raw = "raw" in event ? event.raw : null;
+  const details = Object.fromEntries(Object.entries(rest).filter(([key]) => !["raw", "pid", "source", "stream"].includes(key)));
+  return { kind, at: isoOf(at), pid, raw, ...details };
+}
