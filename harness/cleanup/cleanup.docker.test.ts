@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { dockerClient } from "../engine/docker-client.ts";
+import { type ResultJson, resultSchema } from "../report/result-json.ts";
 import { Stack } from "../stack/stack.ts";
 import { startCli } from "../testing/run-command.ts";
 import { newRunContext, OWNER_LABEL, RUN_LABEL } from "./run-context.ts";
@@ -41,14 +45,21 @@ describe("nothing leaks", () => {
     expect(await containers((l) => l[RUN_LABEL] === live.runId)).toHaveLength(2);
   });
 
-  it("Ctrl-C during the load tears down and exits 130", async () => {
-    const { child, done } = startCli("scenario", ["smoke"]);
+  it("Ctrl-C during the load tears down, leaves a readable result.json (aborted), and exits 130", async () => {
+    const reports = mkdtempSync(join(tmpdir(), "interrupted-"));
+    const { child, done } = startCli("scenario", ["smoke"], { CHAOS_REPORTS_DIR: reports });
     await waitForOutput(child.stderr, /▸ load:/, 90_000);
     const ownerPid = child.pid;
     child.kill("SIGINT");
     const result = await done;
     expect(result.code).toBe(130);
     expect(result.stdout).toMatch(/ABORTED smoke/);
+    const json = JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as ResultJson;
+    expect(resultSchema.parse(json).status).toBe("aborted");
+    expect(json.error?.message).toBe("Interrupted by SIGINT");
+    expect(json.events.filter((e) => e.kind === "worker-boot")).toHaveLength(4);
+    expect(json.load.outcome).toMatchObject({ stoppedBy: "aborted" });
+    rmSync(reports, { recursive: true, force: true });
     expect(await containers((l) => l[OWNER_LABEL]?.split(":")[1] === String(ownerPid))).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
+import { join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { STACK_NAMES, type StackName } from "../images/stacks.ts";
 import { formatCatalogueSummary, formatConsoleReport } from "../report/console-report.ts";
+import { writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import { runScenario, type ScenarioResult } from "../scenario/run-scenario.ts";
 import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
@@ -63,7 +65,11 @@ await runCli(async () => {
     if (scenarios.length > 1) progress.info(`\n${pc.bold(`[${results.length + 1}/${scenarios.length}] ${scenario.name}`)}`);
     const result = await runScenario(scenario, { progress, signal, overrides });
     progress.clearStatus();
+    const report = writeRunReport(result);
     process.stdout.write(`\n${formatConsoleReport(result)}\n`);
+    process.stdout.write(
+      `${pc.dim("report:")} ${relative(process.cwd(), join(report.dir, "report.html"))} ${pc.dim("(result.json, junit.xml, summary.md, app.log beside it)")}\n`,
+    );
     results.push(result);
     if (result.status === "aborted" || (result.error && exitCodeFor(result.error) === ExitCode.environment)) break;
   }

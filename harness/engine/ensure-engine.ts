@@ -27,7 +27,10 @@ export async function ensureDockerEngine(progress: Progress): Promise<void> {
         `(\`dockerd ${DOCKERD_ARGS.join(" ")}\`), then run \`npm run setup\` again.`,
     );
   }
-  const missing = await missingDebianPackages();
+  const missing = await missingDebianPackages([
+    ["dockerd", "docker.io"],
+    ["mmdebstrap", "mmdebstrap"],
+  ]);
   if (missing.length > 0) {
     await progress.step(`install ${missing.join(", ")} from Debian (apt-get)`, () => aptInstall(missing));
   }
@@ -38,6 +41,24 @@ function whyWeCannotManageTheEngine(): string | undefined {
   const host = process.env.DOCKER_HOST;
   if (host && host !== "unix:///var/run/docker.sock")
     return `DOCKER_HOST is ${host}, and setup only starts a local engine at /var/run/docker.sock`;
+  return whyWeCannotInstall();
+}
+
+/** Chromium, for the test that opens the HTML report in a real browser (`CHROMIUM_PATH` overrides where). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Installs Debian's chromium when it is missing and this machine allows it; otherwise says what to do. */
+export async function ensureChromium(progress: Progress): Promise<void> {
+  if (existsSync(CHROMIUM_PATH)) return;
+  const obstacle = whyWeCannotInstall();
+  if (obstacle) {
+    progress.warn(`No Chromium at ${CHROMIUM_PATH} (${obstacle}): the HTML report test needs it. Install Chromium and set CHROMIUM_PATH.`);
+    return;
+  }
+  await progress.step("install chromium from Debian (for the HTML report test)", () => aptInstall(["chromium"]));
+}
+
+function whyWeCannotInstall(): string | undefined {
   if (process.platform !== "linux") return `this is ${process.platform}, not Linux`;
   if (process.getuid?.() !== 0) return "setup is not running as root";
   const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
@@ -45,11 +66,7 @@ function whyWeCannotManageTheEngine(): string | undefined {
   return undefined;
 }
 
-async function missingDebianPackages(): Promise<string[]> {
-  const wanted: Array<[command: string, pkg: string]> = [
-    ["dockerd", "docker.io"],
-    ["mmdebstrap", "mmdebstrap"],
-  ];
+async function missingDebianPackages(wanted: Array<[command: string, pkg: string]>): Promise<string[]> {
   const missing: string[] = [];
   for (const [command, pkg] of wanted) {
     const found = await $`command -v ${command}`.nothrow().quiet();

@@ -11,7 +11,9 @@ const MAX_LOG_LINES = 20_000;
 function chartLibraries(): string {
   const chart = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
   const annotation = join(dirname(require.resolve("chartjs-plugin-annotation")), "chartjs-plugin-annotation.min.js");
-  return [chart, annotation].map((file) => `<script>${readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`).join("\n");
+  return [chart, annotation]
+    .map((file) => `<script>${readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`)
+    .join("\n");
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -56,7 +58,9 @@ export function htmlReport(result: ResultJson, log: readonly LogLine[]): string 
       p50: p.latencyMs.p50,
       p99: p.latencyMs.p99,
     })),
-    faults: result.faults.filter((f) => f.offsetS !== null).map((f) => ({ at: f.offsetS, label: `${f.action}${f.detail ? ` ${f.detail}` : ""}` })),
+    faults: result.faults
+      .filter((f) => f.offsetS !== null)
+      .map((f) => ({ at: f.offsetS, label: `${f.action}${f.detail ? ` ${f.detail}` : ""}` })),
     lifelines: lifelines(result, origin, end),
   };
   const lines = log.slice(-MAX_LOG_LINES);

@@ -1,7 +1,9 @@
-import junit from "junit-report-builder";
+import junitModule, { type Builder } from "junit-report-builder";
 import type { ResultJson } from "./result-json.ts";
 
-type Builder = ReturnType<typeof junit.newBuilder>;
+// The package's types describe its `exports.default`; Node's ESM default import is `module.exports`,
+// which is the builder itself.
+const junit = junitModule as unknown as Builder;
 
 /** One testsuite per run (scenario on a stack), one testcase per expectation; failures say expected vs observed. */
 export function addRunSuite(builder: Builder, result: ResultJson): void {
@@ -14,7 +16,11 @@ export function addRunSuite(builder: Builder, result: ResultJson): void {
     .property("status", result.status);
   const className = `scenario.${result.scenario.name}.${result.stack.name}`;
   if (result.error) {
-    suite.testCase().className(className).name("run").error(result.error.message, result.error.code ?? result.status);
+    suite
+      .testCase()
+      .className(className)
+      .name("run")
+      .error(result.error.message, result.error.code ?? result.status);
   }
   for (const expectation of result.expectations) {
     const test = suite.testCase().className(className).name(`${expectation.name}: ${expectation.expected}`);

@@ -4,11 +4,19 @@ const ICON = { passed: "✅", failed: "❌", aborted: "⚠️", error: "💥" } 
 
 /** A short markdown summary of one run, for a CI job summary. */
 export function runSummaryMarkdown(result: ResultJson): string {
-  const lines = [`### ${ICON[result.status]} ${result.scenario.name} — ${result.status.toUpperCase()}`, "", result.scenario.description, ""];
+  const lines = [
+    `### ${ICON[result.status]} ${result.scenario.name} — ${result.status.toUpperCase()}`,
+    "",
+    result.scenario.description,
+    "",
+  ];
   const versions = Object.entries(result.stack.versions)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
-  lines.push(`Stack: ${result.stack.name} (${versions || "versions unknown"}), ${result.stack.config} config · run \`${result.runId}\` · ${result.durationS.toFixed(1)} s`, "");
+  lines.push(
+    `Stack: ${result.stack.name} (${versions || "versions unknown"}), ${result.stack.config} config · run \`${result.runId}\` · ${result.durationS.toFixed(1)} s`,
+    "",
+  );
   const load = result.load.outcome;
   if (load) {
     const errors = Object.values(load.errors).reduce((a, b) => a + b, 0);
@@ -24,7 +32,8 @@ export function runSummaryMarkdown(result: ResultJson): string {
   } else {
     lines.push("No worker died.", "");
   }
-  if (result.banners.missing.length) lines.push(`Banners missing: ${result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", ")}`, "");
+  if (result.banners.missing.length)
+    lines.push(`Banners missing: ${result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", ")}`, "");
   const failed = result.expectations.filter((e) => e.verdict === "fail");
   if (failed.length) {
     lines.push("| failed expectation | expected | observed |", "|---|---|---|");

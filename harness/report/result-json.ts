@@ -49,12 +49,16 @@ export const resultSchema = z
         })
         .nullable(),
     }),
-    faults: z.array(z.object({ at: iso, offsetS: z.number().nullable(), action: z.string(), target: z.string(), detail: z.string().nullable() })),
+    faults: z.array(
+      z.object({ at: iso, offsetS: z.number().nullable(), action: z.string(), target: z.string(), detail: z.string().nullable() }),
+    ),
     timeline: z.array(
       z.object({ second: z.number(), completed: z.number(), ok: z.number(), non2xx: z.number(), errors: errorCounts, latencyMs: latency }),
     ),
     events: z.array(
-      z.looseObject({ kind: z.string(), at: iso, pid: z.number().nullable(), raw: z.string().nullable() }).describe("plus the kind's own fields"),
+      z
+        .looseObject({ kind: z.string(), at: iso, pid: z.number().nullable(), raw: z.string().nullable() })
+        .describe("plus the kind's own fields"),
     ),
     deaths: z.array(
       z.object({
@@ -100,7 +104,13 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
     startedAt: isoOf(result.startedAt),
     endedAt: isoOf(result.endedAt),
     durationS: (result.endedAt - result.startedAt) / 1000,
-    stack: { name: result.stack.stack, config: result.stack.config, image: extras.image ?? null, versions: extras.versions ?? {}, options: { ...result.stack } },
+    stack: {
+      name: result.stack.stack,
+      config: result.stack.config,
+      image: extras.image ?? null,
+      versions: extras.versions ?? {},
+      options: { ...result.stack },
+    },
     load: {
       profile: { ...result.loadProfile },
       outcome: load
@@ -121,7 +131,15 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
     },
     faults: result.events.flatMap((e) =>
       e.kind === "fault"
-        ? [{ at: isoOf(e.at), offsetS: loadStart ? (e.at - loadStart) / 1000 : null, action: e.action, target: e.target, detail: e.detail ?? null }]
+        ? [
+            {
+              at: isoOf(e.at),
+              offsetS: loadStart ? (e.at - loadStart) / 1000 : null,
+              action: e.action,
+              target: e.target,
+              detail: e.detail ?? null,
+            },
+          ]
         : [],
     ),
     timeline: load?.timeline ?? [],
@@ -130,12 +148,19 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
     banners: {
       seen: result.events.flatMap((e) => {
         const banner = e.kind === "banner" ? recognizeBanner(e) : undefined;
-        return banner && e.kind === "banner" ? [{ pid: banner.pid, kind: banner.kind, at: isoOf(e.at), title: e.title, lines: e.lines }] : [];
+        return banner && e.kind === "banner"
+          ? [{ pid: banner.pid, kind: banner.kind, at: isoOf(e.at), title: e.title, lines: e.lines }]
+          : [];
       }),
       missing: result.banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
       unexpected: result.banners.unexpected,
     },
-    expectations: result.expectations.map((e) => ({ name: e.name, expected: e.expected, observed: e.observed, verdict: e.pass ? "pass" : "fail" })),
+    expectations: result.expectations.map((e) => ({
+      name: e.name,
+      expected: e.expected,
+      observed: e.observed,
+      verdict: e.pass ? "pass" : "fail",
+    })),
     unparsedLines: result.unparsedLines,
   };
   return resultSchema.parse(json);
@@ -143,8 +168,26 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
 
 function eventJson(event: RunEvent): ResultJson["events"][number] {
   const { kind, at, ...rest } = event;
-  const pid = "pid" in event && typeof event.pid === "number" ? event.pid : "loggedBy" in event && event.loggedBy !== undefined ? event.loggedBy : null;
+  const pid =
+    "pid" in event && typeof event.pid === "number"
+      ? event.pid
+      : "loggedBy" in event && event.loggedBy !== undefined
+        ? event.loggedBy
+        : null;
   const raw = "raw" in event ? event.raw : null;
   const details = Object.fromEntries(Object.entries(rest).filter(([key]) => !["raw", "pid", "source", "stream"].includes(key)));
   return { kind, at: isoOf(at), pid, raw, ...details };
+}
+
+/** The committed JSON Schema of result.json (documentation for readers in other languages). */
+export const RESULT_SCHEMA_FILE = new URL("../../reports/result.schema.json", import.meta.url);
+
+export function resultJsonSchemaText(): string {
+  const schema = z.toJSONSchema(resultSchema, { target: "draft-2020-12" });
+  const described = {
+    ...schema,
+    title: "result.json",
+    description: `What one harness run observed and concluded (schemaVersion ${RESULT_SCHEMA_VERSION}).`,
+  };
+  return `${JSON.stringify(described, null, 2)}\n`;
 }

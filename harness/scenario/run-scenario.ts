@@ -9,10 +9,12 @@ import { errorMessage, HarnessError } from "../errors.ts";
 import type { RunEvent } from "../events/events.ts";
 import { Observations } from "../events/observations.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
+import type { LoadProfile } from "../load/load-profile.ts";
 import { type LoadResult, runLoad, totalErrors } from "../load/run-load.ts";
+import type { LogLine } from "../logs/log-line.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
-import type { StartedStack } from "../stack/started-stack.ts";
+import type { StackInfo, StartedStack } from "../stack/started-stack.ts";
 import { type WorkerRoster, workerRoster } from "../stack/worker-roster.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import {
@@ -35,6 +37,9 @@ export interface ScenarioResult {
   startedAt: number;
   endedAt: number;
   stack: StackOptions;
+  /** The image the app ran from and the versions found inside it (empty when it never booted). */
+  stackInfo: StackInfo;
+  loadProfile: LoadProfile;
   load: LoadResult | undefined;
   roster: WorkerRoster;
   bootedBeforeFaults: number[];
@@ -43,6 +48,8 @@ export interface ScenarioResult {
   deaths: Death[];
   banners: BannerReport;
   unparsedLines: number;
+  /** Every raw line of both containers, in arrival order. */
+  logLines: LogLine[];
   /** Everything the expectations were judged on (so they can be judged again, e.g. against other expectations). */
   observed: Observed;
   expectations: ExpectationResult[];
@@ -71,6 +78,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
   let bootedBeforeFaults: number[] = [];
   let recovery: RecoveryObservation | undefined;
   let bootFailure: Observed["bootFailure"];
+  let stackInfo: StackInfo = { image: undefined, versions: {} };
   let error: Error | undefined;
 
   try {
@@ -91,6 +99,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
       await using stack = started;
       signal.throwIfAborted();
       bootedBeforeFaults = stack.roster().booted;
+      stackInfo = { image: stack.image, versions: await stack.versions() };
       await stack.recordMemory();
       load = await driveLoadAndFaults(scenario, stack, progress, signal);
       await stack.recordMemory();
@@ -131,6 +140,8 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     startedAt,
     endedAt: Date.now(),
     stack: stackOptions,
+    stackInfo,
+    loadProfile: scenario.load,
     load,
     roster,
     bootedBeforeFaults,
@@ -138,6 +149,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     deaths,
     banners,
     unparsedLines: observations.logs.unparsedCount,
+    logLines: observations.logs.lines,
     observed,
     expectations,
   };

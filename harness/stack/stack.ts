@@ -48,7 +48,7 @@ export class Stack {
       const app = await this.startApp(image, ports, run, observations, docker);
       started.push(app);
       events.record({ kind: "phase", at: Date.now(), phase: "ready" });
-      return new StartedStack({ docker, run, options: this.options, ports, app, db, observations, stopWatching });
+      return new StartedStack({ docker, image, run, options: this.options, ports, app, db, observations, stopWatching });
     } catch (error) {
       await logs.drain(200);
       stopWatching();

@@ -18,6 +18,11 @@ export interface Ports {
   db: number;
 }
 
+export interface StackInfo {
+  image: string | undefined;
+  versions: Record<string, string>;
+}
+
 export interface AppState {
   running: boolean;
   exitCode: number;
@@ -26,6 +31,7 @@ export interface AppState {
 
 interface Parts {
   docker: Docker;
+  image: string;
   run: RunContext;
   options: StackOptions;
   ports: Ports;
@@ -65,6 +71,22 @@ export class StartedStack implements AsyncDisposable {
   }
   get appContainerId(): string {
     return this.parts.app.getId();
+  }
+  get image(): string {
+    return this.parts.image;
+  }
+
+  /** What really runs in the app container: gunicorn, uvicorn, FastAPI and Python versions. */
+  async versions(): Promise<Record<string, string>> {
+    const script =
+      "import json, platform, fastapi, gunicorn, uvicorn; " +
+      'print(json.dumps({"gunicorn": gunicorn.__version__, "uvicorn": uvicorn.__version__, "fastapi": fastapi.__version__, "python": platform.python_version()}))';
+    const result = await execIn(this.parts.docker, this.appContainer, ["python3", "-c", script]).catch(() => undefined);
+    try {
+      return result?.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
   }
 
   private get appContainer(): Docker.Container {

@@ -1,0 +1,52 @@
+import { join, relative } from "node:path";
+import { Command, Option } from "commander";
+import pc from "picocolors";
+import { interruptSignal } from "../cleanup/interrupt.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import { STACK_NAMES, type StackName } from "../images/stacks.ts";
+import { runNightly } from "../nightly/run-nightly.ts";
+import { REPORTS_DIR } from "../report/write-run-report.ts";
+import { scenarioNames } from "../scenario/catalogue.ts";
+import { Progress } from "./progress.ts";
+import { runCli } from "./run-cli.ts";
+import { usageErrorsExit2 } from "./usage.ts";
+
+const program = usageErrorsExit2(new Command("npm run nightly --"))
+  .description(
+    "Runs the whole catalogue on both stacks, writes one combined report (reports/nightly-<date>/: index.html,\n" +
+      "junit.xml, summary.md, one folder per run) and compares every run with the baseline.\n" +
+      "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
+  )
+  .addOption(new Option("--stack <name>", "only this stack").choices(STACK_NAMES))
+  .option("--scenario <names>", "only these scenarios (comma-separated)")
+  .option("--baseline <file>", "the baseline to compare with", join(REPORTS_DIR, "baseline.json"))
+  .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
+  .showHelpAfterError();
+
+const options = program.parse().opts<{ stack?: StackName; scenario?: string; baseline: string; updateBaseline?: boolean }>();
+
+await runCli(async () => {
+  const all = scenarioNames();
+  const scenarios = options.scenario ? options.scenario.split(",").map((s) => s.trim()) : all;
+  const unknown = scenarios.filter((s) => !all.includes(s));
+  if (unknown.length) throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario ${unknown.join(", ")}. Available: ${all.join(", ")}.`);
+  const progress = new Progress();
+  const signal = interruptSignal((sig) => progress.warn(`${sig}: finishing the current run's teardown, then writing the report`));
+  const outcome = await runNightly({
+    stacks: options.stack ? [options.stack] : STACK_NAMES,
+    scenarios,
+    baselineFile: options.baseline,
+    updateBaseline: Boolean(options.updateBaseline),
+    progress,
+    signal,
+  });
+  progress.clearStatus();
+  const passed = outcome.results.filter((r) => r.status === "passed").length;
+  process.stdout.write(`\n${passed} of ${outcome.results.length} runs passed; ${outcome.regressions.length} regression(s)\n`);
+  for (const r of outcome.regressions) process.stdout.write(`${pc.red("regression")} ${r.key} (${r.kind}): ${r.message}\n`);
+  if (outcome.unbaselined.length) process.stdout.write(`${pc.yellow("no baseline")} for ${outcome.unbaselined.join(", ")}\n`);
+  if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
+  process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
+  if (signal.aborted) return 130;
+  return outcome.regressions.length && !options.updateBaseline ? ExitCode.expectationFailed : ExitCode.ok;
+});

@@ -1,0 +1,131 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { z } from "zod";
+import { UsageError } from "../errors.ts";
+import type { ResultJson } from "../report/result-json.ts";
+
+/** How far a nightly run may drift from the baseline before it counts as a regression (README: "Nightly"). */
+export const tolerancesSchema = z
+  .object({
+    /** p99 regresses when it exceeds baseline × factor + slack (short runs on shared machines are noisy). */
+    p99Factor: z.number().min(1).default(3),
+    p99SlackMs: z.number().min(0).default(25),
+    /** Throughput regresses when it falls below baseline × factor. */
+    throughputFactor: z.number().min(0).max(1).default(0.5),
+    /** Requests without a response or with a non-2xx status regress beyond baseline × factor + slack. */
+    errorsFactor: z.number().min(1).default(2),
+    errorsSlack: z.number().min(0).default(10),
+  })
+  .strict();
+
+export const baselineEntrySchema = z
+  .object({
+    status: z.enum(["passed", "failed", "aborted", "error"]),
+    /** Deaths by cause. */
+    deaths: z.record(z.string(), z.number()),
+    bannersMissing: z.number(),
+    /** Requests without a response plus non-2xx responses. */
+    errors: z.number(),
+    p99Ms: z.number(),
+    throughput: z.number(),
+  })
+  .strict();
+
+export const baselineSchema = z
+  .object({
+    version: z.literal(1),
+    updatedAt: z.string(),
+    tolerances: tolerancesSchema.prefault({}),
+    /** Keyed `<scenario>/<stack>`. */
+    scenarios: z.record(z.string(), baselineEntrySchema),
+  })
+  .strict();
+
+export type Baseline = z.output<typeof baselineSchema>;
+export type BaselineEntry = z.output<typeof baselineEntrySchema>;
+export type Tolerances = z.output<typeof tolerancesSchema>;
+
+export type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors" | "p99" | "throughput";
+
+export interface Regression {
+  key: string;
+  kind: RegressionKind;
+  message: string;
+}
+
+export const baselineKey = (result: ResultJson) => `${result.scenario.name}/${result.stack.name}`;
+
+/** The figures of one run that the baseline keeps. */
+export function baselineEntry(result: ResultJson): BaselineEntry {
+  const load = result.load.outcome;
+  const deaths: Record<string, number> = {};
+  for (const death of result.deaths) deaths[death.cause] = (deaths[death.cause] ?? 0) + 1;
+  return {
+    status: result.status,
+    deaths,
+    bannersMissing: result.banners.missing.length,
+    errors: load ? load.non2xx + Object.values(load.errors).reduce((a, b) => a + b, 0) : 0,
+    p99Ms: load?.latencyMs.p99 ?? 0,
+    throughput: load?.throughput ?? 0,
+  };
+}
+
+/** Every way `current` is worse than `baseline` beyond the tolerances. */
+export function compareToBaseline(key: string, current: BaselineEntry, baseline: BaselineEntry, tolerances: Tolerances): Regression[] {
+  const regressions: Regression[] = [];
+  const add = (kind: RegressionKind, message: string) => regressions.push({ key, kind, message });
+  const causes = new Set([...Object.keys(current.deaths), ...Object.keys(baseline.deaths)]);
+  for (const cause of causes) {
+    const now = current.deaths[cause] ?? 0;
+    const before = baseline.deaths[cause] ?? 0;
+    if (before === 0 && now > 0) add("death-cause", `new death cause: ${now} ${cause} (none in the baseline)`);
+    else if (before > 0 && now === 0) add("death-cause", `death cause changed: no ${cause} now (baseline: ${before})`);
+  }
+  if (current.bannersMissing > baseline.bannersMissing) {
+    add("banner-missing", `banners newly missing: ${current.bannersMissing} (baseline: ${baseline.bannersMissing})`);
+  }
+  if (current.status !== "passed" && baseline.status === "passed") add("expectations", `the run ${current.status} (baseline: passed)`);
+  const errorBudget = baseline.errors * tolerances.errorsFactor + tolerances.errorsSlack;
+  if (current.errors > errorBudget)
+    add("errors", `errors ${current.errors} over the tolerance of ${round(errorBudget)} (baseline: ${baseline.errors})`);
+  const p99Limit = baseline.p99Ms * tolerances.p99Factor + tolerances.p99SlackMs;
+  if (current.p99Ms > p99Limit)
+    add("p99", `p99 ${current.p99Ms} ms beyond the tolerance of ${round(p99Limit)} ms (baseline: ${baseline.p99Ms} ms)`);
+  const throughputFloor = baseline.throughput * tolerances.throughputFactor;
+  if (current.throughput < throughputFloor) {
+    add(
+      "throughput",
+      `throughput ${current.throughput} req/s below the tolerance of ${round(throughputFloor)} (baseline: ${baseline.throughput})`,
+    );
+  }
+  return regressions;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export function readBaseline(file: string): Baseline | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const parsed = baselineSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new UsageError(
+      "INVALID_BASELINE",
+      `${file} is not a valid baseline: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function writeBaseline(file: string, results: ResultJson[], previous: Baseline | undefined): Baseline {
+  const baseline: Baseline = {
+    version: 1,
+    updatedAt: new Date().toISOString(),
+    tolerances: previous?.tolerances ?? tolerancesSchema.parse({}),
+    scenarios: { ...previous?.scenarios, ...Object.fromEntries(results.map((r) => [baselineKey(r), baselineEntry(r)])) },
+  };
+  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
+  return baseline;
+}
