@@ -7,10 +7,6 @@ export function trackContainer(id: string): void {
   live.add(id);
 }
 
-export function liveContainerCount(): number {
-  return live.size;
-}
-
 /** Force-removes a container (and its anonymous volumes); a container already gone is fine. */
 export async function removeContainer(id: string): Promise<void> {
   try {

@@ -66,7 +66,3 @@ export type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "do
 export type RunEvent = LogEvent | HarnessEvent;
 export type RunEventKind = RunEvent["kind"];
 export type EventOfKind<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
-
-export function isKind<K extends RunEventKind>(kind: K) {
-  return (event: RunEvent): event is EventOfKind<K> => event.kind === kind;
-}

@@ -6,8 +6,3 @@ export const STACKS = {
 
 export type StackName = keyof typeof STACKS;
 export const STACK_NAMES = Object.keys(STACKS) as StackName[];
-export const DEFAULT_STACK: StackName = "trixie";
-
-export function isStackName(value: string): value is StackName {
-  return Object.hasOwn(STACKS, value);
-}

@@ -30,4 +30,3 @@ export const loadProfileSchema = z
   .strict();
 
 export type LoadProfile = z.output<typeof loadProfileSchema>;
-export type LoadProfileInput = z.input<typeof loadProfileSchema>;

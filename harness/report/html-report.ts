@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { RunEvent } from "../events/events.ts";
+import { formatEvent } from "../events/format-event.ts";
 import type { LogLine } from "../logs/log-line.ts";
 import type { ResultJson } from "./result-json.ts";
 
 const require = createRequire(import.meta.url);
 const MAX_LOG_LINES = 20_000;
+const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "unparsed"]);
 
 /** Chart.js and its annotation plugin, inlined: the report opens with no network. */
 function chartLibraries(): string {
@@ -47,7 +50,7 @@ function lifelines(result: ResultJson, origin: number, end: number): Lifeline[] 
 }
 
 /** One self-contained HTML file: verdict, charts (timeline with faults, worker lifelines), deaths, banners, the raw log. */
-export function htmlReport(result: ResultJson, log: readonly LogLine[]): string {
+export function htmlReport(result: ResultJson, events: readonly RunEvent[], log: readonly LogLine[]): string {
   const origin = Date.parse(result.load.outcome?.startedAt ?? result.startedAt);
   const end = (Date.parse(result.endedAt) - origin) / 1000;
   const data = {
@@ -121,6 +124,13 @@ ${result.deaths.map((d) => `<tr><td>${d.pid}</td><td>${d.cause}</td><td class="$
 ${result.banners.missing.length ? `<p><strong>Missing:</strong> ${escapeHtml(result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", "))}</p>` : ""}
 ${result.banners.seen.length ? result.banners.seen.map((b) => `<pre>${escapeHtml(b.lines.join("\n"))}</pre>`).join("\n") : "<p>No banner printed.</p>"}
 </section>
+<section id="events"><h2>Events <span class="muted">(what the harness did and saw, in time order; routine lines left to the raw log)</span></h2>
+<table><tbody>
+${events
+  .filter((e) => !ROUTINE.has(e.kind))
+  .map((e) => `<tr><td class="muted">${new Date(e.at).toISOString().slice(11, 23)}</td><td>${escapeHtml(formatEvent(e))}</td></tr>`)
+  .join("\n")}
+</tbody></table></section>
 <section id="log"><h2>Raw log <span class="muted">(${lines.length} lines${log.length > lines.length ? `, the last ${MAX_LOG_LINES} of ${log.length}` : ""})</span></h2>
 <input type="search" id="log-filter" placeholder="Filter the log: a word, a pid…">
 <pre id="log-lines">${lines.map((l) => `<span data-line>${escapeHtml(`${new Date(l.at).toISOString().slice(11, 23)} ${l.source}/${l.stream} ${l.text}`)}\n</span>`).join("")}</pre>

@@ -25,7 +25,7 @@ export function writeRunReport(run: ScenarioResult, parent = REPORTS_DIR, { link
   writeFileSync(join(dir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(dir, "junit.xml"), junitXml([result]));
   writeFileSync(join(dir, "summary.md"), runSummaryMarkdown(result));
-  writeFileSync(join(dir, "report.html"), htmlReport(result, run.logLines));
+  writeFileSync(join(dir, "report.html"), htmlReport(result, run.events, run.logLines));
   writeFileSync(
     join(dir, "app.log"),
     run.logLines.map((l) => `${new Date(l.at).toISOString()} ${l.source}/${l.stream} ${l.text}\n`).join(""),

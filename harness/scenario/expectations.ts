@@ -60,7 +60,6 @@ export const expectationsSchema = z
   .strict();
 
 export type Expectations = z.output<typeof expectationsSchema>;
-export type ExpectationsInput = z.input<typeof expectationsSchema>;
 
 export interface ExpectationResult {
   name: string;
