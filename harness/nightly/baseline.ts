@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
+import { totalErrors } from "../load/run-load.ts";
 import type { ResultJson } from "../report/result-json.ts";
 
 /** How far a nightly run may drift from the baseline before it counts as a regression (README: "Nightly"). */
@@ -63,7 +64,7 @@ export function baselineEntry(result: ResultJson): BaselineEntry {
     status: result.status,
     deaths,
     bannersMissing: result.banners.missing.length,
-    errors: load ? load.non2xx + Object.values(load.errors).reduce((a, b) => a + b, 0) : 0,
+    errors: load ? load.non2xx + totalErrors(load.errors) : 0,
     p99Ms: load?.latencyMs.p99 ?? 0,
     throughput: load?.throughput ?? 0,
   };

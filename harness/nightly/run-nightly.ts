@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import type { Progress } from "../cli/progress.ts";
 import type { StackName } from "../images/stacks.ts";
 import { junitXml } from "../report/junit-report.ts";
-import { escape } from "../report/markdown-summary.ts";
+import { markdownCell } from "../report/markdown-summary.ts";
 import type { ResultJson } from "../report/result-json.ts";
 import { pointLatestAt, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
@@ -92,7 +92,7 @@ export function nightlySummaryMarkdown(outcome: NightlyOutcome): string {
   lines.push("");
   if (outcome.regressions.length) {
     lines.push("### Regressions", "");
-    for (const r of outcome.regressions) lines.push(`- **${r.key}** (${r.kind}): ${escape(r.message)}`);
+    for (const r of outcome.regressions) lines.push(`- **${r.key}** (${r.kind}): ${markdownCell(r.message)}`);
     lines.push("");
   }
   if (outcome.unbaselined.length)

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
+import { totalErrors } from "../load/run-load.ts";
 import type { LogLine } from "../logs/log-line.ts";
 import type { ResultJson } from "./result-json.ts";
 
@@ -57,7 +58,7 @@ export function htmlReport(result: ResultJson, events: readonly RunEvent[], log:
     timeline: result.timeline.map((p) => ({
       second: p.second,
       requests: p.completed,
-      errors: p.non2xx + Object.values(p.errors).reduce((a, b) => a + b, 0),
+      errors: p.non2xx + totalErrors(p.errors),
       p50: p.latencyMs.p50,
       p99: p.latencyMs.p99,
     })),
@@ -103,7 +104,7 @@ input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing:
 <main>
 <section id="summary">
 <p>Run <code>${escapeHtml(result.runId)}</code> · ${escapeHtml(result.stack.name)} (${escapeHtml(versions || "versions unknown")}) · ${escapeHtml(result.stack.config)} config · ${result.durationS.toFixed(1)} s</p>
-${result.load.outcome ? `<p>Requests: ${result.load.outcome.completed} completed, ${result.load.outcome.non2xx} non-2xx, ${Object.values(result.load.outcome.errors).reduce((a, b) => a + b, 0)} without response · p50 ${result.load.outcome.latencyMs.p50} ms · p99 ${result.load.outcome.latencyMs.p99} ms · ${result.load.outcome.throughput} req/s</p>` : "<p>No load ran.</p>"}
+${result.load.outcome ? `<p>Requests: ${result.load.outcome.completed} completed, ${result.load.outcome.non2xx} non-2xx, ${totalErrors(result.load.outcome.errors)} without response · p50 ${result.load.outcome.latencyMs.p50} ms · p99 ${result.load.outcome.latencyMs.p99} ms · ${result.load.outcome.throughput} req/s</p>` : "<p>No load ran.</p>"}
 ${result.error ? `<p><strong>Run error:</strong> ${escapeHtml(result.error.message)}</p>` : ""}
 </section>
 <section id="expectations"><h2>Expectations</h2>

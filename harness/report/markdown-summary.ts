@@ -1,3 +1,4 @@
+import { totalErrors } from "../load/run-load.ts";
 import type { ResultJson } from "./result-json.ts";
 
 const ICON = { passed: "✅", failed: "❌", aborted: "⚠️", error: "💥" } as const;
@@ -19,7 +20,7 @@ export function runSummaryMarkdown(result: ResultJson): string {
   );
   const load = result.load.outcome;
   if (load) {
-    const errors = Object.values(load.errors).reduce((a, b) => a + b, 0);
+    const errors = totalErrors(load.errors);
     lines.push(
       `Requests: ${load.completed} completed, ${load.non2xx} non-2xx, ${errors} without response; p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms; ${load.throughput} req/s`,
       "",
@@ -27,7 +28,7 @@ export function runSummaryMarkdown(result: ResultJson): string {
   }
   if (result.deaths.length) {
     lines.push("| pid | cause | severity | why |", "|---|---|---|---|");
-    for (const d of result.deaths) lines.push(`| ${d.pid} | ${d.cause} | ${d.severity} | ${escape(d.summary)} |`);
+    for (const d of result.deaths) lines.push(`| ${d.pid} | ${d.cause} | ${d.severity} | ${markdownCell(d.summary)} |`);
     lines.push("");
   } else {
     lines.push("No worker died.", "");
@@ -37,15 +38,15 @@ export function runSummaryMarkdown(result: ResultJson): string {
   const failed = result.expectations.filter((e) => e.verdict === "fail");
   if (failed.length) {
     lines.push("| failed expectation | expected | observed |", "|---|---|---|");
-    for (const e of failed) lines.push(`| ${escape(e.name)} | ${escape(e.expected)} | ${escape(e.observed)} |`);
+    for (const e of failed) lines.push(`| ${markdownCell(e.name)} | ${markdownCell(e.expected)} | ${markdownCell(e.observed)} |`);
     lines.push("");
   } else if (result.expectations.length) {
     lines.push(`All ${result.expectations.length} expectations held.`, "");
   }
-  if (result.error) lines.push(`Run error: ${escape(result.error.message.split("\n")[0] ?? "")}`, "");
+  if (result.error) lines.push(`Run error: ${markdownCell(result.error.message.split("\n")[0] ?? "")}`, "");
   return lines.join("\n");
 }
 
-export function escape(text: string): string {
+export function markdownCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
