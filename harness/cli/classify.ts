@@ -11,9 +11,9 @@ import { usageErrorsExit2 } from "./usage.ts";
 
 const program = usageErrorsExit2(new Command("npm run classify --"))
   .description(
-    'What does my log mean? Reads a gunicorn log exported from production (or "-" for stdin) and says why each\n' +
-      "worker stopped: cause, severity (normal / investigate / critical) and the lines it rests on.\n" +
-      "No containers needed. Exit codes: 0 it ran (whatever it found), 2 unreadable input.",
+    'What does my log mean? Reads a gunicorn log exported from production (or "-" for stdin) and says why each ' +
+      "worker stopped: cause, severity (normal / investigate / critical) and the lines it rests on. " +
+      "No containers needed.\nExit codes: 0 it ran (whatever it found), 2 unreadable input.",
   )
   .argument("<file>", 'the log file, or "-" to read standard input')
   .option("--json", 'print exactly one JSON object: {"deaths": [...], "unparsed": N}')

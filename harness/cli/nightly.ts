@@ -13,7 +13,7 @@ import { usageErrorsExit2 } from "./usage.ts";
 
 const program = usageErrorsExit2(new Command("npm run nightly --"))
   .description(
-    "Runs the whole catalogue on both stacks, writes one combined report (reports/nightly-<date>/: index.html,\n" +
+    "Runs the whole catalogue on both stacks, writes one combined report (reports/nightly-<date>/: index.html, " +
       "junit.xml, summary.md, one folder per run) and compares every run with the baseline.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )

@@ -9,10 +9,10 @@ import { usageErrorsExit2 } from "./usage.ts";
 
 const program = usageErrorsExit2(new Command("npm run setup --"))
   .description(
-    "Makes this machine ready: a Docker engine that answers (on Debian, as root, installs docker.io and\n" +
-      "mmdebstrap and starts dockerd), Chromium for the HTML report test, then the stack images, built\n" +
-      "from Debian packages only when their " +
-      "inputs changed. Idempotent: a warm run takes seconds.",
+    "Makes this machine ready: a Docker engine that answers (on Debian, as root, installs docker.io and " +
+      "mmdebstrap and starts dockerd), Chromium for the HTML report test, then the stack images, built from " +
+      "Debian packages only when their inputs changed. Idempotent: a warm run takes seconds.\n" +
+      "Exit codes: 0 ready, 2 usage, 3 environment (what to install is said).",
   )
   .addOption(new Option("--stack <name>", "build only this stack's images").choices(STACK_NAMES))
   .showHelpAfterError();
