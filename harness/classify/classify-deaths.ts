@@ -1,4 +1,5 @@
 import type { EventOfKind, FromLog, RunEvent } from "../events/events.ts";
+import type { ExitLine } from "../stack/worker-roster.ts";
 import { type BannerKind, type BannerSighting, bannerBlockingCall, bannerOomVerdict, recognizeBanner } from "./banners.ts";
 import { type Cause, type Severity, severityOf } from "./causes.ts";
 
@@ -28,7 +29,7 @@ export interface ClassifyOptions {
   maxRequests?: number;
 }
 
-type ExitEvent = EventOfKind<"worker-signaled" | "worker-exit-code" | "worker-exiting">;
+type ExitEvent = ExitLine;
 
 interface Verdict {
   cause: Cause;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
-import type { RunEvent } from "../events/events.ts";
 import { STACK_NAMES } from "../images/stacks.ts";
 import { Stack } from "../stack/stack.ts";
 import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
@@ -9,12 +8,9 @@ import { bannerBlockingCall, recognizeBanner } from "./banners.ts";
 import type { Cause } from "./causes.ts";
 import { classifyRun } from "./classify-run.ts";
 
-const exited = (pid: number) => (e: RunEvent) =>
-  (e.kind === "worker-signaled" || e.kind === "worker-exiting" || e.kind === "worker-exit-code") && e.pid === pid;
-
 /** Waits for the worker's exit line, then (unless told otherwise) for the master's replacement to be ready. */
 async function waitForDeath(stack: StartedStack, pid: number, replacement = true): Promise<void> {
-  await stack.events.waitFor(exited(pid), 30_000, `an exit line for worker ${pid}`);
+  await stack.waitForExitLine(pid);
   if (!replacement) return;
   const before = new Set(stack.roster().ready);
   await stack.events.waitFor((e) => e.kind === "worker-ready" && e.pid !== undefined && !before.has(e.pid), 30_000, "a replacement worker");

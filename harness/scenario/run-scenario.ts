@@ -220,9 +220,7 @@ async function waitForRecovery(stack: StartedStack, workers: number, withinS: nu
   let last: RecoveryObservation = { workers: 0, healthy: false, afterS: undefined };
   while (!signal.aborted) {
     const live = (await stack.liveWorkers().catch(() => [])).length;
-    const healthy = await fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(1_000) })
-      .then((r) => r.ok)
-      .catch(() => false);
+    const healthy = await stack.healthy();
     const elapsed = (Date.now() - started) / 1000;
     last = { workers: live, healthy, afterS: undefined };
     if (live === workers && healthy) return { ...last, afterS: elapsed };

@@ -42,7 +42,7 @@ export class GunicornReady implements WaitStrategy {
       if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
       const alive = workerRoster(this.events.events);
       const ready = alive.alive.filter((pid) => alive.ready.has(pid)).length;
-      if (ready >= this.workers && (await answers(this.healthUrl))) return;
+      if (ready >= this.workers && (await healthAnswers(this.healthUrl))) return;
       if (Date.now() >= nextStateCheck) {
         nextStateCheck = Date.now() + 1_000;
         const { State } = await container.inspect();
@@ -53,7 +53,7 @@ export class GunicornReady implements WaitStrategy {
     const roster = workerRoster(this.events.events);
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
-        `(${roster.booted.length} booted) and /health ${(await answers(this.healthUrl)) ? "answers" : "does not answer"}`,
+        `(${roster.booted.length} booted) and /health ${(await healthAnswers(this.healthUrl)) ? "answers" : "does not answer"}`,
     );
   }
 
@@ -66,7 +66,8 @@ export class GunicornReady implements WaitStrategy {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+/** True when `url` answers 2xx within a second. */
+export async function healthAnswers(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
     await response.body?.cancel();

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext, RUN_LABEL } from "../cleanup/run-context.ts";
 import { dockerClient } from "../engine/docker-client.ts";
-import type { EventOfKind } from "../events/events.ts";
 import { Observations } from "../events/observations.ts";
 import { STACK_NAMES } from "../images/stacks.ts";
 import { Stack } from "./stack.ts";
+import { isExitLine } from "./worker-roster.ts";
 
 async function containersOf(runId: string) {
   return dockerClient().listContainers({ all: true, filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });
@@ -33,9 +33,7 @@ describe.each(STACK_NAMES)("the real stack on %s", (stackName) => {
 
       const events = stack.events.events;
       expect(events.filter((e) => e.kind === "master-signal")).toMatchObject([{ signal: "SIGTERM", loggedBy: 1 }]);
-      const exits = events.filter(
-        (e): e is EventOfKind<"worker-signaled" | "worker-exiting"> => e.kind === "worker-signaled" || e.kind === "worker-exiting",
-      );
+      const exits = events.filter(isExitLine);
       // gunicorn 23 + uvicorn 0.32: "was sent SIGTERM!"; gunicorn 20.1 + uvicorn 0.17: "Worker exiting"
       const expectedKind = stackName === "trixie" ? "worker-signaled" : "worker-exiting";
       const exitsOfKind = exits.filter((e) => e.kind === expectedKind);

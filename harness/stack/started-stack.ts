@@ -10,8 +10,9 @@ import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } fro
 import type { EventLog } from "../events/event-log.ts";
 import type { Observations } from "../events/observations.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
+import { healthAnswers } from "./gunicorn-ready.ts";
 import type { StackOptions } from "./stack-options.ts";
-import { type WorkerRoster, workerRoster } from "./worker-roster.ts";
+import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "./worker-roster.ts";
 
 export interface Ports {
   app: number;
@@ -113,6 +114,16 @@ export class StartedStack implements AsyncDisposable {
     const pinned = await sendPinnedRequest(this.url, path, timeoutMs);
     this.recordFault("request", `worker ${pinned.pid}`, `GET ${path}`);
     return pinned;
+  }
+
+  /** Resolves with the master's (or the worker's own) line saying the worker ended. */
+  waitForExitLine(pid: number, timeoutMs = 30_000): Promise<ExitLine> {
+    return this.events.waitFor((e): e is ExitLine => isExitLine(e) && e.pid === pid, timeoutMs, `an exit line for worker ${pid}`);
+  }
+
+  /** /health answers 2xx within a second. */
+  healthy(): Promise<boolean> {
+    return healthAnswers(`${this.url}/health`);
   }
 
   /** A live worker's pid, oldest (first booted) or newest, as both the log and the process table agree. */

@@ -1,4 +1,4 @@
-import type { RunEvent } from "../events/events.ts";
+import type { EventOfKind, RunEvent } from "../events/events.ts";
 
 export interface WorkerRoster {
   /** Every worker pid the master booted, in boot order. */
@@ -11,7 +11,12 @@ export interface WorkerRoster {
   alive: number[];
 }
 
-const EXIT_KINDS = new Set(["worker-signaled", "worker-exit-code", "worker-exiting"]);
+export type ExitLine = EventOfKind<"worker-signaled" | "worker-exit-code" | "worker-exiting">;
+
+/** A line saying a worker ended: signalled, an exit code, or a clean "Worker exiting". */
+export function isExitLine(event: RunEvent): event is ExitLine {
+  return event.kind === "worker-signaled" || event.kind === "worker-exit-code" || event.kind === "worker-exiting";
+}
 
 /** The workers as the log tells their story. */
 export function workerRoster(events: readonly RunEvent[]): WorkerRoster {
@@ -21,7 +26,7 @@ export function workerRoster(events: readonly RunEvent[]): WorkerRoster {
   for (const event of events) {
     if (event.kind === "worker-boot" && !booted.includes(event.pid)) booted.push(event.pid);
     else if (event.kind === "worker-ready" && event.pid !== undefined) ready.add(event.pid);
-    else if (EXIT_KINDS.has(event.kind) && "pid" in event && event.pid !== undefined) exited.add(event.pid);
+    else if (isExitLine(event)) exited.add(event.pid);
   }
   return { booted, ready, exited, alive: booted.filter((pid) => !exited.has(pid)) };
 }

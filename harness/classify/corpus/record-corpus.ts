@@ -25,12 +25,7 @@ interface CorpusCase {
   run(stack: StartedStack, name: StackName, config: GunicornConfig): Promise<Outcome>;
 }
 
-const exitOf = (stack: StartedStack, pid: number) =>
-  stack.events.waitFor(
-    (e) => (e.kind === "worker-signaled" || e.kind === "worker-exiting" || e.kind === "worker-exit-code") && e.pid === pid,
-    30_000,
-    `an exit line for worker ${pid}`,
-  );
+const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const all = (pids: number[], cause: Cause) => Object.fromEntries(pids.map((pid) => [pid, cause]));
 
