@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cause } from "../harness/classify/causes.ts";
-import { Progress } from "../harness/cli/progress.ts";
-import { STACK_NAMES } from "../harness/images/stacks.ts";
+import { Progress } from "../harness/core/progress.ts";
+import { STACK_NAMES } from "../harness/images/suites.ts";
 import { loadScenario, scenarioNames } from "../harness/scenario/catalogue.ts";
 import { expectationsFor, type Scenario } from "../harness/scenario/define-scenario.ts";
 import { type Expectations, evaluateExpectations } from "../harness/scenario/expectations.ts";

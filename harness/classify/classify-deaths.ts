@@ -1,5 +1,5 @@
 import type { EventOfKind, FromLog, RunEvent } from "../events/events.ts";
-import type { ExitLine } from "../stack/worker-roster.ts";
+import type { ExitLine } from "../events/worker-roster.ts";
 import { type BannerKind, type BannerSighting, bannerBlockingCall, bannerOomVerdict, recognizeBanner } from "./banners.ts";
 import { type Cause, type Severity, severityOf } from "./causes.ts";
 

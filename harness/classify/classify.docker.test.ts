@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
-import { STACK_NAMES } from "../images/stacks.ts";
+import { STACK_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
 import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";

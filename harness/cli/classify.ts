@@ -4,7 +4,7 @@ import pc from "picocolors";
 import type { Severity } from "../classify/causes.ts";
 import type { Death } from "../classify/classify-deaths.ts";
 import { classifyLogStream } from "../classify/classify-stream.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { ExitCode, UsageError } from "../core/errors.ts";
 import { consoleTable } from "../report/table.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";

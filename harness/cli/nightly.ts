@@ -2,12 +2,12 @@ import { join, relative } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
-import { ExitCode, UsageError } from "../errors.ts";
-import { STACK_NAMES, type StackName } from "../images/stacks.ts";
+import { ExitCode, UsageError } from "../core/errors.ts";
+import { STACK_NAMES, type StackName } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../core/progress.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 

@@ -2,14 +2,14 @@ import { join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
-import { ExitCode, UsageError } from "../errors.ts";
-import { STACK_NAMES, type StackName } from "../images/stacks.ts";
+import { ExitCode, UsageError } from "../core/errors.ts";
+import { STACK_NAMES, type StackName } from "../images/suites.ts";
 import { formatCatalogueSummary, formatConsoleReport } from "../report/console-report.ts";
 import { writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import { runScenario, type ScenarioResult } from "../scenario/run-scenario.ts";
 import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../core/progress.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 

@@ -2,8 +2,8 @@ import { Command, Option } from "commander";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import { ensureChromium, ensureDockerEngine } from "../engine/ensure-engine.ts";
 import { ensureStackImages, pruneStaleImages } from "../images/build-images.ts";
-import { STACK_NAMES, STACKS, type StackName } from "../images/stacks.ts";
-import { Progress } from "./progress.ts";
+import { STACK_NAMES, STACKS, type StackName } from "../images/suites.ts";
+import { Progress } from "../core/progress.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode } from "../errors.ts";
+import { ExitCode } from "../core/errors.ts";
 
 /** Commander exits 1 on bad usage; ours is 2 (README: exit codes). --help and --version stay 0. */
 export function usageErrorsExit2(command: Command): Command {

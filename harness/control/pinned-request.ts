@@ -1,5 +1,5 @@
 import { Agent, type ClientRequest, request } from "node:http";
-import { assertLoopbackUrl } from "../load/loopback.ts";
+import { assertLoopbackUrl } from "../core/loopback.ts";
 
 export interface PinnedRequest {
   /** The worker that accepted the connection, as /health reported it. */

@@ -1,5 +1,5 @@
 import Docker from "dockerode";
-import { EnvironmentError, errorMessage } from "../errors.ts";
+import { EnvironmentError, errorMessage } from "../core/errors.ts";
 
 let client: Docker | undefined;
 

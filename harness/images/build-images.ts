@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { $ } from "zx";
-import type { Progress } from "../cli/progress.ts";
+import type { Progress } from "../core/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../core/errors.ts";
 import { appContextFiles, DOCKER_DIR, packageList, stackImages } from "./image-inputs.ts";
-import { STACKS, type StackName } from "./stacks.ts";
+import { STACKS, type StackName } from "./suites.ts";
 
 export type BaseBuilder = "mmdebstrap" | "dockerfile";
 const IMAGE_LABEL = "io.chaos-harness.image";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { STACKS, type StackName } from "./stacks.ts";
+import { STACKS, type StackName } from "./suites.ts";
 
 /** The folder with everything the images are made of. */
 export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));

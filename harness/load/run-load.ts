@@ -1,55 +1,9 @@
 import autocannon from "autocannon";
 import type { Histogram } from "hdr-histogram-js";
-import { type LatencySummary, mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
+import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
-import { assertLoopbackUrl } from "./loopback.ts";
-
-export interface ErrorCounts {
-  /** No response within the profile's timeout. */
-  timeout: number;
-  /** Connection reset or broken pipe: the worker died or closed mid-request. */
-  reset: number;
-  /** Nothing listening: connection refused. */
-  refused: number;
-  /** The server closed the connection with the request unanswered (a worker exiting mid-request). */
-  closed: number;
-  other: number;
-}
-
-export interface TimelinePoint {
-  /** Seconds since the load started (0 = the first second). */
-  second: number;
-  completed: number;
-  ok: number;
-  non2xx: number;
-  errors: ErrorCounts;
-  latencyMs: LatencySummary;
-}
-
-export interface PathOutcome {
-  completed: number;
-  non2xx: number;
-  status: Record<string, number>;
-  latencyMs: LatencySummary;
-}
-
-export interface LoadResult {
-  target: string;
-  startedAt: number;
-  endedAt: number;
-  stoppedBy: "duration" | "max-requests" | "aborted";
-  completed: number;
-  ok: number;
-  non2xx: number;
-  status: Record<string, number>;
-  errors: ErrorCounts;
-  /** Over every response, whatever its status: what users waited. */
-  latencyMs: LatencySummary;
-  /** Failed responses by the app's own error kind (`{"error": "db-pool-timeout"}`), else `http-<status>`. */
-  appErrors: Record<string, number>;
-  paths: Record<string, PathOutcome>;
-  timeline: TimelinePoint[];
-}
+import { type ErrorCounts, type LoadResult, noErrors, type TimelinePoint } from "./load-result.ts";
+import { assertLoopbackUrl } from "../core/loopback.ts";
 
 interface Bucket {
   completed: number;
@@ -59,19 +13,12 @@ interface Bucket {
   histogram: Histogram;
 }
 
-interface PathBucket {
-  status: Record<string, number>;
-  non2xx: number;
-  histogram: Histogram;
-}
-
 export interface LoadOptions {
   signal?: AbortSignal;
   /** Called once a second with the second that just ended. */
   onSecond?: (point: TimelinePoint) => void;
 }
 
-const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 });
 
 /**
  * Drives load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
@@ -81,13 +28,13 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   assertLoopbackUrl(baseUrl);
   const startedAt = Date.now();
   const buckets: Bucket[] = [];
-  const byPath = new Map<string, PathBucket>();
   const appErrors: Record<string, number> = {};
   const onFailedResponse = (status: number, body: string) => {
     if (status < 400) return;
     const kind = errorKindOf(body) ?? `http-${status}`;
     appErrors[kind] = (appErrors[kind] ?? 0) + 1;
   };
+  const status: Record<string, number> = {};
   let completed = 0;
   let stoppedBy: LoadResult["stoppedBy"] = "max-requests";
 
@@ -115,19 +62,14 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     () => finished(),
   );
 
-  instance.on("response", (client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+  instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
     const bucket = bucketNow();
     const ok = statusCode >= 200 && statusCode < 300;
     bucket.completed++;
     if (ok) bucket.ok++;
     else bucket.non2xx++;
     recordLatency(bucket.histogram, responseTimeMs);
-    const path = currentPath(client);
-    let perPath = byPath.get(path);
-    if (!perPath) byPath.set(path, (perPath = { status: {}, non2xx: 0, histogram: newLatencyHistogram() }));
-    perPath.status[statusCode] = (perPath.status[statusCode] ?? 0) + 1;
-    if (!ok) perPath.non2xx++;
-    recordLatency(perPath.histogram, responseTimeMs);
+    status[statusCode] = (status[statusCode] ?? 0) + 1;
     completed++;
   });
   instance.on("reqError", (error: Error & { code?: string }) => {
@@ -161,8 +103,6 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   options.signal?.removeEventListener("abort", onAbort);
 
   const timeline = buckets.map(toPoint);
-  const status: Record<string, number> = {};
-  for (const perPath of byPath.values()) for (const [code, n] of Object.entries(perPath.status)) status[code] = (status[code] ?? 0) + n;
   const errors = noErrors();
   for (const point of timeline) for (const kind of Object.keys(errors) as Array<keyof ErrorCounts>) errors[kind] += point.errors[kind];
   return {
@@ -177,19 +117,10 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     errors,
     latencyMs: summarize(mergeHistograms(buckets.map((b) => b.histogram))),
     appErrors,
-    paths: Object.fromEntries(
-      [...byPath].map(([path, b]) => [
-        path,
-        { completed: b.histogram.totalCount, non2xx: b.non2xx, status: b.status, latencyMs: summarize(b.histogram) },
-      ]),
-    ),
     timeline,
   };
 }
 
-export function totalErrors(errors: ErrorCounts): number {
-  return errors.timeout + errors.reset + errors.refused + errors.closed + errors.other;
-}
 
 /** The parts of autocannon 9's Client (lib/httpClient.js) that the closed-connection count relies on. */
 interface AutocannonClient {
@@ -240,12 +171,6 @@ function errorKindOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** With pipelining 1, the client's current request is the one that just got its response. */
-function currentPath(client: unknown): string {
-  const path = (client as { requestIterator?: { currentRequest?: { path?: string } } }).requestIterator?.currentRequest?.path;
-  return (path ?? "?").split("?")[0]!;
 }
 
 function errorKind(error: Error & { code?: string }): keyof ErrorCounts {

@@ -1,5 +1,5 @@
 import type { FromLog, LogEvent, LogLevel } from "../events/events.ts";
-import { normalizeSignal, signalName } from "../events/signals.ts";
+import { normalizeSignal, signalName } from "../events/signal-names.ts";
 
 /** The structured part of a gunicorn/uvicorn log record, whatever the format around it. */
 export interface RecordPrefix {

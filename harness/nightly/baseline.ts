@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { UsageError } from "../errors.ts";
-import { totalErrors } from "../load/run-load.ts";
+import { UsageError } from "../core/errors.ts";
+import { totalErrors } from "../load/load-result.ts";
 import type { ResultJson } from "../report/result-json.ts";
 
 /** How far a nightly run may drift from the baseline before it counts as a regression (README: "Nightly"). */

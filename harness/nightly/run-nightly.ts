@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Progress } from "../cli/progress.ts";
-import type { StackName } from "../images/stacks.ts";
+import type { Progress } from "../core/progress.ts";
+import type { StackName } from "../images/suites.ts";
 import { junitXml } from "../report/junit-report.ts";
 import { markdownCell } from "../report/markdown-summary.ts";
 import type { ResultJson } from "../report/result-json.ts";

@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { BANNER_LABEL } from "../classify/banners.ts";
 import type { Death } from "../classify/classify-deaths.ts";
-import { totalErrors } from "../load/run-load.ts";
+import { totalErrors } from "../load/load-result.ts";
 import type { ScenarioResult } from "../scenario/run-scenario.ts";
 import { METRICS } from "../scenario/thresholds.ts";
 import { consoleTable } from "./table.ts";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
-import { totalErrors } from "../load/run-load.ts";
+import { totalErrors } from "../load/load-result.ts";
 import type { LogLine } from "../logs/log-line.ts";
 import type { ResultJson } from "./result-json.ts";
 

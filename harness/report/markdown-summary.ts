@@ -1,4 +1,4 @@
-import { totalErrors } from "../load/run-load.ts";
+import { totalErrors } from "../load/load-result.ts";
 import type { ResultJson } from "./result-json.ts";
 
 const ICON = { passed: "✅", failed: "❌", aborted: "⚠️", error: "💥" } as const;

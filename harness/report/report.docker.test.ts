@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
-import { Progress } from "../cli/progress.ts";
+import { Progress } from "../core/progress.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { launchChromium } from "../testing/chromium.ts";

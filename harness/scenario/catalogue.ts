@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { type Scenario, validateScenario } from "./define-scenario.ts";
 
 export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { faultSpecSchema } from "../faults/fault-spec.ts";
-import { STACK_NAMES, type StackName } from "../images/stacks.ts";
+import { STACK_NAMES, type StackName } from "../images/suites.ts";
 import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
 import { type Expectations, expectationsSchema } from "./expectations.ts";

@@ -3,19 +3,20 @@ import { type BannerReport, classifyRun } from "../classify/classify-run.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import type { Progress } from "../cli/progress.ts";
+import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { errorMessage, HarnessError } from "../errors.ts";
+import { errorMessage, HarnessError } from "../core/errors.ts";
 import type { RunEvent } from "../events/events.ts";
-import { Observations } from "../events/observations.ts";
+import { Observations } from "../stack/observations.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import type { LoadProfile } from "../load/load-profile.ts";
-import { type LoadResult, runLoad, totalErrors } from "../load/run-load.ts";
+import { type LoadResult, totalErrors } from "../load/load-result.ts";
+import { runLoad } from "../load/run-load.ts";
 import type { LogLine } from "../logs/log-line.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StackInfo, StartedStack } from "../stack/started-stack.ts";
-import { type WorkerRoster, workerRoster } from "../stack/worker-roster.ts";
+import { type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import {
   type ExpectationResult,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoadResult } from "../load/run-load.ts";
+import type { LoadResult } from "../load/load-result.ts";
 import { checkThreshold, thresholdsSchema } from "./thresholds.ts";
 
 const load = {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { LoadResult } from "../load/run-load.ts";
-import { totalErrors } from "../load/run-load.ts";
+import type { LoadResult } from "../load/load-result.ts";
+import { totalErrors } from "../load/load-result.ts";
 
 /** Metrics a threshold can name, k6-style: `{"latency.p99": "< 500"}` (milliseconds, counts, requests/s). */
 export const METRICS = {

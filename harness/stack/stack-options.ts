@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STACK_NAMES, type StackName } from "../images/stacks.ts";
+import { STACK_NAMES, type StackName } from "../images/suites.ts";
 
 const seconds = z.number().positive();
 export const GUNICORN_CONFIGS = ["default", "seed"] as const;

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext, RUN_LABEL } from "../cleanup/run-context.ts";
 import { dockerClient } from "../engine/docker-client.ts";
-import { Observations } from "../events/observations.ts";
-import { STACK_NAMES } from "../images/stacks.ts";
+import { Observations } from "./observations.ts";
+import { STACK_NAMES } from "../images/suites.ts";
 import { Stack } from "./stack.ts";
-import { isExitLine } from "./worker-roster.ts";
+import { isExitLine } from "../events/worker-roster.ts";
 
 async function containersOf(runId: string) {
   return dockerClient().listContainers({ all: true, filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });

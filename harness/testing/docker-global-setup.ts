@@ -1,8 +1,8 @@
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { Progress } from "../cli/progress.ts";
+import { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "../engine/docker-client.ts";
 import { ensureStackImages } from "../images/build-images.ts";
-import { STACK_NAMES } from "../images/stacks.ts";
+import { STACK_NAMES } from "../images/suites.ts";
 
 /**
  * Real-container tests need a Docker engine. Without one they fail, loudly, with the fix; they never

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
-import type { StackName } from "../../images/stacks.ts";
+import type { StackName } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
 import type { LogLine } from "../../logs/log-line.ts";
 import { GunicornLogParser } from "../../logs/log-parser.ts";

@@ -2,10 +2,10 @@
 // Each case does one thing to the real stack; its truth follows from what it did, not from the classifier.
 import { writeFileSync } from "node:fs";
 import { newRunContext } from "../../cleanup/run-context.ts";
-import { Progress } from "../../cli/progress.ts";
+import { Progress } from "../../core/progress.ts";
 import type { HarnessEvent } from "../../events/events.ts";
-import { Observations } from "../../events/observations.ts";
-import { STACK_NAMES, type StackName } from "../../images/stacks.ts";
+import { Observations } from "../../stack/observations.ts";
+import { STACK_NAMES, type StackName } from "../../images/suites.ts";
 import { Stack } from "../../stack/stack.ts";
 import type { GunicornConfig, StackOptionsInput } from "../../stack/stack-options.ts";
 import type { StartedStack } from "../../stack/started-stack.ts";

@@ -1,4 +1,4 @@
-import type { EventOfKind, RunEvent } from "../events/events.ts";
+import type { EventOfKind, RunEvent } from "./events.ts";
 
 export interface WorkerRoster {
   /** Every worker pid the master booted, in boot order. */
