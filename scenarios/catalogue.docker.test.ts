@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cause } from "../harness/classify/causes.ts";
 import { Progress } from "../harness/core/progress.ts";
-import { STACK_NAMES } from "../harness/images/suites.ts";
+import { SUITE_NAMES } from "../harness/images/suites.ts";
 import { loadScenario, scenarioNames } from "../harness/scenario/catalogue.ts";
 import { expectationsFor, type Scenario } from "../harness/scenario/define-scenario.ts";
 import { type Expectations, evaluateExpectations } from "../harness/scenario/expectations.ts";
@@ -27,10 +27,10 @@ function wrongExpectations(expect: Expectations): Expectations {
   };
 }
 
-describe.each(STACK_NAMES)("the catalogue on %s", (stack) => {
+describe.each(SUITE_NAMES)("the catalogue on %s", (stack) => {
   it.each(names)("%s holds every expectation, and fails wrong ones", async (name) => {
     const scenario = await loadScenario(name);
-    const result = await runScenario(scenario, { ...quiet(), overrides: { stack } });
+    const result = await runScenario(scenario, { ...quiet(), overrides: { suite: stack } });
     expect(result.error).toBeUndefined();
     expect(failures(result)).toEqual([]);
     expect(result.status).toBe("passed");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
-import { STACK_NAMES } from "../images/suites.ts";
+import { SUITE_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
 import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
@@ -21,13 +21,13 @@ async function waitForDeath(stack: StartedStack, pid: number, replacement = true
  * each banner checked for its pid. Both stacks print different lines for the same event; both configs
  * differ in whether the banners print at all.
  */
-describe.each(STACK_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({ stack, config }))))(
+describe.each(SUITE_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({ stack, config }))))(
   "every worker death on $stack with the $config config",
   ({ stack: stackName, config }) => {
     it("is classified per pid, and its banner printed (default) or reported missing (seed)", async () => {
       const truth = new Map<number, Cause>();
       await using stack = await new Stack({
-        stack: stackName,
+        suite: stackName,
         config,
         workers: 3,
         timeoutS: 3,

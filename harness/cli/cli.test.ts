@@ -12,9 +12,9 @@ describe("npm run scenario", () => {
   });
 
   it("exits 2 on a bad option, naming it", async () => {
-    const bad = await runCliToEnd("scenario", ["smoke", "--stack", "jessie"]);
+    const bad = await runCliToEnd("scenario", ["smoke", "--suite", "jessie"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--stack.*jessie.*trixie, bookworm/s);
+    expect(bad.stderr).toMatch(/--suite.*jessie.*trixie, bookworm/s);
     const workers = await runCliToEnd("scenario", ["smoke", "--workers", "zero"]);
     expect(workers.code).toBe(2);
     expect(workers.stderr).toMatch(/--workers wants a whole number/);

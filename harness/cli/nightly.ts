@@ -1,29 +1,30 @@
 import { join, relative } from "node:path";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
-import { STACK_NAMES, type StackName } from "../images/suites.ts";
+import { Progress } from "../core/progress.ts";
+import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
-import { Progress } from "../core/progress.ts";
 import { runCli } from "./run-cli.ts";
-import { usageErrorsExit2 } from "./usage.ts";
+import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
-const program = usageErrorsExit2(new Command("npm run nightly --"))
+const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --")), "only this Debian suite")
   .description(
-    "Runs the whole catalogue on both stacks, writes one combined report (reports/nightly-<date>/: index.html, " +
+    "Runs the whole catalogue on every suite, writes one combined report (reports/nightly-<date>/: index.html, " +
       "junit.xml, summary.md, one folder per run) and compares every run with the baseline.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )
-  .addOption(new Option("--stack <name>", "only this stack").choices(STACK_NAMES))
   .option("--scenario <names>", "only these scenarios (comma-separated)")
   .option("--baseline <file>", "the baseline to compare with", join(REPORTS_DIR, "baseline.json"))
   .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
   .showHelpAfterError();
 
-const options = program.parse().opts<{ stack?: StackName; scenario?: string; baseline: string; updateBaseline?: boolean }>();
+const options = program
+  .parse()
+  .opts<{ suite?: SuiteName; stack?: SuiteName; scenario?: string; baseline: string; updateBaseline?: boolean }>();
 
 await runCli(async () => {
   const all = scenarioNames();
@@ -33,7 +34,7 @@ await runCli(async () => {
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: finishing the current run's teardown, then writing the report`));
   const outcome = await runNightly({
-    stacks: options.stack ? [options.stack] : STACK_NAMES,
+    suites: chosenSuite(options) ? [chosenSuite(options)!] : SUITE_NAMES,
     scenarios,
     baselineFile: options.baseline,
     updateBaseline: Boolean(options.updateBaseline),

@@ -3,32 +3,32 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
-import { STACK_NAMES, type StackName } from "../images/suites.ts";
+import { Progress } from "../core/progress.ts";
+import type { SuiteName } from "../images/suites.ts";
 import { formatCatalogueSummary, formatConsoleReport } from "../report/console-report.ts";
 import { writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import { runScenario, type ScenarioResult } from "../scenario/run-scenario.ts";
 import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
-import { Progress } from "../core/progress.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
-import { usageErrorsExit2 } from "./usage.ts";
+import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
 interface Options {
   list?: boolean;
   all?: boolean;
-  stack?: StackName;
+  suite?: SuiteName;
+  stack?: SuiteName;
   config?: GunicornConfig;
   workers?: number;
 }
 
-const program = usageErrorsExit2(new Command("npm run scenario --"))
+const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario --")), "Debian suite to run on (overrides the scenario)")
   .description(
     "Runs a scenario against the real stack and prints a verdict.\nExit codes: 0 passed, 1 an expectation failed, 2 usage or invalid scenario, 3 environment, 130 interrupted.",
   )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description")
   .option("--all", "run every scenario, one after another, and summarise")
-  .addOption(new Option("--stack <name>", "stack to run on (overrides the scenario)").choices(STACK_NAMES))
   .addOption(
     new Option("--config <variant>", "gunicorn config: default (banners that print) or seed (hooks as deployments write them)").choices(
       GUNICORN_CONFIGS,
@@ -56,7 +56,7 @@ await runCli(async () => {
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const overrides = {
-    ...(options.stack && { stack: options.stack }),
+    ...(chosenSuite(options) && { suite: chosenSuite(options) }),
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
   };

@@ -1,23 +1,22 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { ensureChromium, ensureDockerEngine } from "../engine/ensure-engine.ts";
-import { ensureStackImages, pruneStaleImages } from "../images/build-images.ts";
-import { STACK_NAMES, STACKS, type StackName } from "../images/suites.ts";
 import { Progress } from "../core/progress.ts";
+import { ensureChromium, ensureDockerEngine } from "../engine/ensure-engine.ts";
+import { ensureSuiteImages, pruneStaleImages } from "../images/build-images.ts";
+import { SUITE_NAMES, SUITES, type SuiteName } from "../images/suites.ts";
 import { runCli } from "./run-cli.ts";
-import { usageErrorsExit2 } from "./usage.ts";
+import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
-const program = usageErrorsExit2(new Command("npm run setup --"))
+const program = withSuiteOption(usageErrorsExit2(new Command("npm run setup --")), "build only this suite's images")
   .description(
     "Makes this machine ready: a Docker engine that answers (on Debian, as root, installs docker.io and " +
-      "mmdebstrap and starts dockerd), Chromium for the HTML report test, then the stack images, built from " +
+      "mmdebstrap and starts dockerd), Chromium for the HTML report test, then the images of every suite, built from " +
       "Debian packages only when their inputs changed. Idempotent: a warm run takes seconds.\n" +
       "Exit codes: 0 ready, 2 usage, 3 environment (what to install is said).",
   )
-  .addOption(new Option("--stack <name>", "build only this stack's images").choices(STACK_NAMES))
   .showHelpAfterError();
 
-const { stack } = program.parse().opts<{ stack?: StackName }>();
+const suite = chosenSuite(program.parse().opts<{ suite?: SuiteName; stack?: SuiteName }>());
 
 await runCli(async () => {
   const progress = new Progress();
@@ -25,10 +24,10 @@ await runCli(async () => {
   await ensureChromium(progress);
   const swept = await sweepStaleContainers();
   if (swept.removed.length > 0) progress.info(`removed ${swept.removed.length} container(s) left by killed runs: ${swept.runs.join(", ")}`);
-  const stacks = stack ? [stack] : STACK_NAMES;
-  const images = await Promise.all(stacks.map((name) => ensureStackImages(name, progress)));
+  const suites = suite ? [suite] : SUITE_NAMES;
+  const images = await Promise.all(suites.map((name) => ensureSuiteImages(name, progress)));
   await pruneStaleImages(progress);
-  for (const [i, name] of stacks.entries()) progress.info(`${name.padEnd(9)} ${images[i]}  (${STACKS[name].summary})`);
+  for (const [i, name] of suites.entries()) progress.info(`${name.padEnd(9)} ${images[i]}  (${SUITES[name].summary})`);
   progress.info("Ready. Next: npm run scenario slow-db");
   return 0;
 });

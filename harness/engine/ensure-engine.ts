@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { $ } from "zx";
-import type { Progress } from "../core/progress.ts";
 import { EnvironmentError } from "../core/errors.ts";
+import type { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "./docker-client.ts";
 
 export const DOCKERD_LOG = "/var/log/chaos-harness-dockerd.log";

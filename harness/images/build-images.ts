@@ -3,19 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { $ } from "zx";
+import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
-import { EnvironmentError } from "../core/errors.ts";
-import { appContextFiles, DOCKER_DIR, packageList, stackImages } from "./image-inputs.ts";
-import { STACKS, type StackName } from "./suites.ts";
+import { appContextFiles, DOCKER_DIR, packageList, suiteImages } from "./image-inputs.ts";
+import { SUITES, type SuiteName } from "./suites.ts";
 
 export type BaseBuilder = "mmdebstrap" | "dockerfile";
 const IMAGE_LABEL = "io.chaos-harness.image";
 
 /** Makes sure the stack's images exist, building only what is missing. Returns the app image name. */
-export async function ensureStackImages(stack: StackName, progress: Progress): Promise<string> {
+export async function ensureSuiteImages(stack: SuiteName, progress: Progress): Promise<string> {
   const docker = await requireDocker();
-  const images = stackImages(stack);
+  const images = suiteImages(stack);
   if (!(await imageExists(docker, images.base))) {
     const builder = await chooseBaseBuilder();
     await progress.step(`build base image ${images.base} with ${builder} (first time: about a minute)`, () =>
@@ -31,7 +31,7 @@ export async function ensureStackImages(stack: StackName, progress: Progress): P
 /** Removes our images that no current input produces any more (old app layers, old bases). */
 export async function pruneStaleImages(progress: Progress): Promise<void> {
   const docker = await requireDocker();
-  const current = new Set(Object.keys(STACKS).flatMap((s) => Object.values(stackImages(s as StackName))));
+  const current = new Set(Object.keys(SUITES).flatMap((s) => Object.values(suiteImages(s as SuiteName))));
   // App images first: a base image cannot go while an app image is built on it.
   for (const kind of ["app", "base"]) {
     const ours = await docker.listImages({ filters: JSON.stringify({ label: [`${IMAGE_LABEL}=${kind}`] }) });
@@ -67,8 +67,8 @@ async function chooseBaseBuilder(): Promise<BaseBuilder> {
   return found.exitCode === 0 ? "mmdebstrap" : "dockerfile";
 }
 
-async function buildBaseWithMmdebstrap(docker: Docker, stack: StackName, name: string): Promise<void> {
-  const { suite } = STACKS[stack];
+async function buildBaseWithMmdebstrap(docker: Docker, stack: SuiteName, name: string): Promise<void> {
+  const { suite } = SUITES[stack];
   const work = mkdtempSync(join(process.env.CHAOS_BUILD_DIR ?? tmpdir(), `chaos-base-${suite}-`));
   const tarball = join(work, "rootfs.tar");
   try {
@@ -90,13 +90,13 @@ async function buildBaseWithMmdebstrap(docker: Docker, stack: StackName, name: s
   }
 }
 
-async function buildBaseWithDockerfile(docker: Docker, stack: StackName, name: string): Promise<void> {
+async function buildBaseWithDockerfile(docker: Docker, stack: SuiteName, name: string): Promise<void> {
   const stream = await docker.buildImage(
     { context: DOCKER_DIR, src: ["base.Dockerfile", "packages.txt"] },
     {
       t: name,
       dockerfile: "base.Dockerfile",
-      buildargs: { SUITE: STACKS[stack].suite },
+      buildargs: { SUITE: SUITES[stack].suite },
       labels: { [IMAGE_LABEL]: "base" },
       networkmode: "host",
     },

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { STACKS, type StackName } from "./suites.ts";
+import { SUITES, type SuiteName } from "./suites.ts";
 
 /** The folder with everything the images are made of. */
 export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));
@@ -39,14 +39,14 @@ function shortHash(parts: Array<string | Buffer>): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-export interface StackImages {
+export interface SuiteImages {
   base: string;
   app: string;
 }
 
 /** Image names are tagged with a hash of their inputs, so unchanged inputs mean no rebuild. */
-export function stackImages(stack: StackName): StackImages {
-  const { suite } = STACKS[stack];
+export function suiteImages(stack: SuiteName): SuiteImages {
+  const { suite } = SUITES[stack];
   const base = `chaos-harness/base:${suite}-${shortHash([BASE_RECIPE_VERSION, suite, packageList().join("\n")])}`;
   const appParts = [base, ...appContextFiles().flatMap((f) => [f, readFileSync(join(DOCKER_DIR, f))])];
   return { base, app: `chaos-harness/app:${suite}-${shortHash(appParts)}` };

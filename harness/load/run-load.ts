@@ -1,9 +1,9 @@
 import autocannon from "autocannon";
 import type { Histogram } from "hdr-histogram-js";
+import { assertLoopbackUrl } from "../core/loopback.ts";
 import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
 import { type ErrorCounts, type LoadResult, noErrors, type TimelinePoint } from "./load-result.ts";
-import { assertLoopbackUrl } from "../core/loopback.ts";
 
 interface Bucket {
   completed: number;
@@ -18,7 +18,6 @@ export interface LoadOptions {
   /** Called once a second with the second that just ended. */
   onSecond?: (point: TimelinePoint) => void;
 }
-
 
 /**
  * Drives load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
@@ -120,7 +119,6 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     timeline,
   };
 }
-
 
 /** The parts of autocannon 9's Client (lib/httpClient.js) that the closed-connection count relies on. */
 interface AutocannonClient {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Progress } from "../core/progress.ts";
-import type { StackName } from "../images/suites.ts";
+import type { SuiteName } from "../images/suites.ts";
 import { junitXml } from "../report/junit-report.ts";
 import { markdownCell } from "../report/markdown-summary.ts";
 import type { ResultJson } from "../report/result-json.ts";
@@ -11,7 +11,7 @@ import { runScenario } from "../scenario/run-scenario.ts";
 import { type Baseline, baselineEntry, baselineKey, compareToBaseline, type Regression, readBaseline, writeBaseline } from "./baseline.ts";
 
 export interface NightlyOptions {
-  stacks: StackName[];
+  suites: SuiteName[];
   scenarios: string[];
   baselineFile: string;
   updateBaseline: boolean;
@@ -38,12 +38,12 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyOutcom
   const results: ResultJson[] = [];
   const regressions: Regression[] = [];
   const unbaselined: string[] = [];
-  const total = options.stacks.length * options.scenarios.length;
-  for (const stack of options.stacks) {
+  const total = options.suites.length * options.scenarios.length;
+  for (const suite of options.suites) {
     for (const name of options.scenarios) {
       if (options.signal.aborted) break;
-      options.progress.info(`\n[${results.length + 1}/${total}] ${name} on ${stack}`);
-      const run = await runScenario(await loadScenario(name), { progress: options.progress, signal: options.signal, overrides: { stack } });
+      options.progress.info(`\n[${results.length + 1}/${total}] ${name} on ${suite}`);
+      const run = await runScenario(await loadScenario(name), { progress: options.progress, signal: options.signal, overrides: { suite } });
       const { result } = writeRunReport(run, dir, { linkLatest: false });
       results.push(result);
       const key = baselineKey(result);

@@ -22,7 +22,7 @@ export function formatConsoleReport(result: ScenarioResult): string {
   out.push(`${pc.bold(result.scenario)} — ${result.description}`);
   out.push(
     pc.dim(
-      `run ${result.runId} · ${result.stack.stack}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
+      `run ${result.runId} · ${result.stack.suite}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
         `${result.stack.workers} workers · ${result.stack.config} config`,
     ),
   );

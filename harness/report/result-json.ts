@@ -105,7 +105,7 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
     endedAt: isoOf(result.endedAt),
     durationS: (result.endedAt - result.startedAt) / 1000,
     stack: {
-      name: result.stack.stack,
+      name: result.stack.suite,
       config: result.stack.config,
       image: extras.image ?? null,
       versions: extras.versions ?? {},

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { faultSpecSchema } from "../faults/fault-spec.ts";
-import { STACK_NAMES, type StackName } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
 import { type Expectations, expectationsSchema } from "./expectations.ts";
@@ -23,9 +23,9 @@ export const scenarioSchema = z
       .strict()
       .prefault({}),
     expect: expectationsSchema,
-    /** Where the two stacks truly differ: expectations that replace the general ones, key by key, on that stack. */
-    stacks: z
-      .partialRecord(z.enum(STACK_NAMES as [StackName, ...StackName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
+    /** Where the suites truly differ: expectations that replace the general ones, key by key, on that suite. */
+    suites: z
+      .partialRecord(z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
       .default({}),
   })
   .strict();
@@ -33,9 +33,9 @@ export const scenarioSchema = z
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 
-/** The expectations that apply on a stack: the general ones, with the stack's own replacing them key by key. */
-export function expectationsFor(scenario: Scenario, stack: StackName): Expectations {
-  return { ...scenario.expect, ...scenario.stacks[stack]?.expect };
+/** The expectations that apply on a suite: the general ones, with the suite's own replacing them key by key. */
+export function expectationsFor(scenario: Scenario, suite: SuiteName): Expectations {
+  return { ...scenario.expect, ...scenario.suites[suite]?.expect };
 }
 
 /** Identity at run time; gives a scenario file type checking and completion. */

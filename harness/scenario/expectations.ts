@@ -4,9 +4,9 @@ import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
 import type { Death } from "../classify/classify-deaths.ts";
 import type { BannerReport } from "../classify/classify-run.ts";
 import type { RunEvent } from "../events/events.ts";
+import type { WorkerRoster } from "../events/worker-roster.ts";
 import type { LoadResult } from "../load/load-result.ts";
 import type { GunicornConfig } from "../stack/stack-options.ts";
-import type { WorkerRoster } from "../events/worker-roster.ts";
 import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
 
 const seconds = z.number().positive().max(600);

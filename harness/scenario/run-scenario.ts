@@ -3,20 +3,20 @@ import { type BannerReport, classifyRun } from "../classify/classify-run.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
+import { errorMessage, HarnessError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { errorMessage, HarnessError } from "../core/errors.ts";
 import type { RunEvent } from "../events/events.ts";
-import { Observations } from "../stack/observations.ts";
+import { type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import type { LoadProfile } from "../load/load-profile.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { runLoad } from "../load/run-load.ts";
 import type { LogLine } from "../logs/log-line.ts";
+import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StackInfo, StartedStack } from "../stack/started-stack.ts";
-import { type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import {
   type ExpectationResult,
@@ -59,8 +59,8 @@ export interface ScenarioResult {
 export interface RunScenarioOptions {
   progress: Progress;
   signal: AbortSignal;
-  /** Command-line overrides of the scenario's stack (--stack, --config, --workers). */
-  overrides?: Partial<Pick<StackOptions, "stack" | "config" | "workers">>;
+  /** Command-line overrides of the scenario's stack (--suite, --config, --workers). */
+  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers">>;
 }
 
 /**
@@ -71,7 +71,7 @@ export interface RunScenarioOptions {
 export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<ScenarioResult> {
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
-  const expect = expectationsFor(scenario, stackOptions.stack);
+  const expect = expectationsFor(scenario, stackOptions.suite);
   const run = newRunContext(scenario.name);
   const observations = new Observations();
   const startedAt = Date.now();
@@ -87,7 +87,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
     const started = await progress
       .step(
-        `boot ${stackOptions.stack} stack (${stackOptions.config} config): Postgres + gunicorn with ${stackOptions.workers} workers`,
+        `boot ${stackOptions.suite} stack (${stackOptions.config} config): Postgres + gunicorn with ${stackOptions.workers} workers`,
         () => new Stack(stackOptions).start({ run, progress, observations }),
       )
       .catch((caught: unknown) => {

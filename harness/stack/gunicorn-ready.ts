@@ -2,8 +2,8 @@ import type Docker from "dockerode";
 import type { WaitStrategy } from "testcontainers";
 import { SystemUnderTestError } from "../core/errors.ts";
 import type { EventLog } from "../events/event-log.ts";
-import type { RunLogs } from "../logs/run-logs.ts";
 import { workerRoster } from "../events/worker-roster.ts";
+import type { RunLogs } from "../logs/run-logs.ts";
 
 /**
  * Ready means: every configured worker logged "Application startup complete." and /health answers.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STACK_NAMES, type StackName } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 
 const seconds = z.number().positive();
 export const GUNICORN_CONFIGS = ["default", "seed"] as const;
@@ -7,7 +7,8 @@ export const GUNICORN_CONFIGS = ["default", "seed"] as const;
 /** Everything that shapes one run of the system under test; every field has a production-like default. */
 export const stackOptionsSchema = z
   .object({
-    stack: z.enum(STACK_NAMES as [StackName, ...StackName[]]).default("trixie"),
+    /** The Debian suite the images come from: its gunicorn, uvicorn, FastAPI and Python versions. */
+    suite: z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]).default("trixie"),
     /** default: banners that really print (docker/app/gunicorn.conf.py); seed: the hooks as deployments write them. */
     config: z.enum(GUNICORN_CONFIGS).default("default"),
     workers: z.number().int().min(1).max(32).default(4),

@@ -2,20 +2,20 @@ import { describe, expect, it } from "vitest";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext, RUN_LABEL } from "../cleanup/run-context.ts";
 import { dockerClient } from "../engine/docker-client.ts";
-import { Observations } from "./observations.ts";
-import { STACK_NAMES } from "../images/suites.ts";
-import { Stack } from "./stack.ts";
 import { isExitLine } from "../events/worker-roster.ts";
+import { SUITE_NAMES } from "../images/suites.ts";
+import { Observations } from "./observations.ts";
+import { Stack } from "./stack.ts";
 
 async function containersOf(runId: string) {
   return dockerClient().listContainers({ all: true, filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });
 }
 
-describe.each(STACK_NAMES)("the real stack on %s", (stackName) => {
+describe.each(SUITE_NAMES)("the real stack on %s", (stackName) => {
   it("boots N workers with N distinct pids, and a deploy ends each of them with an exit line", async () => {
     const run = newRunContext(`stack-test-${stackName}`);
     {
-      await using stack = await new Stack({ stack: stackName, workers: 3 }).start({ run });
+      await using stack = await new Stack({ suite: stackName, workers: 3 }).start({ run });
 
       const roster = stack.roster();
       expect(roster.booted).toHaveLength(3);

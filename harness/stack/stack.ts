@@ -3,14 +3,14 @@ import getPort from "get-port";
 import { type StartedTestContainer, Wait } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
-import { Progress } from "../core/progress.ts";
 import { watchContainerEvents } from "../control/container-events.ts";
+import { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { Observations } from "./observations.ts";
-import { ensureStackImages } from "../images/build-images.ts";
+import { ensureSuiteImages } from "../images/build-images.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
+import { Observations } from "./observations.ts";
 import { appEnvironment, gunicornCommand, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
@@ -36,11 +36,11 @@ export class Stack {
     observations = new Observations(),
   }: StartContext): Promise<StartedStack> {
     const docker = await requireDocker();
-    const image = await ensureStackImages(this.options.stack, progress);
+    const image = await ensureSuiteImages(this.options.suite, progress);
     const { events, logs } = observations;
     const stopWatching = await watchContainerEvents(docker, run.runId, (e) => events.record(e));
     const ports = { app: await freeLoopbackPort(), db: await freeLoopbackPort() };
-    events.record({ kind: "phase", at: Date.now(), phase: "booting", detail: `${this.options.stack}, ${this.options.workers} workers` });
+    events.record({ kind: "phase", at: Date.now(), phase: "booting", detail: `${this.options.suite}, ${this.options.workers} workers` });
     const started: StartedTestContainer[] = [];
     try {
       const db = this.options.db.running ? await startPostgres(image, ports.db, run, logs, docker) : undefined;

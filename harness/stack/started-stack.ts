@@ -8,11 +8,11 @@ import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
 import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
 import type { EventLog } from "../events/event-log.ts";
-import type { Observations } from "./observations.ts";
+import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 import { healthAnswers } from "./gunicorn-ready.ts";
+import type { Observations } from "./observations.ts";
 import type { StackOptions } from "./stack-options.ts";
-import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 
 export interface Ports {
   app: number;

@@ -1,8 +1,8 @@
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "../engine/docker-client.ts";
-import { ensureStackImages } from "../images/build-images.ts";
-import { STACK_NAMES } from "../images/suites.ts";
+import { ensureSuiteImages } from "../images/build-images.ts";
+import { SUITE_NAMES } from "../images/suites.ts";
 
 /**
  * Real-container tests need a Docker engine. Without one they fail, loudly, with the fix; they never
@@ -17,5 +17,5 @@ export default async function setup(): Promise<void> {
   }
   await sweepStaleContainers();
   const progress = new Progress(process.stderr);
-  for (const stack of STACK_NAMES) await ensureStackImages(stack, progress);
+  for (const stack of SUITE_NAMES) await ensureSuiteImages(stack, progress);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
-import type { StackName } from "../../images/suites.ts";
+import type { SuiteName } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
 import type { LogLine } from "../../logs/log-line.ts";
 import { GunicornLogParser } from "../../logs/log-parser.ts";
@@ -10,7 +10,7 @@ import type { Cause } from "../causes.ts";
 /** One recorded run: `<name>.log` holds the raw lines, `<name>.json` this. */
 export interface CorpusRecord {
   case: string;
-  stack: StackName;
+  suite: SuiteName;
   config: GunicornConfig;
   /** What the harness did, in words. */
   description: string;

@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import { newRunContext } from "../../cleanup/run-context.ts";
 import { Progress } from "../../core/progress.ts";
 import type { HarnessEvent } from "../../events/events.ts";
+import { SUITE_NAMES, type SuiteName } from "../../images/suites.ts";
 import { Observations } from "../../stack/observations.ts";
-import { STACK_NAMES, type StackName } from "../../images/suites.ts";
 import { Stack } from "../../stack/stack.ts";
 import type { GunicornConfig, StackOptionsInput } from "../../stack/stack-options.ts";
 import type { StartedStack } from "../../stack/started-stack.ts";
@@ -22,7 +22,7 @@ interface CorpusCase {
   description: string;
   options: StackOptionsInput;
   configs: GunicornConfig[];
-  run(stack: StartedStack, name: StackName, config: GunicornConfig): Promise<Outcome>;
+  run(stack: StartedStack, name: SuiteName, config: GunicornConfig): Promise<Outcome>;
 }
 
 const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
@@ -170,7 +170,7 @@ const BOOT_FAILURE = {
 
 async function record(
   name: string,
-  stack: StackName,
+  stack: SuiteName,
   config: GunicornConfig,
   description: string,
   maxRequests: number,
@@ -183,7 +183,7 @@ async function record(
   const harnessEvents = observations.events.events.filter((e): e is HarnessEvent => ["fault", "container", "cgroup"].includes(e.kind));
   const recordJson: CorpusRecord = {
     case: name,
-    stack,
+    suite: stack,
     config,
     description,
     maxRequests,
@@ -197,12 +197,12 @@ async function record(
 
 const progress = new Progress();
 const wanted = process.argv.slice(2);
-for (const stackName of STACK_NAMES) {
+for (const stackName of SUITE_NAMES) {
   for (const corpusCase of CASES.filter((c) => wanted.length === 0 || wanted.includes(c.name))) {
     for (const config of corpusCase.configs) {
       await progress.step(`${corpusCase.name} on ${stackName} (${config})`, async () => {
         const observations = new Observations();
-        const options = { ...corpusCase.options, stack: stackName, config };
+        const options = { ...corpusCase.options, suite: stackName, config };
         await using stack = await new Stack(options).start({ run: newRunContext(`corpus-${corpusCase.name}`), observations });
         await stack.recordMemory();
         const outcome = await corpusCase.run(stack, stackName, config);
@@ -215,7 +215,7 @@ for (const stackName of STACK_NAMES) {
   if (wanted.length === 0 || wanted.includes(BOOT_FAILURE.name)) {
     await progress.step(`${BOOT_FAILURE.name} on ${stackName}`, async () => {
       const observations = new Observations();
-      const start = new Stack({ ...BOOT_FAILURE.options, stack: stackName }).start({
+      const start = new Stack({ ...BOOT_FAILURE.options, suite: stackName }).start({
         run: newRunContext("corpus-boot-failure"),
         observations,
       });
