@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
+import { pollUntil } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "./docker-client.ts";
 
@@ -96,12 +97,11 @@ async function startDockerd(): Promise<void> {
   let exited: number | null = null;
   child.on("exit", (code) => (exited = code ?? -1));
   child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (await dockerAnswers(1_000)) return;
-    if (exited !== null) break;
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  const outcome = await pollUntil(async () => ((await dockerAnswers(1_000)) ? "answers" : exited !== null ? "exited" : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 300,
+  });
+  if (outcome === "answers") return;
   const tail = readFileSync(DOCKERD_LOG, "utf8").trim().split("\n").slice(-15).join("\n");
   throw new EnvironmentError(
     "DOCKERD_FAILED",

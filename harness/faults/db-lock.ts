@@ -1,4 +1,5 @@
 import type { ExecResult } from "../control/exec.ts";
+import { pollUntil } from "../core/poll-until.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
 import type { Fault } from "./fault.ts";
 
@@ -20,19 +21,18 @@ export class DbLockFault implements Fault {
 
   async inject(stack: StartedStack): Promise<void> {
     this.session = stack.sql(`BEGIN; LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const held = await stack.sql(
-        `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = '${SESSION}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
-      );
-      if (held.stdout.trim() === "1") {
-        stack.recordFault("db-lock", "database", `${TABLE} locked for ${this.holdS} s`);
-        void this.session.finally(() => stack.recordFault("db-unlock", "database", `${TABLE} unlocked`)).catch(() => undefined);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`the lock on ${TABLE} was not granted within 5 s`);
+    const granted = await pollUntil(
+      async () => {
+        const held = await stack.sql(
+          `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = '${SESSION}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+        );
+        return held.stdout.trim() === "1" || undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    if (!granted) throw new Error(`the lock on ${TABLE} was not granted within 5 s`);
+    stack.recordFault("db-lock", "database", `${TABLE} locked for ${this.holdS} s`);
+    void this.session.finally(() => stack.recordFault("db-unlock", "database", `${TABLE} unlocked`)).catch(() => undefined);
   }
 
   /** Ends the lock now if it is still held (the session's own end also ends it). */

@@ -4,6 +4,7 @@ import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import { errorMessage, HarnessError } from "../core/errors.ts";
+import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import type { RunEvent } from "../events/events.ts";
@@ -210,7 +211,7 @@ async function settle(
       waitForRecovery(stack, workers, recovery.withinS, signal),
     );
   } else {
-    await progress.step(`settle: ${maxS} s`, () => abortableSleep(maxS * 1000, signal));
+    await progress.step(`settle: ${maxS} s`, () => sleep(maxS * 1000, signal));
   }
   await stack.logs.drain(500);
   return observation;
@@ -219,28 +220,14 @@ async function settle(
 async function waitForRecovery(stack: StartedStack, workers: number, withinS: number, signal: AbortSignal): Promise<RecoveryObservation> {
   const started = Date.now();
   let last: RecoveryObservation = { workers: 0, healthy: false, afterS: undefined };
-  while (!signal.aborted) {
-    const live = (await stack.liveWorkers().catch(() => [])).length;
-    const healthy = await stack.healthy();
-    const elapsed = (Date.now() - started) / 1000;
-    last = { workers: live, healthy, afterS: undefined };
-    if (live === workers && healthy) return { ...last, afterS: elapsed };
-    if (elapsed >= withinS) break;
-    await abortableSleep(250, signal);
-  }
-  return last;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+  const recovered = await pollUntil(
+    async () => {
+      const live = (await stack.liveWorkers().catch(() => [])).length;
+      const healthy = await stack.healthy();
+      last = { workers: live, healthy, afterS: undefined };
+      return live === workers && healthy ? { ...last, afterS: (Date.now() - started) / 1000 } : undefined;
+    },
+    { timeoutMs: withinS * 1000, intervalMs: 250, signal },
+  );
+  return recovered ?? last;
 }

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import type { WaitStrategy } from "testcontainers";
 import { SystemUnderTestError } from "../core/errors.ts";
+import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
 import { workerRoster } from "../events/worker-roster.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
@@ -35,21 +36,24 @@ export class GunicornReady implements WaitStrategy {
   }
 
   async waitUntilReady(container: Docker.Container): Promise<void> {
-    const deadline = Date.now() + this.startupTimeoutMs;
     let nextStateCheck = 0;
-    while (Date.now() < deadline) {
-      const halted = this.events.events.find((e) => e.kind === "master-halt-reason");
-      if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
-      const alive = workerRoster(this.events.events);
-      const ready = alive.alive.filter((pid) => alive.ready.has(pid)).length;
-      if (ready >= this.workers && (await healthAnswers(this.healthUrl))) return;
-      if (Date.now() >= nextStateCheck) {
-        nextStateCheck = Date.now() + 1_000;
-        const { State } = await container.inspect();
-        if (!State.Running) this.fail(`the app container exited with code ${State.ExitCode}${State.OOMKilled ? " (OOM killed)" : ""}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const ready = await pollUntil(
+      async () => {
+        const halted = this.events.events.find((e) => e.kind === "master-halt-reason");
+        if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
+        const roster = workerRoster(this.events.events);
+        const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
+        if (serving >= this.workers && (await healthAnswers(this.healthUrl))) return true;
+        if (Date.now() >= nextStateCheck) {
+          nextStateCheck = Date.now() + 1_000;
+          const { State } = await container.inspect();
+          if (!State.Running) this.fail(`the app container exited with code ${State.ExitCode}${State.OOMKilled ? " (OOM killed)" : ""}`);
+        }
+        return undefined;
+      },
+      { timeoutMs: this.startupTimeoutMs, intervalMs: 100 },
+    );
+    if (ready) return;
     const roster = workerRoster(this.events.events);
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +

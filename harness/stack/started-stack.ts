@@ -7,6 +7,7 @@ import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts
 import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
 import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
+import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
 import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
@@ -195,13 +196,13 @@ export class StartedStack implements AsyncDisposable {
 
   /** Waits until the app container has stopped (the master exited); resolves with its state, or undefined on timeout. */
   async waitForAppExit(timeoutMs: number): Promise<AppState | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const state = await this.appState();
-      if (!state.running) return state;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return undefined;
+    return pollUntil(
+      async () => {
+        const state = await this.appState();
+        return state.running ? undefined : state;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
   }
 
   /** Stops watching, reads the last log lines, removes both containers. Safe to call twice. */

@@ -1,7 +1,9 @@
 // Records the classifier's corpus from real runs: `npm run record-corpus [-- case ...]`.
 // Each case does one thing to the real stack; its truth follows from what it did, not from the classifier.
+
 import { writeFileSync } from "node:fs";
 import { newRunContext } from "../../cleanup/run-context.ts";
+import { sleep } from "../../core/poll-until.ts";
 import { Progress } from "../../core/progress.ts";
 import type { HarnessEvent } from "../../events/events.ts";
 import { SUITE_NAMES, type SuiteName } from "../../images/suites.ts";
@@ -26,7 +28,6 @@ interface CorpusCase {
 }
 
 const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const all = (pids: number[], cause: Cause) => Object.fromEntries(pids.map((pid) => [pid, cause]));
 
 const CASES: CorpusCase[] = [
