@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { HarnessEvent, LogEvent } from "../events/events.ts";
 import { splitDockerTimestamp } from "../logs/container-logs.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
-import { type ClassifyOptions, DeathClassifier } from "./classify-deaths.ts";
+import { DeathClassifier } from "./classify-deaths.ts";
+import type { ClassifyOptions } from "./death.ts";
+import { formatEvidence } from "./death-wording.ts";
 
 function classify(lines: string[], extra: HarnessEvent[] = [], options?: ClassifyOptions) {
   const events: (LogEvent | HarnessEvent)[] = [];
@@ -31,7 +33,7 @@ describe("DeathClassifier on log excerpts", () => {
       `${at("05")} [1] [ERROR] Worker (pid:9) exited with code 1.`,
     ]);
     expect(deaths).toMatchObject([{ pid: 9, cause: "crash", severity: "critical", summary: "exited with code 1" }]);
-    expect(deaths[0]!.evidence.filter((e) => e.includes("exited with code"))).toHaveLength(2);
+    expect(deaths[0]!.evidence.filter((e) => e.source === "log" && e.text.includes("exited with code"))).toHaveLength(2);
   });
 
   it("reads 'was sent code 134!' after a WORKER TIMEOUT as a timeout (SIGABRT with a core dump)", () => {
@@ -63,7 +65,11 @@ describe("DeathClassifier on log excerpts", () => {
   it("ends the old master's workers when a new master starts", () => {
     const deaths = classify([`${at("00")} [1] [INFO] Booting worker with pid: 7`, `${at("30")} [1] [INFO] Starting gunicorn 23.0.0`]);
     expect(deaths).toMatchObject([
-      { pid: 7, cause: "unknown", evidence: expect.arrayContaining([expect.stringMatching(/a new master started/)]) },
+      {
+        pid: 7,
+        cause: "unknown",
+        evidence: expect.arrayContaining([{ source: "inference", text: expect.stringMatching(/a new master started/) }]),
+      },
     ]);
   });
 
@@ -77,7 +83,7 @@ describe("DeathClassifier on log excerpts", () => {
       [7, "reload"],
       [8, "reload"],
     ]);
-    expect(deaths[0]!.evidence.join("\n")).toMatch(/Worker exiting \(pid: 7\)[\s\S]*terminated due to signal 15/);
+    expect(deaths[0]!.evidence.map(formatEvidence).join("\n")).toMatch(/Worker exiting \(pid: 7\)[\s\S]*terminated due to signal 15/);
   });
 
   it("gives an OOM kill only to the SIGKILL the container's evidence points at", () => {

@@ -1,6 +1,7 @@
 import type { RunEvent } from "../events/events.ts";
 import { type BannerKind, recognizeBanner } from "./banners.ts";
-import { type Death, DeathClassifier } from "./classify-deaths.ts";
+import { DeathClassifier } from "./classify-deaths.ts";
+import type { Death } from "./death.ts";
 
 export interface BannerCheck {
   pid: number;

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { GunicornLogParser } from "../logs/log-parser.ts";
-import { type ClassifyOptions, type Death, DeathClassifier } from "./classify-deaths.ts";
+import { DeathClassifier } from "./classify-deaths.ts";
+import type { ClassifyOptions, Death } from "./death.ts";
 
 export interface StreamVerdict {
   deaths: Death[];

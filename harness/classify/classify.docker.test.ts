@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
+import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
 import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
@@ -37,34 +38,34 @@ describe.each(SUITE_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({
         run: newRunContext(`classify-${stackName}-${config}`),
       });
       await stack.recordMemory();
+      const faults = new FaultSchedule(stack);
+      const hit = (fault: ImmediateFault) => faults.injectIntoWorker(fault);
 
-      const stray = await stack.pickWorker("oldest");
-      await stack.signalWorker(stray, "TERM");
+      const stray = await hit({ action: "signal-worker", signal: "TERM", worker: "oldest" });
       await waitForDeath(stack, stray);
       truth.set(stray, "unexpected-sigterm");
 
-      const killed = await stack.pickWorker("oldest");
-      await stack.signalWorker(killed, "KILL");
+      const killed = await hit({ action: "signal-worker", signal: "KILL", worker: "oldest" });
       await waitForDeath(stack, killed);
       truth.set(killed, "sigkill");
 
-      const blocked = (await stack.sendPinnedRequest("/block?ms=7000")).pid;
+      const blocked = await hit({ action: "request", path: "/block?ms=7000" });
       await waitForDeath(stack, blocked);
       truth.set(blocked, "timeout");
 
-      const hog = (await stack.sendPinnedRequest("/alloc?mb=700")).pid;
+      const hog = await hit({ action: "request", path: "/alloc?mb=700" });
       await waitForDeath(stack, hog);
       await stack.recordMemory();
       truth.set(hog, "oom-kill");
 
       const oldest = await stack.pickWorker("oldest");
-      await stack.signalMaster("TTOU");
+      await faults.inject({ action: "signal-master", signal: "TTOU" });
       await waitForDeath(stack, oldest, false);
       truth.set(oldest, "scale-down");
 
       // The reload re-reads gunicorn.conf.py, so the master goes back to WEB_CONCURRENCY (3) workers.
       const beforeReload = stack.roster().alive;
-      await stack.signalMaster("HUP");
+      await faults.inject({ action: "signal-master", signal: "HUP" });
       for (const pid of beforeReload) {
         await waitForDeath(stack, pid, false);
         truth.set(pid, "reload");
@@ -76,8 +77,8 @@ describe.each(SUITE_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({
       );
 
       const deployed = stack.roster().alive;
-      const busy = (await stack.sendPinnedRequest("/slow?ms=20000")).pid;
-      await stack.signalMaster("TERM");
+      const busy = await hit({ action: "request", path: "/slow?ms=20000" });
+      await faults.inject({ action: "signal-master", signal: "TERM" });
       expect(await stack.waitForAppExit(30_000)).toMatchObject({ running: false });
       for (const pid of deployed) truth.set(pid, pid === busy ? "graceful-timeout" : "shutdown");
       await stack.logs.drain();

@@ -2,8 +2,9 @@ import { createReadStream, statSync } from "node:fs";
 import { Command } from "commander";
 import pc from "picocolors";
 import type { Severity } from "../classify/causes.ts";
-import type { Death } from "../classify/classify-deaths.ts";
 import { classifyLogStream } from "../classify/classify-stream.ts";
+import type { Death } from "../classify/death.ts";
+import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { consoleTable } from "../report/table.ts";
 import { runCli } from "./run-cli.ts";
@@ -31,7 +32,7 @@ await runCli(async () => {
       cause: d.cause,
       severity: d.severity,
       at: isoOrNull(d.at),
-      evidence: d.evidence,
+      evidence: d.evidence.map(formatEvidence),
     }));
     process.stdout.write(`${JSON.stringify({ deaths, unparsed: verdict.unparsed })}\n`);
     return ExitCode.ok;

@@ -53,10 +53,23 @@ export type LogEvent = FromLog &
 /** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
 export type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
 
+/**
+ * What the harness did to the system under test, one variant per action, with typed fields (the target,
+ * the pid it hit, the signal, the window). The fault schedule is the one place that records them.
+ */
+export type FaultFacts =
+  | { action: "signal-master"; target: "master"; signal: string }
+  | { action: "signal-worker"; target: "worker"; pid: number; signal: string }
+  | { action: "request"; target: "worker"; pid: number; path: string }
+  | { action: "db-lock"; target: "database"; table: string; windowS: number }
+  | { action: "db-unlock"; target: "database"; table: string };
+
+export type FaultEvent = { kind: "fault"; at: number } & FaultFacts;
+
 /** What the harness itself did or saw outside the logs. */
 export type HarnessEvent =
   | { kind: "phase"; at: number; phase: Phase; detail?: string }
-  | { kind: "fault"; at: number; action: string; target: string; detail?: string }
+  | FaultEvent
   | { kind: "container"; at: number; container: LogSource; action: string; attributes: Record<string, string> }
   /** A reading of the app container's memory cgroup (taken when ready and after settling). */
   | { kind: "cgroup"; at: number; oomKills: number | null; limitBytes: number | null; usageBytes: number | null };

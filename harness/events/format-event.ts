@@ -1,4 +1,4 @@
-import type { EventOfKind, RunEvent, RunEventKind } from "./events.ts";
+import type { EventOfKind, FaultFacts, RunEvent, RunEventKind } from "./events.ts";
 
 type Formatters = { [K in RunEventKind]: (event: EventOfKind<K>) => string };
 
@@ -32,10 +32,29 @@ const formatters: Formatters = {
   "log-record": (e) => `${e.loggedBy ? `[${e.loggedBy}] ` : ""}${e.level ?? ""} ${e.message}`,
   unparsed: (e) => `unparsed: ${e.raw}`,
   phase: (e) => `phase ${e.phase}${e.detail ? `: ${e.detail}` : ""}`,
-  fault: (e) => `fault ${e.action} → ${e.target}${e.detail ? ` (${e.detail})` : ""}`,
+  fault: (e) => {
+    const { target, detail } = describeFault(e);
+    return `fault ${e.action} → ${target} (${detail})`;
+  },
   cgroup: (e) => `memory cgroup: oom_kill ${e.oomKills ?? "unreadable"}, usage ${mib(e.usageBytes)} of ${mib(e.limitBytes)}`,
   container: (e) => `docker ${e.action} on ${e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,
 };
+
+/** A fault's target and what was done to it, in words: `worker 7` / `SIGTERM`, `database` / `app_items locked for 4 s`. */
+export function describeFault(fault: FaultFacts): { target: string; detail: string } {
+  switch (fault.action) {
+    case "signal-master":
+      return { target: "master", detail: fault.signal };
+    case "signal-worker":
+      return { target: `worker ${fault.pid}`, detail: fault.signal };
+    case "request":
+      return { target: `worker ${fault.pid}`, detail: `GET ${fault.path}` };
+    case "db-lock":
+      return { target: "database", detail: `${fault.table} locked for ${fault.windowS} s` };
+    case "db-unlock":
+      return { target: "database", detail: `${fault.table} unlocked` };
+  }
+}
 
 export function formatEvent(event: RunEvent): string {
   return (formatters[event.kind] as (e: RunEvent) => string)(event);

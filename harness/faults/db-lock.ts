@@ -1,7 +1,6 @@
 import type { ExecResult } from "../control/exec.ts";
 import { pollUntil } from "../core/poll-until.ts";
-import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault } from "./fault.ts";
+import type { Fault, FaultContext } from "./fault.ts";
 
 const TABLE = "app_items";
 const SESSION = "chaos-harness-lock";
@@ -19,7 +18,7 @@ export class DbLockFault implements Fault {
     return `an exclusive lock on ${TABLE}, held ${this.holdS} s: every app query waits`;
   }
 
-  async inject(stack: StartedStack): Promise<void> {
+  async inject({ stack, record }: FaultContext): Promise<void> {
     this.session = stack.sql(`BEGIN; LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
     const granted = await pollUntil(
       async () => {
@@ -31,12 +30,12 @@ export class DbLockFault implements Fault {
       { timeoutMs: 5_000, intervalMs: 50 },
     );
     if (!granted) throw new Error(`the lock on ${TABLE} was not granted within 5 s`);
-    stack.recordFault("db-lock", "database", `${TABLE} locked for ${this.holdS} s`);
-    void this.session.finally(() => stack.recordFault("db-unlock", "database", `${TABLE} unlocked`)).catch(() => undefined);
+    record({ action: "db-lock", target: "database", table: TABLE, windowS: this.holdS });
+    void this.session.finally(() => record({ action: "db-unlock", target: "database", table: TABLE })).catch(() => undefined);
   }
 
   /** Ends the lock now if it is still held (the session's own end also ends it). */
-  async revert(stack: StartedStack): Promise<void> {
+  async revert({ stack }: FaultContext): Promise<void> {
     if (!this.session) return;
     await stack.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${SESSION}'`).catch(() => undefined);
     await this.session.catch(() => undefined);

@@ -1,45 +1,71 @@
+import type { FaultEvent } from "../events/events.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault } from "./fault.ts";
-import { createFault, type FaultSpec } from "./fault-spec.ts";
+import type { Fault, FaultContext } from "./fault.ts";
+import { createFault, type FaultSpec, type FaultSpecInput, faultSpecSchema } from "./fault-spec.ts";
 
-interface Scheduled {
-  spec: FaultSpec;
+/** A fault as a test or a recorder injects it by hand: a spec with no time. */
+export type ImmediateFault = FaultSpecInput extends infer S ? (S extends unknown ? Omit<S, "at"> : never) : never;
+
+export interface Injected {
+  /** The fault events it recorded while injecting. */
+  events: FaultEvent[];
+  /** The worker it hit, when it hit one. */
+  pid?: number;
+}
+
+interface Armed {
   fault: Fault;
-  injected: boolean;
+  context: FaultContext;
 }
 
 /**
- * Fires a scenario's faults on time relative to the load's start. Reverts run for every injected
- * fault, in reverse order, with their errors collected rather than hiding the run's own error.
+ * Fires faults into a running stack, on time relative to the load's start or at once, and is the one
+ * place fault events are recorded. Reverts run for every injected fault, in reverse order, with their
+ * errors collected rather than hiding the run's own error.
  */
 export class FaultSchedule {
-  private readonly scheduled: Scheduled[];
+  private readonly injected: Armed[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending: Promise<void>[] = [];
   private readonly errors: Error[] = [];
+  private readonly afterLoadSpecs: FaultSpec[] = [];
 
   constructor(
-    specs: FaultSpec[],
     private readonly stack: StartedStack,
-    private readonly signal: AbortSignal,
+    private readonly signal: AbortSignal = new AbortController().signal,
     private readonly onFire: (description: string) => void = () => {},
-  ) {
-    this.scheduled = specs.map((spec) => ({ spec, fault: createFault(spec), injected: false }));
-  }
+  ) {}
 
-  /** Arms the timed faults; call when the load starts. */
-  start(): void {
-    for (const item of this.scheduled) {
-      if (typeof item.spec.at === "number") this.timers.push(setTimeout(() => this.fire(item), item.spec.at * 1000));
+  /** Arms a scenario's faults: timed ones fire `at` seconds from now (call when the load starts), the rest at `afterLoad()`. */
+  start(specs: readonly FaultSpec[]): void {
+    for (const spec of specs) {
+      if (spec.at === "after-load") this.afterLoadSpecs.push(spec);
+      else this.timers.push(setTimeout(() => this.fire(spec), spec.at * 1000));
     }
   }
 
   /** Fires the "after-load" faults and waits for every fault's injection to finish. */
   async afterLoad(): Promise<void> {
-    for (const item of this.scheduled) if (item.spec.at === "after-load") this.fire(item);
+    for (const spec of this.afterLoadSpecs) this.fire(spec);
     await Promise.all(this.pending);
     if (this.errors.length > 0)
       throw new AggregateError(this.errors, `Fault injection failed: ${this.errors.map((e) => e.message).join("; ")}`);
+  }
+
+  /** Injects one fault now and resolves once it is in place; it is reverted by `revertAll()` like the others. */
+  async inject(spec: ImmediateFault): Promise<Injected> {
+    const events: FaultEvent[] = [];
+    const { fault, context } = this.arm(faultSpecSchema.parse({ ...spec, at: 0 }), (event) => events.push(event));
+    await fault.inject(context);
+    const hit = events.find((e) => e.target === "worker");
+    return { events, pid: hit?.target === "worker" ? hit.pid : undefined };
+  }
+
+  /** Injects a fault that hits one worker (a signal to a worker, a pinned request) and resolves with its pid. */
+  async injectIntoWorker(spec: ImmediateFault): Promise<number> {
+    const { pid } = await this.inject(spec);
+    if (pid === undefined) throw new Error(`${spec.action} hit no worker`);
+    return pid;
   }
 
   /** Cancels what has not fired and reverts what has, newest first. Returns the revert errors. */
@@ -47,10 +73,10 @@ export class FaultSchedule {
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.allSettled(this.pending);
     const errors: Error[] = [];
-    for (const item of [...this.scheduled].reverse()) {
-      if (!item.injected || !item.fault.revert) continue;
+    for (const { fault, context } of [...this.injected].reverse()) {
+      if (!fault.revert) continue;
       try {
-        await item.fault.revert(this.stack);
+        await fault.revert(context);
       } catch (error) {
         errors.push(error as Error);
       }
@@ -58,14 +84,30 @@ export class FaultSchedule {
     return errors;
   }
 
-  private fire(item: Scheduled): void {
+  private fire(spec: FaultSpec): void {
     if (this.signal.aborted) return;
-    item.injected = true;
-    this.onFire(item.fault.description);
+    const { fault, context } = this.arm(spec);
+    this.onFire(fault.description);
     this.pending.push(
-      item.fault.inject(this.stack, this.signal).catch((error: Error) => {
-        this.errors.push(new Error(`${item.fault.description}: ${error.message}`, { cause: error }));
+      fault.inject(context).catch((error: Error) => {
+        this.errors.push(new Error(`${fault.description}: ${error.message}`, { cause: error }));
       }),
     );
+  }
+
+  private arm(spec: FaultSpec, onRecord?: (event: FaultEvent) => void): Armed {
+    const fault = createFault(spec);
+    const context: FaultContext = {
+      stack: this.stack,
+      signal: this.signal,
+      record: (facts) => {
+        const event = { kind: "fault", at: Date.now(), ...facts } as FaultEvent;
+        this.stack.events.record(event);
+        onRecord?.(event);
+      },
+    };
+    const armed = { fault, context };
+    this.injected.push(armed);
+    return armed;
   }
 }

@@ -31,6 +31,7 @@ export const faultSpecSchema = z.discriminatedUnion("action", [
 ]);
 
 export type FaultSpec = z.output<typeof faultSpecSchema>;
+export type FaultSpecInput = z.input<typeof faultSpecSchema>;
 
 export function createFault(spec: FaultSpec): Fault {
   switch (spec.action) {

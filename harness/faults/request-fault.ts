@@ -1,5 +1,4 @@
-import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault } from "./fault.ts";
+import type { Fault, FaultContext } from "./fault.ts";
 
 /** One request that causes the fault from inside the app (/block, /alloc, /slow, /db/sync), sent to a known worker. */
 export class RequestFault implements Fault {
@@ -12,7 +11,8 @@ export class RequestFault implements Fault {
     return `GET ${this.path} on one worker`;
   }
 
-  async inject(stack: StartedStack): Promise<void> {
-    await stack.sendPinnedRequest(this.path, this.timeoutS * 1000);
+  async inject({ stack, record }: FaultContext): Promise<void> {
+    const { pid } = await stack.sendPinnedRequest(this.path, this.timeoutS * 1000);
+    record({ action: "request", target: "worker", pid, path: this.path });
   }
 }

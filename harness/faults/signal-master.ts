@@ -1,6 +1,5 @@
 import type { MasterSignal } from "../control/signals.ts";
-import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault } from "./fault.ts";
+import type { Fault, FaultContext } from "./fault.ts";
 
 const MEANING: Partial<Record<MasterSignal, string>> = {
   TERM: "a deploy: graceful shutdown",
@@ -19,7 +18,8 @@ export class SignalMasterFault implements Fault {
     return `SIG${this.signal} to the master${MEANING[this.signal] ? ` (${MEANING[this.signal]})` : ""}`;
   }
 
-  async inject(stack: StartedStack): Promise<void> {
+  async inject({ stack, record }: FaultContext): Promise<void> {
+    record({ action: "signal-master", target: "master", signal: `SIG${this.signal}` });
     await stack.signalMaster(this.signal);
   }
 }

@@ -1,6 +1,5 @@
 import type { WorkerSignal } from "../control/signals.ts";
-import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault } from "./fault.ts";
+import type { Fault, FaultContext } from "./fault.ts";
 
 /** A signal to one worker from outside gunicorn: a stray kill, a supervisor, a person. */
 export class SignalWorkerFault implements Fault {
@@ -13,7 +12,9 @@ export class SignalWorkerFault implements Fault {
     return `SIG${this.signal} to the ${this.which} worker, from outside gunicorn`;
   }
 
-  async inject(stack: StartedStack): Promise<void> {
-    await stack.signalWorker(await stack.pickWorker(this.which), this.signal);
+  async inject({ stack, record }: FaultContext): Promise<void> {
+    const pid = await stack.pickWorker(this.which);
+    record({ action: "signal-worker", target: "worker", pid, signal: `SIG${this.signal}` });
+    await stack.signalWorker(pid, this.signal);
   }
 }

@@ -1,6 +1,7 @@
 import pc from "picocolors";
 import { BANNER_LABEL } from "../classify/banners.ts";
-import type { Death } from "../classify/classify-deaths.ts";
+import type { Death } from "../classify/death.ts";
+import { formatEvidence } from "../classify/death-wording.ts";
 import { totalErrors } from "../load/load-result.ts";
 import type { ScenarioResult } from "../scenario/run-scenario.ts";
 import { METRICS } from "../scenario/thresholds.ts";
@@ -64,8 +65,9 @@ export function formatConsoleReport(result: ScenarioResult): string {
 
 /** The master's exit line for the worker, as printed; or why there is none. */
 function masterLine(death: Death): string {
-  const line = death.evidence.find((e) => e.startsWith("log line "));
-  return line ? line.replace(/^log line \d+: /, "") : pc.dim(death.evidence[0] ?? "(no exit line)");
+  const line = death.evidence.find((e) => e.source === "log");
+  const first = death.evidence[0];
+  return line ? line.text : pc.dim(first ? formatEvidence(first) : "(no exit line)");
 }
 
 function bannerCell(death: Death): string {

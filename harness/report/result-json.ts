@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { BANNER_LABEL, type BannerKind, recognizeBanner } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
+import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
+import { describeFault } from "../events/format-event.ts";
 import type { ScenarioResult } from "../scenario/run-scenario.ts";
 import { METRICS } from "../scenario/thresholds.ts";
 
@@ -131,20 +133,12 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
     },
     faults: result.events.flatMap((e) =>
       e.kind === "fault"
-        ? [
-            {
-              at: isoOf(e.at),
-              offsetS: loadStart ? (e.at - loadStart) / 1000 : null,
-              action: e.action,
-              target: e.target,
-              detail: e.detail ?? null,
-            },
-          ]
+        ? [{ at: isoOf(e.at), offsetS: loadStart ? (e.at - loadStart) / 1000 : null, action: e.action, ...describeFault(e) }]
         : [],
     ),
     timeline: load?.timeline ?? [],
     events: result.events.map(eventJson),
-    deaths: result.deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null })),
+    deaths: result.deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null, evidence: d.evidence.map(formatEvidence) })),
     banners: {
       seen: result.events.flatMap((e) => {
         const banner = e.kind === "banner" ? recognizeBanner(e) : undefined;

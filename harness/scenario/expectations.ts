@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { BANNER_LABEL, bannerBlockingCall, bannerOomVerdict, recognizeBanner } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
-import type { Death } from "../classify/classify-deaths.ts";
 import type { BannerReport } from "../classify/classify-run.ts";
+import type { Death } from "../classify/death.ts";
+import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
 import type { LoadResult } from "../load/load-result.ts";
@@ -142,7 +143,7 @@ function checkBoot(boot: NonNullable<Expectations["boot"]>, observed: Observed):
   const expected = `fails to boot within ${boot.withinS} s, saying /${boot.reason}/`;
   const failure = observed.bootFailure;
   if (!failure) return { name: "boot", expected, observed: "it booted", pass: false };
-  const said = [...observed.deaths.flatMap((d) => [d.summary, ...d.evidence]), ...failure.message.split("\n")];
+  const said = [...observed.deaths.flatMap((d) => [d.summary, ...d.evidence.map(formatEvidence)]), ...failure.message.split("\n")];
   const reason = new RegExp(boot.reason, "i");
   const saying = said.find((line) => reason.test(line));
   return {

@@ -1,5 +1,5 @@
-import type { Death } from "../classify/classify-deaths.ts";
 import { type BannerReport, classifyRun } from "../classify/classify-run.ts";
+import type { Death } from "../classify/death.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
@@ -159,7 +159,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
 
 async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progress: Progress, signal: AbortSignal): Promise<LoadResult> {
   const loadStart = Date.now();
-  const schedule = new FaultSchedule(scenario.faults, stack, signal, (description) =>
+  const schedule = new FaultSchedule(stack, signal, (description) =>
     progress.info(`  fault at ${((Date.now() - loadStart) / 1000).toFixed(1)} s: ${description}`),
   );
   const paths = [...new Set(scenario.load.requests.map((r) => r.path))].join(", ");
@@ -168,7 +168,7 @@ async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progr
     const load = await progress.step(
       `load: ${scenario.load.durationS} s, ${scenario.load.connections} connections at ${paths}`,
       async () => {
-        schedule.start();
+        schedule.start(scenario.faults);
         let completed = 0;
         let failed = 0;
         return runLoad(stack.url, scenario.load, {

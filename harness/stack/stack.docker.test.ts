@@ -3,6 +3,7 @@ import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext, RUN_LABEL } from "../cleanup/run-context.ts";
 import { dockerClient } from "../engine/docker-client.ts";
 import { isExitLine } from "../events/worker-roster.ts";
+import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
 import { Observations } from "./observations.ts";
 import { Stack } from "./stack.ts";
@@ -51,7 +52,7 @@ describe("control and evidence", () => {
   it("signals one worker by pid, sees its exit and its replacement, and reads the memory cgroup", async () => {
     await using stack = await new Stack({ workers: 2, memoryLimitMb: 512 }).start({ run: newRunContext("stack-test-control") });
     const [victim, survivor] = stack.roster().booted as [number, number];
-    await stack.signalWorker(victim, "KILL");
+    expect(await new FaultSchedule(stack).injectIntoWorker({ action: "signal-worker", signal: "KILL", worker: "oldest" })).toBe(victim);
     const exit = await stack.events.waitFor((e) => e.kind === "worker-signaled" && e.pid === victim, 10_000, `an exit line for ${victim}`);
     expect(exit).toMatchObject({ signal: "SIGKILL", loggedBy: 1 });
     await stack.events.waitFor((e) => e.kind === "worker-ready" && e.pid !== victim && e.pid !== survivor, 15_000, "a replacement worker");
@@ -60,7 +61,7 @@ describe("control and evidence", () => {
     expect(live).not.toContain(victim);
     expect(live).toHaveLength(2);
     expect(stack.events.events.filter((e) => e.kind === "fault")).toMatchObject([
-      { action: "signal-worker", target: `worker ${victim}`, detail: "SIGKILL" },
+      { action: "signal-worker", target: "worker", pid: victim, signal: "SIGKILL" },
     ]);
 
     const memory = await stack.memory();

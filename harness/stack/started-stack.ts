@@ -101,20 +101,16 @@ export class StartedStack implements AsyncDisposable {
   }
 
   async signalMaster(signal: MasterSignal): Promise<void> {
-    this.recordFault("signal-master", "master", `SIG${signal}`);
     await signalMaster(this.appContainer, signal);
   }
 
   async signalWorker(pid: number, signal: WorkerSignal): Promise<void> {
-    this.recordFault("signal-worker", `worker ${pid}`, `SIG${signal}`);
     await signalProcess(this.parts.docker, this.appContainer, pid, signal);
   }
 
-  /** Sends `path` to a known worker (pinned on a keep-alive connection); records which one got it. */
-  async sendPinnedRequest(path: string, timeoutMs = 120_000): Promise<PinnedRequest> {
-    const pinned = await sendPinnedRequest(this.url, path, timeoutMs);
-    this.recordFault("request", `worker ${pinned.pid}`, `GET ${path}`);
-    return pinned;
+  /** Sends `path` to a known worker (pinned on a keep-alive connection); says which one got it. */
+  sendPinnedRequest(path: string, timeoutMs = 120_000): Promise<PinnedRequest> {
+    return sendPinnedRequest(this.url, path, timeoutMs);
   }
 
   /** Resolves with the master's (or the worker's own) line saying the worker ended. */
@@ -134,10 +130,6 @@ export class StartedStack implements AsyncDisposable {
     const pid = which === "oldest" ? alive[0] : alive.at(-1);
     if (pid === undefined) throw new Error("no live worker to pick");
     return pid;
-  }
-
-  recordFault(action: string, target: string, detail?: string): void {
-    this.events.record({ kind: "fault", at: Date.now(), action, target, detail });
   }
 
   /** Runs SQL as the app's database user inside the Postgres container (psql over its unix socket). */

@@ -6,6 +6,7 @@ import { newRunContext } from "../../cleanup/run-context.ts";
 import { sleep } from "../../core/poll-until.ts";
 import { Progress } from "../../core/progress.ts";
 import type { HarnessEvent } from "../../events/events.ts";
+import { FaultSchedule } from "../../faults/fault-schedule.ts";
 import { SUITE_NAMES, type SuiteName } from "../../images/suites.ts";
 import { Observations } from "../../stack/observations.ts";
 import { Stack } from "../../stack/stack.ts";
@@ -24,7 +25,7 @@ interface CorpusCase {
   description: string;
   options: StackOptionsInput;
   configs: GunicornConfig[];
-  run(stack: StartedStack, name: SuiteName, config: GunicornConfig): Promise<Outcome>;
+  run(stack: StartedStack, faults: FaultSchedule, name: SuiteName, config: GunicornConfig): Promise<Outcome>;
 }
 
 const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
@@ -36,9 +37,9 @@ const CASES: CorpusCase[] = [
     description: "SIGTERM to the master (a deploy)",
     options: { workers: 3 },
     configs: ["default"],
-    async run(stack) {
+    async run(stack, faults) {
       const pids = stack.roster().booted;
-      await stack.signalMaster("TERM");
+      await faults.inject({ action: "signal-master", signal: "TERM" });
       await stack.waitForAppExit(30_000);
       return { truth: all(pids, "shutdown") };
     },
@@ -48,9 +49,9 @@ const CASES: CorpusCase[] = [
     description: "SIGHUP to the master (a reload): every worker replaced",
     options: { workers: 2 },
     configs: ["default"],
-    async run(stack) {
+    async run(stack, faults) {
       const pids = stack.roster().booted;
-      await stack.signalMaster("HUP");
+      await faults.inject({ action: "signal-master", signal: "HUP" });
       for (const pid of pids) await exitOf(stack, pid);
       await sleep(1_500);
       return { truth: all(pids, "reload") };
@@ -61,9 +62,9 @@ const CASES: CorpusCase[] = [
     description: "SIGTTOU to the master: one worker fewer (the oldest goes)",
     options: { workers: 3 },
     configs: ["default"],
-    async run(stack) {
+    async run(stack, faults) {
       const oldest = await stack.pickWorker("oldest");
-      await stack.signalMaster("TTOU");
+      await faults.inject({ action: "signal-master", signal: "TTOU" });
       await exitOf(stack, oldest);
       return { truth: { [oldest]: "scale-down" } };
     },
@@ -73,7 +74,7 @@ const CASES: CorpusCase[] = [
     description: "max_requests = 10, then 60 requests on fresh connections: workers recycle",
     options: { workers: 2, maxRequests: 10 },
     configs: ["default", "seed"],
-    async run(stack, name) {
+    async run(stack, _faults, name) {
       for (let i = 0; i < 60; i++) await (await fetch(`${stack.url}/health`, { headers: { connection: "close" } })).text();
       await sleep(2_000);
       const dead = [...stack.roster().exited];
@@ -86,8 +87,8 @@ const CASES: CorpusCase[] = [
     description: "GET /block?ms=8000 on one worker with timeout = 3 s: the event loop blocks past the timeout",
     options: { workers: 2, timeoutS: 3 },
     configs: ["default"],
-    async run(stack) {
-      const { pid } = await stack.sendPinnedRequest("/block?ms=8000");
+    async run(stack, faults) {
+      const pid = await faults.injectIntoWorker({ action: "request", path: "/block?ms=8000" });
       await exitOf(stack, pid);
       await sleep(1_000);
       return { truth: { [pid]: "timeout" } };
@@ -98,8 +99,8 @@ const CASES: CorpusCase[] = [
     description: "GET /alloc?mb=700 on one worker in a container limited to 400 MiB: the kernel OOM-kills it",
     options: { workers: 2, memoryLimitMb: 400 },
     configs: ["default", "seed"],
-    async run(stack, _name, config) {
-      const { pid } = await stack.sendPinnedRequest("/alloc?mb=700");
+    async run(stack, faults, _name, config) {
+      const pid = await faults.injectIntoWorker({ action: "request", path: "/alloc?mb=700" });
       await exitOf(stack, pid);
       await sleep(1_000);
       // From the log alone only the default config's SIGKILL banner (it read the cgroup) can confirm the OOM.
@@ -111,9 +112,8 @@ const CASES: CorpusCase[] = [
     description: "kill -KILL to one worker from inside the container (a person, not the OOM killer)",
     options: { workers: 2 },
     configs: ["default"],
-    async run(stack) {
-      const pid = await stack.pickWorker("oldest");
-      await stack.signalWorker(pid, "KILL");
+    async run(stack, faults) {
+      const pid = await faults.injectIntoWorker({ action: "signal-worker", signal: "KILL", worker: "oldest" });
       await exitOf(stack, pid);
       await sleep(1_000);
       return { truth: { [pid]: "sigkill" } };
@@ -124,9 +124,8 @@ const CASES: CorpusCase[] = [
     description: "kill -TERM to one worker from inside the container, no deploy in progress",
     options: { workers: 2 },
     configs: ["default", "seed"],
-    async run(stack, name, config) {
-      const pid = await stack.pickWorker("oldest");
-      await stack.signalWorker(pid, "TERM");
+    async run(stack, faults, name, config) {
+      const pid = await faults.injectIntoWorker({ action: "signal-worker", signal: "TERM", worker: "oldest" });
       await exitOf(stack, pid);
       await sleep(1_500);
       // uvicorn 0.17 exits cleanly on SIGTERM; without the INTERRUPT banner the log does not say why.
@@ -139,10 +138,10 @@ const CASES: CorpusCase[] = [
     description: "GET /slow?ms=20000 on one worker, then SIGTERM to the master with graceful_timeout = 2 s",
     options: { workers: 2, gracefulTimeoutS: 2 },
     configs: ["default"],
-    async run(stack) {
+    async run(stack, faults) {
       const pids = stack.roster().booted;
-      const { pid } = await stack.sendPinnedRequest("/slow?ms=20000");
-      await stack.signalMaster("TERM");
+      const pid = await faults.injectIntoWorker({ action: "request", path: "/slow?ms=20000" });
+      await faults.inject({ action: "signal-master", signal: "TERM" });
       await stack.waitForAppExit(30_000);
       return { truth: { ...all(pids, "shutdown"), [pid]: "graceful-timeout" } };
     },
@@ -152,9 +151,9 @@ const CASES: CorpusCase[] = [
     description: "SIGQUIT to the master (quick shutdown) with graceful_timeout = 2 s",
     options: { workers: 2, gracefulTimeoutS: 2 },
     configs: ["default"],
-    async run(stack, name) {
+    async run(stack, faults, name) {
       const pids = stack.roster().booted;
-      await stack.signalMaster("QUIT");
+      await faults.inject({ action: "signal-master", signal: "QUIT" });
       await stack.waitForAppExit(30_000);
       // uvicorn 0.29+ workers ignore SIGQUIT (UvicornWorker routes it to gunicorn's handle_exit, which only sets
       // a flag), so gunicorn SIGKILLs them when graceful_timeout runs out; uvicorn 0.17 workers die by SIGQUIT.
@@ -206,7 +205,7 @@ for (const stackName of SUITE_NAMES) {
         const options = { ...corpusCase.options, suite: stackName, config };
         await using stack = await new Stack(options).start({ run: newRunContext(`corpus-${corpusCase.name}`), observations });
         await stack.recordMemory();
-        const outcome = await corpusCase.run(stack, stackName, config);
+        const outcome = await corpusCase.run(stack, new FaultSchedule(stack), stackName, config);
         await stack.recordMemory();
         await stack.logs.drain(500);
         return record(corpusCase.name, stackName, config, corpusCase.description, options.maxRequests ?? 0, outcome, observations);

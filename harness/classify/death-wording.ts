@@ -1,0 +1,75 @@
+import type { FaultEvent, FromLog } from "../events/events.ts";
+import { describeFault } from "../events/format-event.ts";
+import { type BannerSighting, bannerBlockingCall } from "./banners.ts";
+import type { Cause } from "./causes.ts";
+import type { Evidence } from "./death.ts";
+
+/** Each cause's standard one-line why. */
+export const SUMMARIES: Record<Cause, string> = {
+  shutdown: "the master was told to stop",
+  reload: "replaced when the master reloaded",
+  "scale-down": "removed when the master scaled down",
+  "max-requests": "recycled after max_requests",
+  timeout: "event loop blocked past the timeout; the master aborted it",
+  "oom-kill": "killed by the kernel's OOM killer",
+  sigkill: "SIGKILL; a log alone cannot prove an OOM kill",
+  "unexpected-sigterm": "SIGTERM with no deploy, reload or scale-down behind it",
+  "graceful-timeout": "still running when graceful_timeout ran out; in-flight requests were cut",
+  "boot-failure": "failed to boot",
+  crash: "exited abnormally",
+  unknown: "the input does not say how it ended",
+};
+
+/** Evidence as one line of text: `log line 12: …`, `banner (log line 40): …`, `harness: …`. */
+export function formatEvidence(evidence: Evidence): string {
+  switch (evidence.source) {
+    case "log":
+      return `log line ${evidence.line}: ${evidence.text}`;
+    case "banner":
+      return `banner (log line ${evidence.line}): ${evidence.text}`;
+    case "app":
+      return `the app said: ${evidence.text}`;
+    case "harness":
+      return `harness: ${evidence.text}`;
+    case "docker":
+      return `docker: ${evidence.text}`;
+    case "cgroup":
+      return `memory cgroup: ${evidence.text}`;
+    case "inference":
+      return evidence.text;
+  }
+}
+
+export function quote(event: FromLog): Evidence {
+  return { source: "log", line: event.seq, text: event.raw.split("\n")[0]! };
+}
+
+export function inferred(text: string): Evidence {
+  return { source: "inference", text };
+}
+
+export function faultEvidence(fault: FaultEvent): Evidence {
+  const { target, detail } = describeFault(fault);
+  return { source: "harness", text: `${fault.action} ${detail} to ${target} at ${iso(fault.at)}`.replace(/\s+/g, " ") };
+}
+
+export function bannerEvidence(banner: BannerSighting): Evidence {
+  const detail =
+    banner.kind === "abort"
+      ? bannerBlockingCall(banner)
+      : banner.kind === "sigkill"
+        ? banner.event.lines.find((l) => l.startsWith("OOM confirmed"))
+        : undefined;
+  const said = detail ? ` — ${banner.kind === "abort" ? `blocking call: ${detail}` : detail}` : "";
+  return { source: "banner", line: banner.event.seq, text: `${banner.event.title}${said}` };
+}
+
+/** "master handled SIGHUP", or the master line's message. */
+export function describeReason(line: FromLog): string {
+  const signal = /Handling signal: (\w+)/.exec(line.raw)?.[1];
+  return signal ? `master handled SIG${signal.toUpperCase()}` : (line.raw.split("] ").at(-1) ?? line.raw);
+}
+
+function iso(at: number): string {
+  return at > 0 ? new Date(at).toISOString() : "an unknown time";
+}
