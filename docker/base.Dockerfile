@@ -1,4 +1,4 @@
-# Online route to the same base image that harness/images/base-image.ts builds offline with
+# Online route to the same base image that harness/images/build-images.ts builds offline with
 # mmdebstrap: for machines that can pull from a registry. Same package list, same suite.
 #   docker build -f docker/base.Dockerfile --build-arg SUITE=trixie -t chaos-harness/base:trixie docker/
 ARG SUITE=trixie

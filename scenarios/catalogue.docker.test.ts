@@ -50,8 +50,8 @@ describe("the catalogue with the seed config (the hooks as deployments write the
     const scenario = await loadScenario(name);
     const result = await runScenario(scenario, { ...quiet(), overrides: { config: "seed" } });
     expect(result.error).toBeUndefined();
-    expect(result.events.filter((e) => e.kind === "banner")).toEqual([]);
-    const due = result.banners.checks.filter((c) => c.expected.length > 0);
+    expect(result.observed.events.filter((e) => e.kind === "banner")).toEqual([]);
+    const due = result.observed.banners.checks.filter((c) => c.expected.length > 0);
     const failed = result.expectations.filter((e) => !e.pass);
     if (due.length === 0) {
       expect(failures(result)).toEqual([]);

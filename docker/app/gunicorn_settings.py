@@ -5,19 +5,16 @@ can compress timings (GUNICORN_TIMEOUT=5 rather than waiting 60 s for a worker t
 """
 import os
 
+from app.settings import env_number
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
-bind = f"127.0.0.1:{_int('PORT', 10000)}"
-workers = _int("WEB_CONCURRENCY", 4)
-timeout = _int("GUNICORN_TIMEOUT", 60)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+bind = f"127.0.0.1:{env_number('PORT', 10000)}"
+workers = env_number("WEB_CONCURRENCY", 4)
+timeout = env_number("GUNICORN_TIMEOUT", 60)
+graceful_timeout = env_number("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 preload_app = False
-max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
+max_requests = env_number("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = env_number("GUNICORN_MAX_REQUESTS_JITTER", 0)
 # Access lines (uvicorn logs them through gunicorn.access) are off unless asked for: under load they drown the rest.
 ACCESS_LOG_LEVEL = "INFO" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else "WARNING"
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { dockerClient } from "../engine/docker-client.ts";
-import { type ResultJson, resultSchema } from "../report/result-json.ts";
+import { type ResultJson, resultSchema } from "../scenario/result-json.ts";
 import { Stack } from "../stack/stack.ts";
 import { startCli } from "../testing/run-command.ts";
 import { newRunContext, OWNER_LABEL, RUN_LABEL } from "./run-context.ts";

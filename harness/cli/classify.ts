@@ -6,6 +6,7 @@ import { classifyLogStream } from "../classify/classify-stream.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
+import { paintSeverity } from "../report/format.ts";
 import { consoleTable } from "../report/table.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
@@ -39,7 +40,7 @@ await runCli(async () => {
   }
   if (verdict.deaths.length > 0) {
     const table = consoleTable(["pid", "time", "cause", "severity", "why"]);
-    for (const d of verdict.deaths) table.push([d.pid, isoOrNull(d.at) ?? "?", d.cause, paint(d.severity), d.summary]);
+    for (const d of verdict.deaths) table.push([d.pid, isoOrNull(d.at) ?? "?", d.cause, paintSeverity(d.severity), d.summary]);
     process.stdout.write(`${table.toString()}\n`);
   }
   process.stdout.write(`${verdictLine(verdict.deaths, verdict.lines, verdict.unparsed)}\n`);
@@ -68,10 +69,6 @@ function isoOrNull(at: number): string | null {
   return at > 0 ? new Date(at).toISOString() : null;
 }
 
-function paint(severity: Severity): string {
-  return severity === "critical" ? pc.red(severity) : severity === "investigate" ? pc.yellow(severity) : pc.green(severity);
-}
-
 /** "VERDICT critical: 1 timeout · normal: 3 shutdown" — the worst severity first. */
 export function verdictLine(deaths: Death[], lines: number, unparsed: number): string {
   const read = pc.dim(`(${lines} lines read, ${unparsed} not understood)`);
@@ -81,7 +78,7 @@ export function verdictLine(deaths: Death[], lines: number, unparsed: number): s
     const counts = new Map<string, number>();
     for (const d of deaths.filter((x) => x.severity === severity)) counts.set(d.cause, (counts.get(d.cause) ?? 0) + 1);
     if (counts.size === 0) return [];
-    return [`${paint(severity)}: ${[...counts].map(([cause, n]) => `${n} ${cause}`).join(", ")}`];
+    return [`${paintSeverity(severity)}: ${[...counts].map(([cause, n]) => `${n} ${cause}`).join(", ")}`];
   });
   const worst = order.find((s) => deaths.some((d) => d.severity === s))!;
   const advice = { critical: "workers were killed: read the evidence", investigate: "look into these", normal: "nothing to worry about" }[

@@ -1,14 +1,15 @@
-import { join, relative } from "node:path";
+import { basename, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
-import { formatCatalogueSummary, formatConsoleReport } from "../report/console-report.ts";
-import { writeRunReport } from "../report/write-run-report.ts";
+import { ConsoleReporter } from "../report/console-reporter.ts";
+import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
-import { runScenario, type ScenarioResult } from "../scenario/run-scenario.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+import { runScenario } from "../scenario/run-scenario.ts";
 import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
@@ -60,24 +61,30 @@ await runCli(async () => {
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
   };
-  const results: ScenarioResult[] = [];
+  const reporters = [...fileReporters(), new ConsoleReporter()];
+  const results: RunResult[] = [];
   for (const scenario of scenarios) {
     if (scenarios.length > 1) progress.info(`\n${pc.bold(`[${results.length + 1}/${scenarios.length}] ${scenario.name}`)}`);
     const result = await runScenario(scenario, { progress, signal, overrides });
     progress.clearStatus();
-    const report = writeRunReport(result);
-    process.stdout.write(`\n${formatConsoleReport(result)}\n`);
-    process.stdout.write(
-      `${pc.dim("report:")} ${relative(process.cwd(), join(report.dir, "report.html"))} ${pc.dim("(result.json, junit.xml, summary.md, app.log beside it)")}\n`,
-    );
+    const { files } = writeRunReport(result, REPORTS_DIR, { reporters });
+    process.stdout.write(`${whereTheReportIs(files)}\n`);
     results.push(result);
     if (result.status === "aborted" || (result.error && exitCodeFor(result.error) === ExitCode.environment)) break;
   }
-  if (scenarios.length > 1) process.stdout.write(`\n${formatCatalogueSummary(results, scenarios.length)}\n`);
+  if (scenarios.length > 1) for (const reporter of reporters) reporter.onCatalogueEnd?.(results, scenarios.length);
   const broken = results.find((r) => r.error);
   if (broken?.error) return exitCodeFor(broken.error);
   return results.every((r) => r.status === "passed") && results.length === scenarios.length ? ExitCode.ok : ExitCode.expectationFailed;
 });
+
+/** `report: reports/<run>/report.html (result.json, junit.xml, summary.md, app.log beside it)`, from what the reporters wrote. */
+function whereTheReportIs(files: string[]): string {
+  const main = files.find((f) => f.endsWith(".html")) ?? files[0];
+  if (!main) return "";
+  const beside = files.filter((f) => f !== main).map((f) => basename(f));
+  return `${pc.dim("report:")} ${relative(process.cwd(), main)}${beside.length ? ` ${pc.dim(`(${beside.join(", ")} beside it)`)}` : ""}`;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -4,11 +4,12 @@ type Listener = (event: RunEvent) => void;
 
 /** The run's events in arrival order, with subscribers and a way to wait for one. */
 export class EventLog {
-  readonly events: RunEvent[] = [];
+  /** Every event recorded so far, in arrival order. */
+  readonly all: RunEvent[] = [];
   private readonly listeners = new Set<Listener>();
 
   record(event: RunEvent): void {
-    this.events.push(event);
+    this.all.push(event);
     for (const listener of this.listeners) listener(event);
   }
 
@@ -19,7 +20,7 @@ export class EventLog {
 
   /** Events sorted by time (log lines from two streams arrive interleaved; their Docker timestamps order them). */
   sorted(): RunEvent[] {
-    return [...this.events].sort((a, b) => a.at - b.at);
+    return [...this.all].sort((a, b) => a.at - b.at);
   }
 
   /**
@@ -34,7 +35,7 @@ export class EventLog {
   ): Promise<E>;
   waitFor(predicate: (event: RunEvent) => boolean, timeoutMs: number, describe: string, signal?: AbortSignal): Promise<RunEvent>;
   waitFor(predicate: (event: RunEvent) => boolean, timeoutMs: number, describe: string, signal?: AbortSignal): Promise<RunEvent> {
-    const seen = this.events.find(predicate);
+    const seen = this.all.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const done = (finish: () => void) => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Baseline } from "../baseline/baseline.ts";
 import { runCliToEnd } from "../testing/run-command.ts";
-import type { Baseline } from "./baseline.ts";
 
 const work = mkdtempSync(join(tmpdir(), "nightly-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

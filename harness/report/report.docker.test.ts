@@ -5,10 +5,10 @@ import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { Progress } from "../core/progress.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
+import { type ResultJson, resultSchema } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { launchChromium } from "../testing/chromium.ts";
 import { REPO_ROOT } from "../testing/run-command.ts";
-import { type ResultJson, resultSchema } from "./result-json.ts";
 import { writeRunReport } from "./write-run-report.ts";
 
 const reports = mkdtempSync(join(tmpdir(), "reports-test-"));

@@ -1,37 +1,50 @@
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ScenarioResult } from "../scenario/run-scenario.ts";
-import { htmlReport } from "./html-report.ts";
-import { junitXml } from "./junit-report.ts";
-import { runSummaryMarkdown } from "./markdown-summary.ts";
-import { type ResultJson, toResultJson } from "./result-json.ts";
+import { type ResultJson, toResultJson } from "../scenario/result-json.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+import { HtmlReporter } from "./html-reporter.ts";
+import { JsonReporter } from "./json-reporter.ts";
+import { JunitReporter } from "./junit-reporter.ts";
+import { LogReporter } from "./log-reporter.ts";
+import { MarkdownReporter } from "./markdown-reporter.ts";
+import type { NightlyReport, Reporter } from "./reporter.ts";
 
 export const REPORTS_DIR = process.env.CHAOS_REPORTS_DIR ?? fileURLToPath(new URL("../../reports/", import.meta.url));
 
+/** The reporters that write a run's folder: result.json, junit.xml, summary.md, report.html, app.log. */
+export function fileReporters(): Reporter[] {
+  return [new JsonReporter(), new JunitReporter(), new MarkdownReporter(), new HtmlReporter(), new LogReporter()];
+}
+
 export interface WrittenReport {
   dir: string;
-  result: ResultJson;
+  json: ResultJson;
+  /** Every file the reporters wrote, in their order. */
+  files: string[];
 }
 
 /**
- * Writes one run's report folder: result.json, junit.xml, report.html, summary.md and the raw app.log;
- * `latest` (beside it) then points at it. Called for every run, passed, failed, broken or interrupted.
+ * Hands one finished run to every reporter; the file reporters write `<parent>/<run id>/`, and `latest`
+ * (beside it) then points at it. Called for every run, passed, failed, broken or interrupted.
  */
-export function writeRunReport(run: ScenarioResult, parent = REPORTS_DIR, { linkLatest = true } = {}): WrittenReport {
-  const dir = join(parent, run.runId);
+export function writeRunReport(
+  result: RunResult,
+  parent = REPORTS_DIR,
+  { linkLatest = true, reporters = fileReporters() }: { linkLatest?: boolean; reporters?: Reporter[] } = {},
+): WrittenReport {
+  const dir = join(parent, result.runId);
   mkdirSync(dir, { recursive: true });
-  const result = toResultJson(run, run.stackInfo);
-  writeFileSync(join(dir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(dir, "junit.xml"), junitXml([result]));
-  writeFileSync(join(dir, "summary.md"), runSummaryMarkdown(result));
-  writeFileSync(join(dir, "report.html"), htmlReport(result, run.events, run.logLines));
-  writeFileSync(
-    join(dir, "app.log"),
-    run.logLines.map((l) => `${new Date(l.at).toISOString()} ${l.source}/${l.stream} ${l.text}\n`).join(""),
-  );
+  const json = toResultJson(result);
+  const files = reporters.flatMap((reporter) => reporter.onRunEnd?.({ result, json, dir }) ?? []);
   if (linkLatest) pointLatestAt(parent, dir);
-  return { dir, result };
+  return { dir, json, files };
+}
+
+/** Hands a nightly's end to every reporter (index.html, junit.xml, summary.md, comparison.json); returns the files written. */
+export function writeNightlyReport(nightly: NightlyReport, reporters = fileReporters()): string[] {
+  mkdirSync(nightly.dir, { recursive: true });
+  return reporters.flatMap((reporter) => reporter.onNightlyEnd?.(nightly) ?? []);
 }
 
 /** reports/latest → the newest run, swapped in atomically (a reader never sees it missing). */

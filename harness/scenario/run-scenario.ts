@@ -1,5 +1,4 @@
-import { type BannerReport, classifyRun } from "../classify/classify-run.ts";
-import type { Death } from "../classify/death.ts";
+import { classifyRun } from "../classify/classify-run.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
@@ -7,55 +6,17 @@ import { errorMessage, HarnessError } from "../core/errors.ts";
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import type { RunEvent } from "../events/events.ts";
-import { type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
+import { workerRoster } from "../events/worker-roster.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
-import type { LoadProfile } from "../load/load-profile.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { runLoad } from "../load/run-load.ts";
-import type { LogLine } from "../logs/log-line.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
-import type { StackInfo, StartedStack } from "../stack/started-stack.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
-import {
-  type ExpectationResult,
-  type Expectations,
-  evaluateExpectations,
-  type Observed,
-  type RecoveryObservation,
-} from "./expectations.ts";
-
-export type RunStatus = "passed" | "failed" | "aborted" | "error";
-
-export interface ScenarioResult {
-  scenario: string;
-  description: string;
-  runId: string;
-  status: RunStatus;
-  /** Why the run could not finish (status "error" or "aborted"). */
-  error?: Error;
-  startedAt: number;
-  endedAt: number;
-  stack: StackOptions;
-  /** The image the app ran from and the versions found inside it (empty when it never booted). */
-  stackInfo: StackInfo;
-  loadProfile: LoadProfile;
-  load: LoadResult | undefined;
-  roster: WorkerRoster;
-  bootedBeforeFaults: number[];
-  events: RunEvent[];
-  /** Why each worker that stopped did, and which banners it printed. */
-  deaths: Death[];
-  banners: BannerReport;
-  unparsedLines: number;
-  /** Every raw line of both containers, in arrival order. */
-  logLines: LogLine[];
-  /** Everything the expectations were judged on (so they can be judged again, e.g. against other expectations). */
-  observed: Observed;
-  expectations: ExpectationResult[];
-}
+import { type Expectations, evaluateExpectations, type Observed, type RecoveryObservation } from "./expectations.ts";
+import type { RunResult, RunStatus } from "./run-result.ts";
 
 export interface RunScenarioOptions {
   progress: Progress;
@@ -69,7 +30,7 @@ export interface RunScenarioOptions {
  * then judges the expectations on what was observed. Always tears the stack down; always returns a
  * result, even when interrupted or when the run broke (status "aborted" / "error").
  */
-export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<ScenarioResult> {
+export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<RunResult> {
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
   const expect = expectationsFor(scenario, stackOptions.suite);
@@ -80,7 +41,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
   let bootedBeforeFaults: number[] = [];
   let recovery: RecoveryObservation | undefined;
   let bootFailure: Observed["bootFailure"];
-  let stackInfo: StackInfo = { image: undefined, versions: {} };
+  let booted: Pick<RunResult["stack"], "image" | "versions"> = { versions: {} };
   let error: Error | undefined;
 
   try {
@@ -101,7 +62,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
       await using stack = started;
       signal.throwIfAborted();
       bootedBeforeFaults = stack.roster().booted;
-      stackInfo = { image: stack.image, versions: await stack.versions() };
+      booted = { image: stack.image, versions: await stack.versions() };
       await stack.recordMemory();
       load = await driveLoadAndFaults(scenario, stack, progress, signal);
       await stack.recordMemory();
@@ -134,26 +95,18 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
   const status: RunStatus =
     error instanceof InterruptedError ? "aborted" : error ? "error" : expectations.every((e) => e.pass) ? "passed" : "failed";
   return {
-    scenario: scenario.name,
-    description: scenario.description,
+    scenario: { name: scenario.name, description: scenario.description },
     runId: run.runId,
     status,
     error,
     startedAt,
     endedAt: Date.now(),
-    stack: stackOptions,
-    stackInfo,
+    stack: { options: stackOptions, ...booted },
     loadProfile: scenario.load,
-    load,
-    roster,
-    bootedBeforeFaults,
-    events,
-    deaths,
-    banners,
-    unparsedLines: observations.logs.unparsedCount,
-    logLines: observations.logs.lines,
     observed,
     expectations,
+    unparsedLines: observations.logs.unparsedCount,
+    logLines: observations.logs.lines,
   };
 }
 

@@ -39,9 +39,9 @@ export class GunicornReady implements WaitStrategy {
     let nextStateCheck = 0;
     const ready = await pollUntil(
       async () => {
-        const halted = this.events.events.find((e) => e.kind === "master-halt-reason");
+        const halted = this.events.all.find((e) => e.kind === "master-halt-reason");
         if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
-        const roster = workerRoster(this.events.events);
+        const roster = workerRoster(this.events.all);
         const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
         if (serving >= this.workers && (await healthAnswers(this.healthUrl))) return true;
         if (Date.now() >= nextStateCheck) {
@@ -54,7 +54,7 @@ export class GunicornReady implements WaitStrategy {
       { timeoutMs: this.startupTimeoutMs, intervalMs: 100 },
     );
     if (ready) return;
-    const roster = workerRoster(this.events.events);
+    const roster = workerRoster(this.events.all);
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
         `(${roster.booted.length} booted) and /health ${(await healthAnswers(this.healthUrl)) ? "answers" : "does not answer"}`,

@@ -32,7 +32,7 @@ describe.each(SUITE_NAMES)("the real stack on %s", (stackName) => {
       expect(state).toMatchObject({ running: false, exitCode: 0 });
       await stack.logs.drain();
 
-      const events = stack.events.events;
+      const events = stack.events.all;
       expect(events.filter((e) => e.kind === "master-signal")).toMatchObject([{ signal: "SIGTERM", loggedBy: 1 }]);
       const exits = events.filter(isExitLine);
       // gunicorn 23 + uvicorn 0.32: "was sent SIGTERM!"; gunicorn 20.1 + uvicorn 0.17: "Worker exiting"
@@ -60,7 +60,7 @@ describe("control and evidence", () => {
     expect(live).toContain(survivor);
     expect(live).not.toContain(victim);
     expect(live).toHaveLength(2);
-    expect(stack.events.events.filter((e) => e.kind === "fault")).toMatchObject([
+    expect(stack.events.all.filter((e) => e.kind === "fault")).toMatchObject([
       { action: "signal-worker", target: "worker", pid: victim, signal: "SIGKILL" },
     ]);
 
@@ -82,7 +82,7 @@ describe("a stack that cannot boot", () => {
     await expect(start).rejects.toThrow(/master halted: Worker failed to boot[\s\S]*database unreachable/);
     expect(await containersOf(run.runId)).toEqual([]);
     // What was observed outlives the stack: the death is classified, and says why.
-    const { deaths } = classifyRun(observations.events.events);
+    const { deaths } = classifyRun(observations.events.all);
     expect(deaths).toMatchObject([
       { cause: "boot-failure", severity: "critical", summary: expect.stringMatching(/^failed to boot: .*database unreachable/) },
     ]);

@@ -20,11 +20,6 @@ export interface Ports {
   db: number;
 }
 
-export interface StackInfo {
-  image: string | undefined;
-  versions: Record<string, string>;
-}
-
 export interface AppState {
   running: boolean;
   exitCode: number;
@@ -62,17 +57,11 @@ export class StartedStack implements AsyncDisposable {
   get url(): string {
     return `http://127.0.0.1:${this.parts.ports.app}`;
   }
-  get ports(): Ports {
-    return this.parts.ports;
-  }
   get events(): EventLog {
     return this.parts.observations.events;
   }
   get logs(): RunLogs {
     return this.parts.observations.logs;
-  }
-  get appContainerId(): string {
-    return this.parts.app.getId();
   }
   get image(): string {
     return this.parts.image;
@@ -97,7 +86,7 @@ export class StartedStack implements AsyncDisposable {
 
   /** The workers as the log tells it (booted, ready, exited). */
   roster(): WorkerRoster {
-    return workerRoster(this.events.events);
+    return workerRoster(this.events.all);
   }
 
   async signalMaster(signal: MasterSignal): Promise<void> {

@@ -180,7 +180,7 @@ async function record(
   const file = `${name}.${stack}.${config}`;
   const lines = observations.logs.lines.filter((l) => l.source === "app");
   writeFileSync(new URL(`${file}.log`, CORPUS_DIR), `${lines.map(formatCorpusLine).join("\n")}\n`);
-  const harnessEvents = observations.events.events.filter((e): e is HarnessEvent => ["fault", "container", "cgroup"].includes(e.kind));
+  const harnessEvents = observations.events.all.filter((e): e is HarnessEvent => ["fault", "container", "cgroup"].includes(e.kind));
   const recordJson: CorpusRecord = {
     case: name,
     suite: stack,
@@ -224,7 +224,7 @@ for (const stackName of SUITE_NAMES) {
         () => true,
       );
       if (!failed) throw new Error("the stack booted without its database");
-      const booted = observations.events.events.flatMap((e) => (e.kind === "worker-boot" ? [e.pid] : []));
+      const booted = observations.events.all.flatMap((e) => (e.kind === "worker-boot" ? [e.pid] : []));
       return record(
         BOOT_FAILURE.name,
         stackName,

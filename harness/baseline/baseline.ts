@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { totalErrors } from "../load/load-result.ts";
-import type { ResultJson } from "../report/result-json.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
 
 /** How far a nightly run may drift from the baseline before it counts as a regression (README: "Nightly"). */
 export const tolerancesSchema = z

@@ -1,12 +1,32 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import junitModule, { type Builder } from "junit-report-builder";
-import type { ResultJson } from "./result-json.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
+import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
 // The package's types describe its `exports.default`; Node's ESM default import is `module.exports`,
 // which is the builder itself.
 const junit = junitModule as unknown as Builder;
 
-/** One testsuite per run (scenario on a stack), one testcase per expectation; failures say expected vs observed. */
-export function addRunSuite(builder: Builder, result: ResultJson): void {
+/** junit.xml: one testsuite per run (scenario on a suite), one testcase per expectation; failures say expected vs observed. */
+export class JunitReporter implements Reporter {
+  onRunEnd({ json, dir }: RunReport): string[] {
+    return [write(join(dir, "junit.xml"), [json])];
+  }
+
+  onNightlyEnd({ dir, runs }: NightlyReport): string[] {
+    return [write(join(dir, "junit.xml"), runs)];
+  }
+}
+
+function write(file: string, results: ResultJson[]): string {
+  const builder = junit.newBuilder();
+  for (const result of results) addRunSuite(builder, result);
+  writeFileSync(file, builder.build());
+  return file;
+}
+
+function addRunSuite(builder: Builder, result: ResultJson): void {
   const suite = builder
     .testSuite()
     .name(`${result.scenario.name} (${result.stack.name}, ${result.stack.config} config)`)
@@ -26,10 +46,4 @@ export function addRunSuite(builder: Builder, result: ResultJson): void {
     const test = suite.testCase().className(className).name(`${expectation.name}: ${expectation.expected}`);
     if (expectation.verdict === "fail") test.failure(`expected ${expectation.expected}, observed ${expectation.observed}`, "expectation");
   }
-}
-
-export function junitXml(results: ResultJson[]): string {
-  const builder = junit.newBuilder();
-  for (const result of results) addRunSuite(builder, result);
-  return builder.build();
 }

@@ -1,15 +1,34 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { baselineEntry, baselineKey } from "../baseline/baseline.ts";
 import type { RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { totalErrors } from "../load/load-result.ts";
 import type { LogLine } from "../logs/log-line.ts";
-import type { ResultJson } from "./result-json.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
+import { describeCounts, escapeHtml } from "./format.ts";
+import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
 const require = createRequire(import.meta.url);
 const MAX_LOG_LINES = 20_000;
 const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "unparsed"]);
+
+/** report.html for a run (one self-contained file); index.html for a nightly, linking each run's report. */
+export class HtmlReporter implements Reporter {
+  onRunEnd({ result, json, dir }: RunReport): string[] {
+    return [write(join(dir, "report.html"), htmlReport(json, result.observed.events, result.logLines))];
+  }
+
+  onNightlyEnd(nightly: NightlyReport): string[] {
+    return [write(join(nightly.dir, "index.html"), nightlyIndexHtml(nightly))];
+  }
+}
+
+function write(file: string, html: string): string {
+  writeFileSync(file, html);
+  return file;
+}
 
 /** Chart.js and its annotation plugin, inlined: the report opens with no network. */
 function chartLibraries(): string {
@@ -20,7 +39,6 @@ function chartLibraries(): string {
     .join("\n");
 }
 
-const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 /** JSON inside <script>: nothing in it can close the element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
@@ -51,7 +69,7 @@ function lifelines(result: ResultJson, origin: number, end: number): Lifeline[] 
 }
 
 /** One self-contained HTML file: verdict, charts (timeline with faults, worker lifelines), deaths, banners, the raw log. */
-export function htmlReport(result: ResultJson, events: readonly RunEvent[], log: readonly LogLine[]): string {
+function htmlReport(result: ResultJson, events: readonly RunEvent[], log: readonly LogLine[]): string {
   const origin = Date.parse(result.load.outcome?.startedAt ?? result.startedAt);
   const end = (Date.parse(result.endedAt) - origin) / 1000;
   const data = {
@@ -189,5 +207,23 @@ ${chartLibraries()}
 </script>
 </body>
 </html>
+`;
+}
+
+function nightlyIndexHtml(nightly: NightlyReport): string {
+  const rows = nightly.runs.map((r) => {
+    const entry = baselineEntry(r);
+    const regressions = nightly.regressions.filter((x) => x.key === baselineKey(r));
+    const link = `${r.runId}/report.html`;
+    return `<tr class="${r.status}"><td><a href="${escapeHtml(link)}">${escapeHtml(r.scenario.name)}</a></td><td>${escapeHtml(r.stack.name)}</td><td>${r.status}</td><td>${escapeHtml(describeCounts(entry.deaths))}</td><td>${entry.errors}</td><td>${entry.p99Ms}</td><td>${entry.throughput}</td><td>${escapeHtml(regressions.map((x) => x.message).join("; "))}</td></tr>`;
+  });
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Nightly ${escapeHtml(nightly.dir.split("/").at(-1) ?? "")}</title>
+<style>body{font:14px system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}
+tr.failed td,tr.error td{color:#cf222e}tr.aborted td{color:#9a6700}</style></head><body>
+<h1>${nightly.regressions.length ? `${nightly.regressions.length} regression(s)` : "No regression"}</h1>
+<table><thead><tr><th>scenario</th><th>stack</th><th>result</th><th>deaths</th><th>errors</th><th>p99 ms</th><th>req/s</th><th>regressions</th></tr></thead>
+<tbody>${rows.join("\n")}</tbody></table>
+<p><a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a> · <a href="comparison.json">comparison.json</a></p>
+</body></html>
 `;
 }

@@ -3,8 +3,10 @@ import { BANNER_LABEL } from "../classify/banners.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import { totalErrors } from "../load/load-result.ts";
-import type { ScenarioResult } from "../scenario/run-scenario.ts";
+import type { RunResult } from "../scenario/run-result.ts";
 import { METRICS } from "../scenario/thresholds.ts";
+import { paintSeverity } from "./format.ts";
+import type { Reporter, RunReport } from "./reporter.ts";
 import { consoleTable } from "./table.ts";
 
 const STATUS_LABEL = {
@@ -14,22 +16,34 @@ const STATUS_LABEL = {
   error: pc.red(pc.bold("ERROR")),
 } as const;
 
-const SEVERITY_COLOUR = { normal: pc.green, investigate: pc.yellow, critical: pc.red } as const;
+/** The human summary of each run (and of an `--all` catalogue), on stdout. Writes no file. */
+export class ConsoleReporter implements Reporter {
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
 
-/** The human summary of one run, for stdout. */
-export function formatConsoleReport(result: ScenarioResult): string {
+  onRunEnd({ result }: RunReport): undefined {
+    this.out.write(`\n${formatConsoleReport(result)}\n`);
+    return undefined;
+  }
+
+  onCatalogueEnd(results: readonly RunResult[], planned: number): void {
+    this.out.write(`\n${formatCatalogueSummary(results, planned)}\n`);
+  }
+}
+
+export function formatConsoleReport(result: RunResult): string {
   const out: string[] = [];
-  const gunicorn = result.events.find((e) => e.kind === "master-start");
-  out.push(`${pc.bold(result.scenario)} — ${result.description}`);
+  const { observed, stack } = result;
+  const gunicorn = observed.events.find((e) => e.kind === "master-start");
+  out.push(`${pc.bold(result.scenario.name)} — ${result.scenario.description}`);
   out.push(
     pc.dim(
-      `run ${result.runId} · ${result.stack.suite}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
-        `${result.stack.workers} workers · ${result.stack.config} config`,
+      `run ${result.runId} · ${stack.options.suite}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
+        `${stack.options.workers} workers · ${stack.options.config} config`,
     ),
   );
   out.push("");
-  if (result.load) {
-    const l = result.load;
+  if (observed.load) {
+    const l = observed.load;
     out.push(
       `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ` +
         `${l.errors.closed} closed, ${l.errors.refused} refused) · ${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ` +
@@ -37,16 +51,15 @@ export function formatConsoleReport(result: ScenarioResult): string {
     );
   }
   out.push(
-    `${pc.bold("Workers")}   ${result.bootedBeforeFaults.length} booted (${result.bootedBeforeFaults.join(", ") || "none"}) · ${result.deaths.length} stopped`,
+    `${pc.bold("Workers")}   ${observed.bootedBeforeFaults.length} booted (${observed.bootedBeforeFaults.join(", ") || "none"}) · ${observed.deaths.length} stopped`,
   );
-  if (result.deaths.length > 0) {
+  if (observed.deaths.length > 0) {
     const table = consoleTable(["pid", "cause", "severity", "exit line", "banners"]);
-    for (const death of result.deaths) {
-      table.push([death.pid, death.cause, SEVERITY_COLOUR[death.severity](death.severity), masterLine(death), bannerCell(death)]);
-    }
+    for (const death of observed.deaths)
+      table.push([death.pid, death.cause, paintSeverity(death.severity), exitLine(death), bannerCell(death)]);
     out.push(table.toString());
   }
-  for (const banner of result.banners.unexpected) out.push(pc.yellow(`unexpected banner for pid ${banner.pid}: ${banner.title}`));
+  for (const banner of observed.banners.unexpected) out.push(pc.yellow(`unexpected banner for pid ${banner.pid}: ${banner.title}`));
   if (result.expectations.length > 0) {
     const table = consoleTable(["expectation", "expected", "observed", ""]);
     for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : pc.red("FAIL")]);
@@ -57,14 +70,14 @@ export function formatConsoleReport(result: ScenarioResult): string {
     out.push(pc.dim(`${result.unparsedLines} app line(s) not understood by the parser (kept in the run's log)`));
   const failed = result.expectations.filter((e) => !e.pass).length;
   out.push(
-    `${STATUS_LABEL[result.status]} ${result.scenario} ${pc.dim(`(${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s)`)}` +
+    `${STATUS_LABEL[result.status]} ${result.scenario.name} ${pc.dim(`(${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s)`)}` +
       (failed ? ` — ${failed} of ${result.expectations.length} expectations failed` : ""),
   );
   return out.join("\n");
 }
 
-/** The master's exit line for the worker, as printed; or why there is none. */
-function masterLine(death: Death): string {
+/** The line the worker's end was logged with, as printed; or why there is none. */
+function exitLine(death: Death): string {
   const line = death.evidence.find((e) => e.source === "log");
   const first = death.evidence[0];
   return line ? line.text : pc.dim(first ? formatEvidence(first) : "(no exit line)");
@@ -78,12 +91,12 @@ function bannerCell(death: Death): string {
 }
 
 /** One line per scenario of an --all run, and the count. */
-export function formatCatalogueSummary(results: ScenarioResult[], planned: number): string {
+function formatCatalogueSummary(results: readonly RunResult[], planned: number): string {
   const table = consoleTable(["scenario", "result", "time", "failed expectations"]);
   for (const r of results) {
     const failed = r.expectations.filter((e) => !e.pass).map((e) => e.name);
     table.push([
-      r.scenario,
+      r.scenario.name,
       STATUS_LABEL[r.status],
       `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`,
       r.error ? r.error.message.split("\n")[0]! : failed.join(", "),

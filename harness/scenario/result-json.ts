@@ -4,8 +4,8 @@ import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
-import type { ScenarioResult } from "../scenario/run-scenario.ts";
-import { METRICS } from "../scenario/thresholds.ts";
+import type { RunResult } from "./run-result.ts";
+import { METRICS } from "./thresholds.ts";
 
 /** Bump on any change that could break a reader of result.json (README: "The report"). */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -86,32 +86,27 @@ export const resultSchema = z
 
 export type ResultJson = z.infer<typeof resultSchema>;
 
-export interface RunExtras {
-  image?: string;
-  versions?: Record<string, string>;
-}
-
 const isoOf = (ms: number) => new Date(ms).toISOString();
 
 /** The run as result.json, validated against its schema (a bug here fails loudly, not in a reader). */
-export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): ResultJson {
-  const loadStart = result.load?.startedAt;
-  const { load } = result;
+export function toResultJson(result: RunResult): ResultJson {
+  const { load, events, deaths, banners } = result.observed;
+  const loadStart = load?.startedAt;
   const json: ResultJson = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: result.runId,
-    scenario: { name: result.scenario, description: result.description },
+    scenario: { ...result.scenario },
     status: result.status,
     error: result.error ? { code: (result.error as { code?: string }).code ?? null, message: result.error.message } : null,
     startedAt: isoOf(result.startedAt),
     endedAt: isoOf(result.endedAt),
     durationS: (result.endedAt - result.startedAt) / 1000,
     stack: {
-      name: result.stack.suite,
-      config: result.stack.config,
-      image: extras.image ?? null,
-      versions: extras.versions ?? {},
-      options: { ...result.stack },
+      name: result.stack.options.suite,
+      config: result.stack.options.config,
+      image: result.stack.image ?? null,
+      versions: result.stack.versions,
+      options: { ...result.stack.options },
     },
     load: {
       profile: { ...result.loadProfile },
@@ -131,23 +126,23 @@ export function toResultJson(result: ScenarioResult, extras: RunExtras = {}): Re
           }
         : null,
     },
-    faults: result.events.flatMap((e) =>
+    faults: events.flatMap((e) =>
       e.kind === "fault"
         ? [{ at: isoOf(e.at), offsetS: loadStart ? (e.at - loadStart) / 1000 : null, action: e.action, ...describeFault(e) }]
         : [],
     ),
     timeline: load?.timeline ?? [],
-    events: result.events.map(eventJson),
-    deaths: result.deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null, evidence: d.evidence.map(formatEvidence) })),
+    events: events.map(eventJson),
+    deaths: deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null, evidence: d.evidence.map(formatEvidence) })),
     banners: {
-      seen: result.events.flatMap((e) => {
+      seen: events.flatMap((e) => {
         const banner = e.kind === "banner" ? recognizeBanner(e) : undefined;
         return banner && e.kind === "banner"
           ? [{ pid: banner.pid, kind: banner.kind, at: isoOf(e.at), title: e.title, lines: e.lines }]
           : [];
       }),
-      missing: result.banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
-      unexpected: result.banners.unexpected,
+      missing: banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
+      unexpected: banners.unexpected,
     },
     expectations: result.expectations.map((e) => ({
       name: e.name,

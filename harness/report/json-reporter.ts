@@ -1,0 +1,19 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
+
+/** result.json for a run (everything, in its versioned schema); comparison.json for a nightly. */
+export class JsonReporter implements Reporter {
+  onRunEnd({ json, dir }: RunReport): string[] {
+    return [writeJson(join(dir, "result.json"), json)];
+  }
+
+  onNightlyEnd({ dir, regressions, unbaselined, tolerances }: NightlyReport): string[] {
+    return [writeJson(join(dir, "comparison.json"), { regressions, unbaselined, tolerances: tolerances ?? null })];
+  }
+}
+
+function writeJson(file: string, value: unknown): string {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  return file;
+}

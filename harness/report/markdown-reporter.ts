@@ -1,0 +1,88 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { baselineEntry } from "../baseline/baseline.ts";
+import { totalErrors } from "../load/load-result.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
+import { describeCounts, markdownCell, STATUS_ICON } from "./format.ts";
+import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
+
+/** summary.md: a few lines for a CI job summary, for one run or for a whole nightly. */
+export class MarkdownReporter implements Reporter {
+  onRunEnd({ json, dir }: RunReport): string[] {
+    return [write(join(dir, "summary.md"), runSummaryMarkdown(json))];
+  }
+
+  onNightlyEnd(nightly: NightlyReport): string[] {
+    return [write(join(nightly.dir, "summary.md"), nightlySummaryMarkdown(nightly))];
+  }
+}
+
+function write(file: string, text: string): string {
+  writeFileSync(file, text);
+  return file;
+}
+
+export function runSummaryMarkdown(result: ResultJson): string {
+  const lines = [
+    `### ${STATUS_ICON[result.status]} ${result.scenario.name} — ${result.status.toUpperCase()}`,
+    "",
+    result.scenario.description,
+    "",
+  ];
+  const versions = Object.entries(result.stack.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  lines.push(
+    `Stack: ${result.stack.name} (${versions || "versions unknown"}), ${result.stack.config} config · run \`${result.runId}\` · ${result.durationS.toFixed(1)} s`,
+    "",
+  );
+  const load = result.load.outcome;
+  if (load) {
+    const errors = totalErrors(load.errors);
+    lines.push(
+      `Requests: ${load.completed} completed, ${load.non2xx} non-2xx, ${errors} without response; p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms; ${load.throughput} req/s`,
+      "",
+    );
+  }
+  if (result.deaths.length) {
+    lines.push("| pid | cause | severity | why |", "|---|---|---|---|");
+    for (const d of result.deaths) lines.push(`| ${d.pid} | ${d.cause} | ${d.severity} | ${markdownCell(d.summary)} |`);
+    lines.push("");
+  } else {
+    lines.push("No worker died.", "");
+  }
+  if (result.banners.missing.length)
+    lines.push(`Banners missing: ${result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", ")}`, "");
+  const failed = result.expectations.filter((e) => e.verdict === "fail");
+  if (failed.length) {
+    lines.push("| failed expectation | expected | observed |", "|---|---|---|");
+    for (const e of failed) lines.push(`| ${markdownCell(e.name)} | ${markdownCell(e.expected)} | ${markdownCell(e.observed)} |`);
+    lines.push("");
+  } else if (result.expectations.length) {
+    lines.push(`All ${result.expectations.length} expectations held.`, "");
+  }
+  if (result.error) lines.push(`Run error: ${markdownCell(result.error.message.split("\n")[0] ?? "")}`, "");
+  return lines.join("\n");
+}
+
+export function nightlySummaryMarkdown(nightly: NightlyReport): string {
+  const passed = nightly.runs.filter((r) => r.status === "passed").length;
+  const verdict = nightly.regressions.length ? `❌ ${nightly.regressions.length} regression(s)` : "✅ no regression";
+  const lines = [`## Nightly: ${verdict} · ${passed} of ${nightly.runs.length} runs passed`, ""];
+  lines.push("| scenario | stack | result | deaths | errors | p99 ms | req/s |", "|---|---|---|---|---|---|---|");
+  for (const r of nightly.runs) {
+    const entry = baselineEntry(r);
+    lines.push(
+      `| ${r.scenario.name} | ${r.stack.name} | ${STATUS_ICON[r.status]} ${r.status} | ${describeCounts(entry.deaths)} | ${entry.errors} | ${entry.p99Ms} | ${entry.throughput} |`,
+    );
+  }
+  lines.push("");
+  if (nightly.regressions.length) {
+    lines.push("### Regressions", "");
+    for (const r of nightly.regressions) lines.push(`- **${r.key}** (${r.kind}): ${markdownCell(r.message)}`);
+    lines.push("");
+  }
+  if (nightly.unbaselined.length)
+    lines.push(`No baseline yet for: ${nightly.unbaselined.join(", ")} (run \`npm run nightly -- --update-baseline\`).`, "");
+  return lines.join("\n");
+}

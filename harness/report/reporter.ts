@@ -1,0 +1,33 @@
+import type { Regression } from "../baseline/baseline.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+
+/** One finished run, as every reporter receives it: the result, its result.json form, and its report folder. */
+export interface RunReport {
+  result: RunResult;
+  json: ResultJson;
+  dir: string;
+}
+
+/** A nightly run's end: every run's result.json and the comparison with the baseline. */
+export interface NightlyReport {
+  dir: string;
+  runs: ResultJson[];
+  regressions: Regression[];
+  /** Runs with no baseline to compare with. */
+  unbaselined: string[];
+  tolerances: unknown;
+}
+
+/**
+ * Listens to a run through optional hooks (vitest's Reporter is the model). A hook that writes files
+ * returns their paths, so that the command can say where the report is.
+ */
+export interface Reporter {
+  /** Every run, whatever its end (passed, failed, broken or interrupted). */
+  onRunEnd?(report: RunReport): string[] | undefined;
+  /** After `--all`: the runs in order, and how many were planned. */
+  onCatalogueEnd?(results: readonly RunResult[], planned: number): void;
+  /** After a nightly: one combined view of every run. */
+  onNightlyEnd?(nightly: NightlyReport): string[] | undefined;
+}
