@@ -18,7 +18,7 @@ export const tolerancesSchema = z
   })
   .strict();
 
-export const baselineEntrySchema = z
+const baselineEntrySchema = z
   .object({
     status: z.enum(["passed", "failed", "aborted", "error"]),
     /** Deaths by cause. */
@@ -31,7 +31,7 @@ export const baselineEntrySchema = z
   })
   .strict();
 
-export const baselineSchema = z
+const baselineSchema = z
   .object({
     version: z.literal(1),
     updatedAt: z.string(),
@@ -45,7 +45,7 @@ export type Baseline = z.output<typeof baselineSchema>;
 export type BaselineEntry = z.output<typeof baselineEntrySchema>;
 export type Tolerances = z.output<typeof tolerancesSchema>;
 
-export type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors" | "p99" | "throughput";
+type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors" | "p99" | "throughput";
 
 export interface Regression {
   key: string;

@@ -1,5 +1,5 @@
 /** Why a worker stopped: exactly these causes, each with a fixed severity (README: "What does my log mean?"). */
-export const CAUSES = {
+const CAUSES = {
   shutdown: { severity: "normal", meaning: "master told to stop (SIGTERM/SIGINT/SIGQUIT to the master)" },
   reload: { severity: "normal", meaning: "master reloaded (SIGHUP) and replaced the worker" },
   "scale-down": { severity: "normal", meaning: "master removed a worker (SIGTTOU)" },

@@ -3,7 +3,7 @@ import { type BannerKind, recognizeBanner } from "./banners.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { Death } from "./death.ts";
 
-export interface BannerCheck {
+interface BannerCheck {
   pid: number;
   expected: BannerKind[];
   seen: BannerKind[];
@@ -30,7 +30,7 @@ export function classifyRun(events: readonly RunEvent[], options: { maxRequests?
   return { deaths, banners: bannerReport(deaths, events) };
 }
 
-export function bannerReport(deaths: readonly Death[], events: readonly RunEvent[]): BannerReport {
+function bannerReport(deaths: readonly Death[], events: readonly RunEvent[]): BannerReport {
   const checks = deaths.map((d) => ({
     pid: d.pid,
     expected: d.bannersExpected,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
+import { GUNICORN_CONFIGS } from "../images/gunicorn-configs.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
-import { GUNICORN_CONFIGS } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
 import { bannerBlockingCall, recognizeBanner } from "./banners.ts";
 import type { Cause } from "./causes.ts";

@@ -4,7 +4,7 @@ import type { BannerKind, BannerSighting } from "./banners.ts";
 import type { Cause, Severity } from "./causes.ts";
 
 /** Where a piece of evidence comes from; `line` is the raw log line it quotes, when it quotes one. */
-export type EvidenceSource = "log" | "banner" | "app" | "harness" | "docker" | "cgroup" | "inference";
+type EvidenceSource = "log" | "banner" | "app" | "harness" | "docker" | "cgroup" | "inference";
 
 export interface Evidence {
   source: EvidenceSource;
@@ -44,7 +44,7 @@ export interface WorkerStory {
   faults: FaultEvent[];
 }
 
-export interface Reload {
+interface Reload {
   event: FromLog;
   /** The workers the reload replaces: those alive in the generation when it began. */
   replaced: Set<number>;

@@ -27,7 +27,7 @@ export function currentOwner(): string {
   return `${hostname()}:${process.pid}:${processStartTime(process.pid) ?? "?"}`;
 }
 
-export function processStartTime(pid: number): string | undefined {
+function processStartTime(pid: number): string | undefined {
   try {
     // Field 22 of /proc/PID/stat; the command name (field 2) may contain spaces, so count after ")".
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

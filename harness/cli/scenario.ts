@@ -4,13 +4,13 @@ import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
+import { GUNICORN_CONFIGS, type GunicornConfig } from "../images/gunicorn-configs.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
-import { GUNICORN_CONFIGS, type GunicornConfig } from "../stack/stack-options.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 

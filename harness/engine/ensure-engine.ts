@@ -6,7 +6,7 @@ import { pollUntil } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "./docker-client.ts";
 
-export const DOCKERD_LOG = "/var/log/chaos-harness-dockerd.log";
+const DOCKERD_LOG = "/var/log/chaos-harness-dockerd.log";
 const DOCKERD_ARGS = ["--bridge=none", "--iptables=false", "--ip6tables=false"];
 
 /**

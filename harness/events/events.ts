@@ -51,7 +51,7 @@ export type LogEvent = FromLog &
   );
 
 /** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
-export type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
+type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
 
 /**
  * What the harness did to the system under test, one variant per action, with typed fields (the target,
@@ -74,7 +74,7 @@ export type HarnessEvent =
   /** A reading of the app container's memory cgroup (taken when ready and after settling). */
   | { kind: "cgroup"; at: number; oomKills: number | null; limitBytes: number | null; usageBytes: number | null };
 
-export type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "done";
+type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "done";
 
 export type RunEvent = LogEvent | HarnessEvent;
 export type RunEventKind = RunEvent["kind"];

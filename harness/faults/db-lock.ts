@@ -20,6 +20,8 @@ export class DbLockFault implements Fault {
 
   async inject({ stack, record }: FaultContext): Promise<void> {
     this.session = stack.sql(`BEGIN; LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
+    // Its outcome is awaited at revert; a failure before then (the database died) must not go unhandled.
+    this.session.catch(() => undefined);
     const granted = await pollUntil(
       async () => {
         const held = await stack.sql(

@@ -9,7 +9,7 @@ import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
 import { appContextFiles, DOCKER_DIR, packageList, suiteImages } from "./image-inputs.ts";
 import { SUITES, type SuiteName } from "./suites.ts";
 
-export type BaseBuilder = "mmdebstrap" | "dockerfile";
+type BaseBuilder = "mmdebstrap" | "dockerfile";
 const IMAGE_LABEL = "io.chaos-harness.image";
 
 /** Makes sure the stack's images exist, building only what is missing. Returns the app image name. */
@@ -48,7 +48,7 @@ export async function pruneStaleImages(progress: Progress): Promise<void> {
   }
 }
 
-export async function imageExists(docker: Docker, name: string): Promise<boolean> {
+async function imageExists(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
     return true;

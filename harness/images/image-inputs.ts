@@ -6,7 +6,7 @@ import { SUITES, type SuiteName } from "./suites.ts";
 
 /** The folder with everything the images are made of. */
 export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));
-export const PACKAGE_LIST = join(DOCKER_DIR, "packages.txt");
+const PACKAGE_LIST = join(DOCKER_DIR, "packages.txt");
 
 /** Bump when the way a base image is made changes (not its inputs): forces a rebuild everywhere. */
 const BASE_RECIPE_VERSION = "base-v1";

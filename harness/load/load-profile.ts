@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /** Hard bounds: every load stops by itself, whatever a scenario asks for. */
-export const LOAD_LIMITS = { maxDurationS: 600, maxRequests: 2_000_000, maxConnections: 1_000 } as const;
+const LOAD_LIMITS = { maxDurationS: 600, maxRequests: 2_000_000, maxConnections: 1_000 } as const;
 
-export const loadRequestSchema = z
+const loadRequestSchema = z
   .object({
     path: z.string().startsWith("/", "a path starts with /, e.g. /health"),
     method: z.enum(["GET", "POST", "PUT", "DELETE"]).default("GET"),

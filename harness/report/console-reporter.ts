@@ -30,7 +30,7 @@ export class ConsoleReporter implements Reporter {
   }
 }
 
-export function formatConsoleReport(result: RunResult): string {
+function formatConsoleReport(result: RunResult): string {
   const out: string[] = [];
   const { observed, stack } = result;
   const gunicorn = observed.events.find((e) => e.kind === "master-start");

@@ -22,7 +22,7 @@ function write(file: string, text: string): string {
   return file;
 }
 
-export function runSummaryMarkdown(result: ResultJson): string {
+function runSummaryMarkdown(result: ResultJson): string {
   const lines = [
     `### ${STATUS_ICON[result.status]} ${result.scenario.name} — ${result.status.toUpperCase()}`,
     "",
@@ -65,7 +65,7 @@ export function runSummaryMarkdown(result: ResultJson): string {
   return lines.join("\n");
 }
 
-export function nightlySummaryMarkdown(nightly: NightlyReport): string {
+function nightlySummaryMarkdown(nightly: NightlyReport): string {
   const passed = nightly.runs.filter((r) => r.status === "passed").length;
   const verdict = nightly.regressions.length ? `❌ ${nightly.regressions.length} regression(s)` : "✅ no regression";
   const lines = [`## Nightly: ${verdict} · ${passed} of ${nightly.runs.length} runs passed`, ""];

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { UsageError } from "../core/errors.ts";
 import { type Scenario, validateScenario } from "./define-scenario.ts";
 
-export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
 
 /** Scenario names: one file each in scenarios/, tests excluded. */
 export function scenarioNames(dir = SCENARIOS_DIR): string[] {

@@ -6,7 +6,7 @@ import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
 import { type Expectations, expectationsSchema } from "./expectations.ts";
 
-export const scenarioSchema = z
+const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes, like the file name"),
     description: z.string().min(1),

@@ -6,8 +6,8 @@ import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
+import type { GunicornConfig } from "../images/gunicorn-configs.ts";
 import type { LoadResult } from "../load/load-result.ts";
-import type { GunicornConfig } from "../stack/stack-options.ts";
 import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
 
 const seconds = z.number().positive().max(600);

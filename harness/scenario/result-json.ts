@@ -8,7 +8,7 @@ import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
 
 /** Bump on any change that could break a reader of result.json (README: "The report"). */
-export const RESULT_SCHEMA_VERSION = 1;
+const RESULT_SCHEMA_VERSION = 1;
 
 const iso = z.iso.datetime({ offset: true });
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });

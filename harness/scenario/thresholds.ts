@@ -36,7 +36,7 @@ export const thresholdsSchema = z.record(
   z.union([condition, z.array(condition).min(1)]),
 );
 
-export function metricValue(metric: MetricName, result: LoadResult): number {
+function metricValue(metric: MetricName, result: LoadResult): number {
   if (metric.startsWith("app.")) return result.appErrors[metric.slice(4)] ?? 0;
   if (metric.startsWith("status.")) return result.status[metric.slice(7)] ?? 0;
   return METRICS[metric as keyof typeof METRICS](result);

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { GUNICORN_CONFIGS } from "../images/gunicorn-configs.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 
 const seconds = z.number().positive();
-export const GUNICORN_CONFIGS = ["default", "seed"] as const;
 
 /** Everything that shapes one run of the system under test; every field has a production-like default. */
 export const stackOptionsSchema = z
@@ -40,12 +40,6 @@ export const stackOptionsSchema = z
   .strict();
 
 export type StackOptions = z.output<typeof stackOptionsSchema>;
-export type GunicornConfig = StackOptions["config"];
-
-/** The gunicorn command for a config variant (files in docker/app/). */
-export function gunicornCommand(config: GunicornConfig): string[] {
-  return ["gunicorn", "app.main:app", "--config", config === "seed" ? "gunicorn_seed.conf.py" : "gunicorn.conf.py"];
-}
 export type StackOptionsInput = z.input<typeof stackOptionsSchema>;
 
 /** The app container's environment: how the options reach gunicorn.conf.py and the app. */

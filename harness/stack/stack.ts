@@ -7,11 +7,12 @@ import { watchContainerEvents } from "../control/container-events.ts";
 import { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import { ensureSuiteImages } from "../images/build-images.ts";
+import { gunicornCommand } from "../images/gunicorn-configs.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
 import { Observations } from "./observations.ts";
-import { appEnvironment, gunicornCommand, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
+import { appEnvironment, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
 export interface StartContext {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
+import type { GunicornConfig } from "../../images/gunicorn-configs.ts";
 import type { SuiteName } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
 import type { LogLine } from "../../logs/log-line.ts";
 import { GunicornLogParser } from "../../logs/log-parser.ts";
-import type { GunicornConfig } from "../../stack/stack-options.ts";
 import type { Cause } from "../causes.ts";
 
 /** One recorded run: `<name>.log` holds the raw lines, `<name>.json` this. */

@@ -2,18 +2,19 @@
 // Each case does one thing to the real stack; its truth follows from what it did, not from the classifier.
 
 import { writeFileSync } from "node:fs";
-import { newRunContext } from "../../cleanup/run-context.ts";
-import { sleep } from "../../core/poll-until.ts";
-import { Progress } from "../../core/progress.ts";
-import type { HarnessEvent } from "../../events/events.ts";
-import { FaultSchedule } from "../../faults/fault-schedule.ts";
-import { SUITE_NAMES, type SuiteName } from "../../images/suites.ts";
-import { Observations } from "../../stack/observations.ts";
-import { Stack } from "../../stack/stack.ts";
-import type { GunicornConfig, StackOptionsInput } from "../../stack/stack-options.ts";
-import type { StartedStack } from "../../stack/started-stack.ts";
-import type { Cause } from "../causes.ts";
-import { CORPUS_DIR, type CorpusRecord, formatCorpusLine } from "./corpus-format.ts";
+import type { Cause } from "../classify/causes.ts";
+import { CORPUS_DIR, type CorpusRecord, formatCorpusLine } from "../classify/corpus/corpus-format.ts";
+import { newRunContext } from "../cleanup/run-context.ts";
+import { sleep } from "../core/poll-until.ts";
+import { Progress } from "../core/progress.ts";
+import type { HarnessEvent } from "../events/events.ts";
+import { FaultSchedule } from "../faults/fault-schedule.ts";
+import type { GunicornConfig } from "../images/gunicorn-configs.ts";
+import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { Observations } from "../stack/observations.ts";
+import { Stack } from "../stack/stack.ts";
+import type { StackOptionsInput } from "../stack/stack-options.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
 
 interface Outcome {
   truth: Record<number, Cause>;

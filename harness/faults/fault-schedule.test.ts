@@ -1,0 +1,449 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ExecResult } from "../control/exec.ts";
+import type { PinnedRequest } from "../control/pinned-request.ts";
+import type { MasterSignal, WorkerSignal } from "../control/signals.ts";
+import { EventLog } from "../events/event-log.ts";
+import type { FaultEvent } from "../events/events.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
+import { DbLockFault } from "./db-lock.ts";
+import { FaultSchedule } from "./fault-schedule.ts";
+import type { FaultSpec } from "./fault-spec.ts";
+
+type Method = "signalMaster" | "pickWorker" | "signalWorker" | "sendPinnedRequest" | "sql";
+
+interface FakeOptions {
+  /** Methods that reject with this error. */
+  fail?: Partial<Record<Method, Error>>;
+  /** What the "is the lock granted" query prints (default "1"). */
+  lockGranted?: string;
+}
+
+/**
+ * A started stack with a real EventLog and the methods faults call. `calls` holds, in order, every
+ * method call and every event recorded (`event <action>`), so tests can assert what happened first.
+ */
+function fakeStack({ fail = {}, lockGranted = "1" }: FakeOptions = {}) {
+  const events = new EventLog();
+  const calls: string[] = [];
+  events.subscribe((e) => calls.push(`event ${e.kind === "fault" ? e.action : e.kind}`));
+  const openSessions: ((result: ExecResult) => void)[] = [];
+  const failIf = (method: Method) => {
+    const error = fail[method];
+    if (error) throw error;
+  };
+  const endSessions = (result: ExecResult) => {
+    for (const end of openSessions.splice(0)) end(result);
+  };
+  const stack = {
+    events,
+    async signalMaster(signal: MasterSignal): Promise<void> {
+      calls.push(`signalMaster ${signal}`);
+      failIf("signalMaster");
+    },
+    async pickWorker(which: "oldest" | "newest"): Promise<number> {
+      calls.push(`pickWorker ${which}`);
+      failIf("pickWorker");
+      return which === "oldest" ? 7 : 8;
+    },
+    async signalWorker(pid: number, signal: WorkerSignal): Promise<void> {
+      calls.push(`signalWorker ${pid} ${signal}`);
+      failIf("signalWorker");
+    },
+    async sendPinnedRequest(path: string, timeoutMs?: number): Promise<PinnedRequest> {
+      calls.push(`sendPinnedRequest ${path} ${timeoutMs}`);
+      failIf("sendPinnedRequest");
+      return { pid: 9, outcome: Promise.resolve({ status: 200 }) };
+    },
+    sql(statement: string, applicationName?: string): Promise<ExecResult> {
+      failIf("sql");
+      if (statement.startsWith("BEGIN")) {
+        calls.push(`sql session ${applicationName}`);
+        return new Promise((resolve) => openSessions.push(resolve));
+      }
+      if (statement.includes("pg_locks")) {
+        calls.push("sql lock-granted?");
+        return Promise.resolve({ exitCode: 0, stdout: `${lockGranted}\n`, stderr: "" });
+      }
+      if (statement.includes("pg_terminate_backend")) {
+        calls.push("sql terminate");
+        endSessions({ exitCode: 2, stdout: "", stderr: "FATAL:  terminating connection due to administrator command" });
+        return Promise.resolve({ exitCode: 0, stdout: "t\n", stderr: "" });
+      }
+      calls.push(`sql ${statement}`);
+      return Promise.resolve({ exitCode: 0, stdout: "", stderr: "" });
+    },
+  };
+  return {
+    stack: stack as unknown as StartedStack,
+    events,
+    calls,
+    /** The lock's session ends by itself (pg_sleep ran out). */
+    endLocks: () => endSessions({ exitCode: 0, stdout: "COMMIT\n", stderr: "" }),
+    openLocks: () => openSessions.length,
+  };
+}
+
+const faultEvents = (events: EventLog): FaultEvent[] => events.all.filter((e): e is FaultEvent => e.kind === "fault");
+/** Lets pending promise callbacks run (real timers). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe("FaultSchedule: timed faults", () => {
+  it("fires a timed fault `at` seconds after start(), not before, and records it before signalling", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const fake = fakeStack();
+    const fired: string[] = [];
+    const schedule = new FaultSchedule(fake.stack, undefined, (d) => fired.push(d));
+    const spec: FaultSpec = { action: "signal-master", at: 0.05, signal: "TERM" };
+
+    schedule.start([spec]);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(fake.calls).toEqual([]);
+    expect(fake.events.all).toEqual([]);
+    expect(fired).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual(["SIGTERM to the master (a deploy: graceful shutdown)"]);
+    expect(fake.events.all).toEqual([{ kind: "fault", at: 1_000_050, action: "signal-master", target: "master", signal: "SIGTERM" }]);
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster TERM"]);
+    await expect(schedule.afterLoad()).resolves.toBeUndefined();
+  });
+
+  it("does not fire a timed fault when start() was never called", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    new FaultSchedule(fake.stack);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("fires timed faults in the order of their times, whatever the order of the specs", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const schedule = new FaultSchedule(fake.stack);
+    schedule.start([
+      { action: "signal-master", at: 0.03, signal: "HUP" },
+      { action: "signal-master", at: 0.01, signal: "TTOU" },
+    ]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster TTOU"]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster TTOU", "event signal-master", "signalMaster HUP"]);
+  });
+
+  it("fires nothing when the abort signal is already aborted", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const controller = new AbortController();
+    controller.abort();
+    const fired: string[] = [];
+    const schedule = new FaultSchedule(fake.stack, controller.signal, (d) => fired.push(d));
+    schedule.start([
+      { action: "signal-master", at: 0.01, signal: "TERM" },
+      { action: "signal-worker", at: "after-load", signal: "KILL", worker: "oldest" },
+    ]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(schedule.afterLoad()).resolves.toBeUndefined();
+    expect(fake.calls).toEqual([]);
+    expect(fake.events.all).toEqual([]);
+    expect(fired).toEqual([]);
+    expect(await schedule.revertAll()).toEqual([]);
+  });
+
+  it("fires nothing once the run aborts before a timed fault is due", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const controller = new AbortController();
+    const schedule = new FaultSchedule(fake.stack, controller.signal);
+    schedule.start([{ action: "signal-master", at: 0.05, signal: "TERM" }]);
+    await vi.advanceTimersByTimeAsync(20);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe("FaultSchedule: what each fault records", () => {
+  it("signal-worker records the pid the stack picked, after picking and before signalling", async () => {
+    const fake = fakeStack();
+    const injected = await new FaultSchedule(fake.stack).inject({ action: "signal-worker", signal: "KILL", worker: "newest" });
+    const event = { kind: "fault", at: expect.any(Number), action: "signal-worker", target: "worker", pid: 8, signal: "SIGKILL" };
+    expect(injected).toEqual({ events: [event], pid: 8 });
+    expect(fake.events.all).toEqual([event]);
+    expect(fake.calls).toEqual(["pickWorker newest", "event signal-worker", "signalWorker 8 KILL"]);
+  });
+
+  it("signal-worker picks the oldest worker by default", async () => {
+    const fake = fakeStack();
+    expect(await new FaultSchedule(fake.stack).injectIntoWorker({ action: "signal-worker", signal: "TERM" })).toBe(7);
+    expect(fake.calls).toEqual(["pickWorker oldest", "event signal-worker", "signalWorker 7 TERM"]);
+  });
+
+  it("request records the worker that took it and the path, after the request is on its way", async () => {
+    const fake = fakeStack();
+    const before = Date.now();
+    const injected = await new FaultSchedule(fake.stack).inject({ action: "request", path: "/block?ms=8000", timeoutS: 3 });
+    expect(injected.pid).toBe(9);
+    expect(injected.events).toEqual([
+      { kind: "fault", at: expect.any(Number), action: "request", target: "worker", pid: 9, path: "/block?ms=8000" },
+    ]);
+    expect(injected.events[0]!.at).toBeGreaterThanOrEqual(before);
+    expect(injected.events[0]!.at).toBeLessThanOrEqual(Date.now());
+    expect(fake.calls).toEqual(["sendPinnedRequest /block?ms=8000 3000", "event request"]);
+  });
+
+  it("request waits up to 120 s by default", async () => {
+    const fake = fakeStack();
+    await new FaultSchedule(fake.stack).inject({ action: "request", path: "/slow?ms=20000" });
+    expect(fake.calls[0]).toBe("sendPinnedRequest /slow?ms=20000 120000");
+  });
+
+  it("db-lock records the table and the window once the lock is granted, and db-unlock once its session ends", async () => {
+    const fake = fakeStack();
+    const schedule = new FaultSchedule(fake.stack);
+    const injected = await schedule.inject({ action: "db-lock", holdS: 4 });
+    expect(injected).toEqual({
+      events: [{ kind: "fault", at: expect.any(Number), action: "db-lock", target: "database", table: "app_items", windowS: 4 }],
+      pid: undefined,
+    });
+    expect(fake.calls).toEqual(["sql session chaos-harness-lock", "sql lock-granted?", "event db-lock"]);
+    await settle();
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["db-lock"]);
+
+    fake.endLocks();
+    await settle();
+    expect(faultEvents(fake.events)).toEqual([
+      { kind: "fault", at: expect.any(Number), action: "db-lock", target: "database", table: "app_items", windowS: 4 },
+      { kind: "fault", at: expect.any(Number), action: "db-unlock", target: "database", table: "app_items" },
+    ]);
+    expect(await schedule.revertAll()).toEqual([]);
+    expect(faultEvents(fake.events)).toHaveLength(2);
+  });
+
+  it("db-lock fails, recording nothing, when the lock is not granted within 5 s", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack({ lockGranted: "0" });
+    const schedule = new FaultSchedule(fake.stack);
+    const injecting = schedule.inject({ action: "db-lock", holdS: 4 });
+    const outcome = expect(injecting).rejects.toThrow("the lock on app_items was not granted within 5 s");
+    await vi.advanceTimersByTimeAsync(5_000);
+    await outcome;
+    expect(fake.events.all).toEqual([]);
+    // Its session is still open: revertAll ends it although the injection failed.
+    expect(fake.openLocks()).toBe(1);
+    expect(await schedule.revertAll()).toEqual([]);
+    expect(fake.openLocks()).toBe(0);
+    expect(fake.calls.at(-1)).toBe("sql terminate");
+  });
+});
+
+describe("FaultSchedule: inject and injectIntoWorker", () => {
+  it("inject() injects at once and returns the events it recorded, with no pid for a master signal", async () => {
+    const fake = fakeStack();
+    const injected = await new FaultSchedule(fake.stack).inject({ action: "signal-master", signal: "HUP" });
+    expect(injected).toEqual({
+      events: [{ kind: "fault", at: expect.any(Number), action: "signal-master", target: "master", signal: "SIGHUP" }],
+      pid: undefined,
+    });
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster HUP"]);
+  });
+
+  it("inject() returns only its own events, not those already in the log", async () => {
+    const fake = fakeStack();
+    const schedule = new FaultSchedule(fake.stack);
+    await schedule.inject({ action: "signal-master", signal: "TTIN" });
+    const second = await schedule.inject({ action: "signal-worker", signal: "TERM", worker: "oldest" });
+    expect(second.events.map((e) => e.action)).toEqual(["signal-worker"]);
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["signal-master", "signal-worker"]);
+  });
+
+  it("injectIntoWorker() resolves with the pid it hit", async () => {
+    const fake = fakeStack();
+    const schedule = new FaultSchedule(fake.stack);
+    expect(await schedule.injectIntoWorker({ action: "request", path: "/alloc?mb=700" })).toBe(9);
+    expect(await schedule.injectIntoWorker({ action: "signal-worker", signal: "KILL", worker: "newest" })).toBe(8);
+  });
+
+  it("injectIntoWorker() of a master signal rejects (after injecting it)", async () => {
+    const fake = fakeStack();
+    await expect(new FaultSchedule(fake.stack).injectIntoWorker({ action: "signal-master", signal: "TERM" })).rejects.toThrow(
+      "signal-master hit no worker",
+    );
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster TERM"]);
+  });
+
+  it("inject() rejects with the stack's error, and validates the spec", async () => {
+    const fake = fakeStack({ fail: { pickWorker: new Error("no live worker to pick") } });
+    const schedule = new FaultSchedule(fake.stack);
+    await expect(schedule.inject({ action: "signal-worker", signal: "KILL" })).rejects.toThrow("no live worker to pick");
+    expect(fake.events.all).toEqual([]);
+    await expect(schedule.inject({ action: "request", path: "block" })).rejects.toThrow(/a path starts with \//);
+    expect(fake.calls).toEqual(["pickWorker oldest"]);
+  });
+});
+
+describe("FaultSchedule: after-load faults", () => {
+  it('fires "after-load" faults only at afterLoad(), and waits for them', async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const fired: string[] = [];
+    const schedule = new FaultSchedule(fake.stack, undefined, (d) => fired.push(d));
+    schedule.start([
+      { action: "signal-worker", at: "after-load", signal: "TERM", worker: "newest" },
+      { action: "signal-master", at: 0.01, signal: "TTOU" },
+    ]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fake.calls).toEqual(["event signal-master", "signalMaster TTOU"]);
+
+    await schedule.afterLoad();
+    expect(fired).toEqual(["SIGTTOU to the master (scale down by one worker)", "SIGTERM to the newest worker, from outside gunicorn"]);
+    expect(fake.calls.slice(2)).toEqual(["pickWorker newest", "event signal-worker", "signalWorker 8 TERM"]);
+  });
+
+  it("rejects with an AggregateError naming the fault that failed, and still fires the others", async () => {
+    const cause = new Error("container is not running");
+    const fake = fakeStack({ fail: { signalMaster: cause } });
+    const schedule = new FaultSchedule(fake.stack);
+    schedule.start([
+      { action: "signal-master", at: "after-load", signal: "TERM" },
+      { action: "signal-worker", at: "after-load", signal: "KILL", worker: "oldest" },
+      { action: "request", at: "after-load", path: "/slow?ms=100", timeoutS: 1 },
+    ]);
+
+    const error = await schedule.afterLoad().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AggregateError);
+    const aggregate = error as AggregateError;
+    expect(aggregate.message).toBe("Fault injection failed: SIGTERM to the master (a deploy: graceful shutdown): container is not running");
+    expect(aggregate.errors).toHaveLength(1);
+    expect((aggregate.errors[0] as Error).cause).toBe(cause);
+    expect(fake.calls).toEqual(
+      expect.arrayContaining(["signalMaster TERM", "signalWorker 7 KILL", "sendPinnedRequest /slow?ms=100 1000", "event request"]),
+    );
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["signal-master", "signal-worker", "request"]);
+  });
+
+  it("collects the errors of timed faults too, and reports them all at afterLoad()", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack({ fail: { pickWorker: new Error("no live worker to pick"), signalMaster: new Error("gone") } });
+    const schedule = new FaultSchedule(fake.stack);
+    schedule.start([
+      { action: "signal-worker", at: 0.01, signal: "KILL", worker: "oldest" },
+      { action: "signal-master", at: "after-load", signal: "QUIT" },
+    ]);
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(schedule.afterLoad()).rejects.toThrow(
+      "Fault injection failed: SIGKILL to the oldest worker, from outside gunicorn: no live worker to pick; SIGQUIT to the master (quick shutdown): gone",
+    );
+  });
+});
+
+describe("FaultSchedule: revertAll", () => {
+  /** Wraps DbLockFault's revert to note which lock (by its description) was reverted, and to fail for some. */
+  function spyOnReverts(failFor: (description: string) => boolean) {
+    const reverted: string[] = [];
+    const original = DbLockFault.prototype.revert;
+    vi.spyOn(DbLockFault.prototype, "revert").mockImplementation(async function (this: DbLockFault, context) {
+      reverted.push(this.description);
+      await original.call(this, context);
+      if (failFor(this.description)) throw new Error(`could not revert ${this.description}`);
+    });
+    return reverted;
+  }
+
+  it("reverts injected faults newest first, runs every revert when one throws, and returns the errors", async () => {
+    const fake = fakeStack();
+    const reverted = spyOnReverts((d) => d.includes("held 2 s"));
+    const schedule = new FaultSchedule(fake.stack);
+    await schedule.inject({ action: "db-lock", holdS: 1 });
+    await schedule.inject({ action: "signal-master", signal: "TTIN" });
+    await schedule.inject({ action: "db-lock", holdS: 2 });
+    await schedule.inject({ action: "db-lock", holdS: 3 });
+
+    const errors = await schedule.revertAll();
+    expect(reverted.map((d) => /held (\d) s/.exec(d)?.[1])).toEqual(["3", "2", "1"]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Error);
+    expect(errors[0]!.message).toMatch(/could not revert .*held 2 s/);
+    expect(fake.openLocks()).toBe(0);
+  });
+
+  it("reverts timed and after-load faults that fired, in the order they fired, newest first", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const reverted = spyOnReverts(() => false);
+    const schedule = new FaultSchedule(fake.stack);
+    schedule.start([
+      { action: "db-lock", at: "after-load", holdS: 1 },
+      { action: "db-lock", at: 0.02, holdS: 2 },
+      { action: "db-lock", at: 0.01, holdS: 3 },
+    ]);
+    await vi.advanceTimersByTimeAsync(20);
+    await schedule.afterLoad();
+    expect(await schedule.revertAll()).toEqual([]);
+    expect(reverted.map((d) => /held (\d) s/.exec(d)?.[1])).toEqual(["1", "2", "3"]);
+  });
+
+  it("cancels faults that have not fired, and does not revert them", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const reverted = spyOnReverts(() => false);
+    const fired: string[] = [];
+    const schedule = new FaultSchedule(fake.stack, undefined, (d) => fired.push(d));
+    schedule.start([
+      { action: "db-lock", at: 0.01, holdS: 1 },
+      { action: "db-lock", at: 0.05, holdS: 2 },
+      { action: "signal-master", at: 0.05, signal: "TERM" },
+      { action: "db-lock", at: "after-load", holdS: 3 },
+    ]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fired).toEqual(["an exclusive lock on app_items, held 1 s: every app query waits"]);
+
+    expect(await schedule.revertAll()).toEqual([]);
+    expect(reverted).toEqual(["an exclusive lock on app_items, held 1 s: every app query waits"]);
+    const callsAtRevert = [...fake.calls];
+
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(fired).toHaveLength(1);
+    expect(fake.calls).toEqual(callsAtRevert);
+    expect(fake.calls).not.toContain("signalMaster TERM");
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["db-lock", "db-unlock"]);
+  });
+
+  it("waits for injections still under way before reverting", async () => {
+    vi.useFakeTimers();
+    const fake = fakeStack();
+    const sql = fake.stack.sql.bind(fake.stack);
+    // The lock is granted only on the third poll (polls are 50 ms apart).
+    let polls = 0;
+    vi.spyOn(fake.stack, "sql").mockImplementation(async (statement, name) => {
+      if (statement.includes("pg_locks")) return { exitCode: 0, stdout: ++polls >= 3 ? "1" : "0", stderr: "" };
+      return sql(statement, name);
+    });
+    const schedule = new FaultSchedule(fake.stack);
+    schedule.start([{ action: "db-lock", at: 0, holdS: 5 }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls).toBe(1);
+
+    const reverting = schedule.revertAll();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await reverting).toEqual([]);
+    expect(polls).toBe(3);
+    // The lock was recorded before it was reverted, and its end after.
+    expect(fake.calls.filter((c) => c.startsWith("event") || c === "sql terminate")).toEqual([
+      "event db-lock",
+      "sql terminate",
+      "event db-unlock",
+    ]);
+  });
+
+  it("returns no errors when nothing was injected", async () => {
+    expect(await new FaultSchedule(fakeStack().stack).revertAll()).toEqual([]);
+  });
+});
