@@ -173,6 +173,20 @@ describe("judgeDeath: it never booted", () => {
     expect(verdict9.cause).toBe("boot-failure");
     expect(verdict9.evidence).toContainEqual({ source: "log", line: halt.seq, text: halt.raw });
   });
+
+  it("owes the INTERRUPT banner of a worker the halting master stopped only when its hooks were in place", () => {
+    const halt = line.halt("Worker failed to boot.", 33);
+    const stopped = (banners: BannerSighting[]) => worker({ ready: false, exits: [line.sent(8, "SIGTERM", 32)], pid: 8, banners });
+    const early = stopped([]);
+    const earlyVerdict = judge(early, { master: master({ halt }) });
+    expect(earlyVerdict.cause).toBe("boot-failure");
+    expect(expectedBanners(early, earlyVerdict.cause, Boolean(earlyVerdict.stopSignalled))).toEqual([]);
+
+    const late = stopped([banner("WORKER INTERRUPT SIGNAL RECEIVED - PID 8", ["Signal: SIGTERM (15)"], 32)]);
+    const lateVerdict = judge(late, { master: master({ halt }) });
+    expect(lateVerdict.cause).toBe("boot-failure");
+    expect(expectedBanners(late, lateVerdict.cause, Boolean(lateVerdict.stopSignalled))).toEqual(["interrupt"]);
+  });
 });
 
 describe("judgeDeath: the master aborted it", () => {

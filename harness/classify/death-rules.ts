@@ -61,7 +61,10 @@ export function judgeDeath(worker: WorkerStory, at: number, noExitLine: string |
     for (const error of worker.appErrors) add({ source: "app", text: error });
     add(halt && quote(halt));
     const said = worker.appErrors.at(-1);
-    return verdict("boot-failure", { summary: said ? `failed to boot: ${said}` : undefined });
+    // The master stops the other workers when one fails to boot: one far enough into its startup prints
+    // its INTERRUPT banner, one still importing dies before any hook can run. Only the first owes it.
+    const interrupted = worker.banners.some((b) => b.kind === "interrupt");
+    return verdict("boot-failure", { summary: said ? `failed to boot: ${said}` : undefined, stopSignalled: interrupted });
   }
 
   // 2. The master aborted it for not notifying within `timeout`.
