@@ -1,0 +1,205 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { PassThrough } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
+import { XMLParser } from "fast-xml-parser";
+import { afterAll, describe, expect, it } from "vitest";
+import { resultSchema, toResultJson } from "../scenario/result-json.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
+import { ConsoleReporter } from "./console-reporter.ts";
+import { fileReporters, writeNightlyReport, writeRunReport } from "./write-run-report.ts";
+
+const work = mkdtempSync(join(tmpdir(), "reporters-test-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const [timeoutRun, seedDeploy, slowDb] = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded))) as [
+  RunResult,
+  RunResult,
+  RunResult,
+];
+const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
+
+function junitCases(xml: string) {
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml);
+  const suites = [parsed.testsuites.testsuite].flat() as Array<{ name: string; testcase: unknown }>;
+  return suites.map((suite) => ({
+    name: suite.name,
+    cases: [suite.testcase].flat() as Array<{ name: string; failure?: { message: string }; error?: { message: string } }>,
+  }));
+}
+
+function consoleOutput(act: (reporter: ConsoleReporter) => void): string {
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  act(new ConsoleReporter(out));
+  return stripVTControlCharacters(text);
+}
+
+describe("a run's report folder, written by the file reporters from a recorded run", () => {
+  it("holds result.json, junit.xml, summary.md, report.html and app.log, and says so", () => {
+    const { dir, files } = writeRunReport(timeoutRun, work, { linkLatest: false });
+    expect(dir).toBe(join(work, timeoutRun.runId));
+    expect(files.map((f) => basename(f))).toEqual(["result.json", "junit.xml", "summary.md", "report.html", "app.log"]);
+    for (const file of files) expect(existsSync(file)).toBe(true);
+  });
+
+  it("result.json: the run's projection, valid against its schema, faults and evidence in words", () => {
+    const { dir } = writeRunReport(timeoutRun, work, { linkLatest: false });
+    const json = JSON.parse(read(dir, "result.json"));
+    expect(resultSchema.parse(json)).toEqual(json);
+    expect(json).toEqual(JSON.parse(JSON.stringify(toResultJson(timeoutRun))));
+    const [death] = timeoutRun.observed.deaths;
+    expect(json.faults).toEqual([
+      {
+        at: expect.any(String),
+        offsetS: expect.any(Number),
+        action: "request",
+        target: `worker ${death!.pid}`,
+        detail: "GET /block?ms=8000",
+      },
+    ]);
+    expect(json.deaths[0].evidence[0]).toMatch(new RegExp(`^log line \\d+: .*Worker \\(pid:${death!.pid}\\) was sent SIGABRT!$`));
+    expect(json.stack).toMatchObject({ name: "trixie", config: "default", versions: { gunicorn: "23.0.0" } });
+  });
+
+  it("junit.xml: one testcase per expectation; a failure says expected and observed", () => {
+    const passed = junitCases(read(writeRunReport(timeoutRun, work, { linkLatest: false }).dir, "junit.xml"));
+    expect(passed).toHaveLength(1);
+    expect(passed[0]!.name).toBe("worker-timeout (trixie, default config)");
+    expect(passed[0]!.cases.map((c) => c.name)).toEqual(timeoutRun.expectations.map((e) => `${e.name}: ${e.expected}`));
+    expect(passed[0]!.cases.filter((c) => c.failure)).toEqual([]);
+
+    const [failed] = junitCases(read(writeRunReport(seedDeploy, work, { linkLatest: false }).dir, "junit.xml"));
+    const failures = failed!.cases.filter((c) => c.failure);
+    expect(failures.map((c) => c.name)).toEqual([expect.stringMatching(/^banners: INTERRUPT for \d+/)]);
+    expect(failures[0]!.failure!.message).toMatch(/^expected INTERRUPT for .*, observed missing: .*hooks never run under UvicornWorker\)$/);
+  });
+
+  it("junit.xml: a run that broke is an error testcase with the harness's code", () => {
+    const broken: RunResult = {
+      ...slowDb,
+      runId: `${slowDb.runId}-broken`,
+      status: "error",
+      error: Object.assign(new Error("The app did not become ready"), { code: "STACK_NOT_READY" }),
+      expectations: [],
+    };
+    const [suite] = junitCases(read(writeRunReport(broken, work, { linkLatest: false }).dir, "junit.xml"));
+    expect(suite!.cases).toMatchObject([{ name: "run", error: { message: "The app did not become ready" } }]);
+  });
+
+  it("summary.md: verdict, deaths, missing banners and failed expectations", () => {
+    const passed = read(writeRunReport(timeoutRun, work, { linkLatest: false }).dir, "summary.md");
+    expect(passed).toMatch(/^### ✅ worker-timeout — PASSED$/m);
+    expect(passed).toMatch(new RegExp(`^\\| ${timeoutRun.observed.deaths[0]!.pid} \\| timeout \\| critical \\| event loop blocked`, "m"));
+    expect(passed).toMatch(new RegExp(`^All ${timeoutRun.expectations.length} expectations held\\.$`, "m"));
+
+    const failed = read(writeRunReport(seedDeploy, work, { linkLatest: false }).dir, "summary.md");
+    expect(failed).toMatch(/^### ❌ deploy — FAILED$/m);
+    expect(failed).toMatch(/^Banners missing: (interrupt for \d+(, )?)+$/m);
+    expect(failed).toMatch(/^\| banners \| INTERRUPT for .* \| missing: .* \|$/m);
+
+    expect(read(writeRunReport(slowDb, work, { linkLatest: false }).dir, "summary.md")).toMatch(/^No worker died\.$/m);
+  });
+
+  it("report.html: self-contained, escaped, with the events in words and the whole log", () => {
+    const hostile: RunResult = {
+      ...timeoutRun,
+      runId: `${timeoutRun.runId}-escaped`,
+      scenario: { name: "worker-timeout", description: 'a <img src=x onerror="alert(1)"> description' },
+    };
+    const html = read(writeRunReport(hostile, work, { linkLatest: false }).dir, "report.html");
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:|x)/i);
+    expect(html).toContain("a &lt;img src=x onerror=&quot;alert(1)&quot;&gt; description");
+    expect(html).toMatch(/<header class="verdict passed">PASSED · worker-timeout/);
+    const [death] = timeoutRun.observed.deaths;
+    expect(html).toContain(`fault request → worker ${death!.pid} (GET /block?ms=8000)`);
+    expect(html).toContain(`(${timeoutRun.logLines.length} lines)`);
+    expect(html.match(/<span data-line>/g)).toHaveLength(timeoutRun.logLines.length);
+  });
+
+  it("app.log: every raw line, time-stamped, with its source and stream", () => {
+    const log = read(writeRunReport(slowDb, work, { linkLatest: false }).dir, "app.log")
+      .split("\n")
+      .filter(Boolean);
+    expect(log).toHaveLength(slowDb.logLines.length);
+    expect(log.every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (app|db)\/(stdout|stderr) /.test(line))).toBe(true);
+    expect(log.some((line) => line.startsWith(new Date(slowDb.logLines[0]!.at).toISOString()))).toBe(true);
+  });
+});
+
+describe("the console reporter", () => {
+  it("prints the verdict, each death with its exit line and banners, and the expectations", () => {
+    const text = consoleOutput((reporter) => reporter.onRunEnd({ result: timeoutRun, json: toResultJson(timeoutRun), dir: work }));
+    const [death] = timeoutRun.observed.deaths;
+    expect(text).toMatch(/^worker-timeout — One request blocks/m);
+    expect(text).toMatch(/^Workers {3}2 booted \(\d+, \d+\) · 1 stopped$/m);
+    expect(text).toMatch(
+      new RegExp(`│ ${death!.pid} +│ timeout +│ critical +│ .*Worker \\(pid:${death!.pid}\\) was sent SIGABRT! +│ ABORT ✓ +│`),
+    );
+    expect(text).toMatch(/^PASS worker-timeout \(\d+\.\d s\)$/m);
+  });
+
+  it("names missing banners and failed expectations", () => {
+    const text = consoleOutput((reporter) => reporter.onRunEnd({ result: seedDeploy, json: toResultJson(seedDeploy), dir: work }));
+    expect(text).toMatch(/INTERRUPT missing/);
+    expect(text).toMatch(new RegExp(`^FAIL deploy \\(\\d+\\.\\d s\\) — 1 of ${seedDeploy.expectations.length} expectations failed$`, "m"));
+  });
+
+  it("summarises a catalogue, counting runs not run", () => {
+    const text = consoleOutput((reporter) => reporter.onCatalogueEnd([timeoutRun, seedDeploy], 3));
+    expect(text).toMatch(/│ worker-timeout +│ PASS +│/);
+    expect(text).toMatch(/│ deploy +│ FAIL +│ [\d.]+ s +│ banners +│/);
+    expect(text).toMatch(/^1 of 3 scenarios passed \(1 not run\)$/m);
+  });
+});
+
+describe("a nightly's combined report", () => {
+  const runs = [timeoutRun, seedDeploy, slowDb].map((run) => toResultJson(run));
+  const dir = join(work, "nightly");
+  const files = writeNightlyReport(
+    {
+      dir,
+      runs,
+      regressions: [{ key: "deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
+      unbaselined: ["slow-db/bookworm"],
+      tolerances: { p99Factor: 3 },
+    },
+    fileReporters(),
+  );
+
+  it("writes comparison.json, junit.xml, summary.md and index.html", () => {
+    expect(files.map((f) => basename(f))).toEqual(["comparison.json", "junit.xml", "summary.md", "index.html"]);
+    expect(JSON.parse(read(dir, "comparison.json"))).toEqual({
+      regressions: [{ key: "deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
+      unbaselined: ["slow-db/bookworm"],
+      tolerances: { p99Factor: 3 },
+    });
+  });
+
+  it("junit.xml holds one suite per run", () => {
+    expect(junitCases(read(dir, "junit.xml")).map((s) => s.name)).toEqual([
+      "worker-timeout (trixie, default config)",
+      "deploy (trixie, seed config)",
+      "slow-db (bookworm, default config)",
+    ]);
+  });
+
+  it("summary.md gives the verdict and one row per run", () => {
+    const summary = read(dir, "summary.md");
+    expect(summary).toMatch(/^## Nightly: ❌ 1 regression\(s\) · 2 of 3 runs passed$/m);
+    expect(summary).toMatch(/^\| worker-timeout \| trixie \| ✅ passed \| 1 timeout \| \d+ \| [\d.]+ \| [\d.]+ \|$/m);
+    expect(summary).toMatch(/^\| slow-db \| bookworm \| ✅ passed \| none \|/m);
+    expect(summary).toMatch(/^- \*\*deploy\/trixie\*\* \(banner-missing\): banners newly missing: "3" <of 3>$/m);
+    expect(summary).toMatch(/^No baseline yet for: slow-db\/bookworm/m);
+  });
+
+  it("index.html links each run's report and escapes what it quotes", () => {
+    const index = read(dir, "index.html");
+    for (const run of runs) expect(index).toContain(`<a href="${run.runId}/report.html">${run.scenario.name}</a>`);
+    expect(index).toContain("banners newly missing: &quot;3&quot; &lt;of 3&gt;");
+    expect(index).toMatch(/<h1>1 regression\(s\)<\/h1>/);
+  });
+});

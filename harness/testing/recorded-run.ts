@@ -1,0 +1,32 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { workerRoster } from "../events/worker-roster.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+
+const RUN_FIXTURES_DIR = new URL("./fixtures/", import.meta.url);
+
+/** The runs recorded for the unit tests (`npm run record-fixtures`): scenario, suite, config. */
+export const RECORDED_RUNS = [
+  { scenario: "worker-timeout", suite: "trixie", config: "default" },
+  { scenario: "deploy", suite: "trixie", config: "seed" },
+  { scenario: "slow-db", suite: "bookworm", config: "default" },
+] as const;
+
+export type RecordedRun = (typeof RECORDED_RUNS)[number];
+
+export function runFixtureFile({ scenario, suite, config }: RecordedRun): URL {
+  return new URL(`${scenario}.${suite}.${config}.run.json`, RUN_FIXTURES_DIR);
+}
+
+/** Writes a run as JSON; the roster (sets) is left out, since it follows from the events. */
+export function saveRunResult(result: RunResult, file: URL): void {
+  const { roster: _derived, ...observed } = result.observed;
+  const error = result.error && { name: result.error.name, message: result.error.message };
+  writeFileSync(file, `${JSON.stringify({ ...result, error, observed }, null, 1)}\n`);
+}
+
+/** A run recorded by `saveRunResult`, as the runner returned it. */
+export function loadRunResult(file: URL): RunResult {
+  const raw = JSON.parse(readFileSync(file, "utf8")) as RunResult & { error?: { name: string; message: string } };
+  const error = raw.error && Object.assign(new Error(raw.error.message), { name: raw.error.name });
+  return { ...raw, error, observed: { ...raw.observed, roster: workerRoster(raw.observed.events) } };
+}
