@@ -8,7 +8,8 @@ const LAYERS = [
   ["scenario"],
   ["faults", "classify"],
   ["stack"],
-  ["control", "logs", "load", "images"],
+  ["target"],
+  ["control", "logs", "load", "images", "proxy"],
   ["cleanup"],
   ["engine", "events"],
   ["core"],
@@ -49,6 +50,13 @@ module.exports = {
       to: { path: "^harness/", pathNot: "^harness/scenario/define-scenario\\.ts$" },
     },
     {
+      name: "targets-are-data",
+      comment: "a target file only declares a target",
+      severity: "error",
+      from: { path: "\\.target\\.ts$" },
+      to: { path: "^harness/", pathNot: "^harness/target/define-target\\.ts$" },
+    },
+    {
       name: "no-test-helpers-in-the-harness",
       severity: "error",
       from: { path: "^harness/", pathNot: `${TESTS}|^harness/testing/` },
@@ -71,6 +79,6 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    includeOnly: "^(harness|scenarios)/",
+    includeOnly: "^(harness|scenarios|docker|examples)/",
   },
 };

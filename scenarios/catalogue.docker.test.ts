@@ -62,7 +62,7 @@ describe("the catalogue with the seed config (the hooks as deployments write the
       true,
     );
     expect(failed.find((e) => e.name === "banners")!.observed).toMatch(
-      /^missing: .* \(the seed config's hooks never run under UvicornWorker\)$/,
+      /^missing: .* \(no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run\)$/,
     );
   });
 });

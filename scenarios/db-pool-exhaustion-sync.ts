@@ -7,13 +7,14 @@ export default defineScenario({
     "worker's event loop past the 3 s timeout, so the master aborts workers (timeout, critical) and the " +
     "ABORT banner names the blocking call.",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
+  alternative: "worker-freeze",
   load: {
     durationS: 6,
     connections: 4,
     timeoutS: 10,
     requests: [
-      { path: "/db/sync?ms=4000", weight: 1 },
-      { path: "/health", weight: 3 },
+      { role: "db-sync-driver", weight: 1 },
+      { role: "health", weight: 3 },
     ],
   },
   settle: { maxS: 1 },

@@ -6,7 +6,8 @@ export default defineScenario({
     "12 concurrent requests each hold a pooled connection for 1.5 s against a pool of 3 + 1 overflow: the rest " +
     "wait 1 s for a connection and fail with a pool timeout (503). No worker dies.",
   stack: { workers: 1, timeoutS: 3, gracefulTimeoutS: 2, db: { poolSize: 3, maxOverflow: 1, poolTimeoutS: 1 } },
-  load: { durationS: 5, connections: 12, timeoutS: 10, requests: [{ path: "/db?ms=1500" }] },
+  alternative: "db-latency",
+  load: { durationS: 5, connections: 12, timeoutS: 10, requests: [{ role: "db-slow-query" }] },
   settle: { maxS: 1 },
   expect: {
     deaths: { causes: {} },

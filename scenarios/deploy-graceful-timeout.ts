@@ -7,9 +7,9 @@ export default defineScenario({
     "running when the graceful timeout runs out and is killed with its request (graceful-timeout, investigate); " +
     "the other stops normally.",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
-  load: { durationS: 3, connections: 2, requests: [{ path: "/health" }] },
+  load: { durationS: 3, connections: 2, requests: [{ role: "health" }] },
   faults: [
-    { action: "request", at: 0.5, path: "/slow?ms=20000" },
+    { action: "request", at: 0.5, role: "long-request" },
     { action: "signal-master", at: 1.5, signal: "TERM" },
   ],
   settle: { untilAppExits: true, maxS: 10 },

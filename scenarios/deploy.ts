@@ -6,7 +6,7 @@ export default defineScenario({
     "SIGTERM to the master under load (a deploy with no second instance): every worker stops (shutdown, normal) " +
     "with its INTERRUPT banner; in-flight requests finish; afterwards the port refuses connections.",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
-  load: { durationS: 4, connections: 8, requests: [{ path: "/health" }] },
+  load: { durationS: 4, connections: 8, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", at: 2, signal: "TERM" }],
   settle: { untilAppExits: true, maxS: 10 },
   expect: {

@@ -6,8 +6,9 @@ export default defineScenario({
     "One request retains 700 MiB in a container limited to 400 MiB: the kernel OOM-kills that worker " +
     "(oom-kill, critical, confirmed by the memory cgroup and docker's oom event), the container survives.",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2, memoryLimitMb: 400 },
-  load: { durationS: 5, connections: 4, requests: [{ path: "/health" }] },
-  faults: [{ action: "request", at: 1, path: "/alloc?mb=700" }],
+  load: { durationS: 5, connections: 4, requests: [{ role: "health" }] },
+  faults: [{ action: "request", at: 1, role: "leak-memory" }],
+  alternative: "memory-squeeze",
   settle: { maxS: 1 },
   expect: {
     deaths: { causes: { "oom-kill": 1 } },

@@ -7,7 +7,7 @@ export default defineScenario({
     "with its INTERRUPT banner. Error budget for the run, which holds the reload window: no 5xx, no timeout, and at " +
     "most one cut request per load connection per replaced worker (8 x 3 = 24).",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
-  load: { durationS: 6, connections: 8, requests: [{ path: "/health" }] },
+  load: { durationS: 6, connections: 8, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", at: 2, signal: "HUP" }],
   settle: { maxS: 1 },
   expect: {

@@ -4,7 +4,7 @@ export default defineScenario({
   name: "scale-down",
   description: "SIGTTOU to the master under load: it removes its oldest worker (scale-down, normal) and runs on with one fewer.",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
-  load: { durationS: 5, connections: 6, requests: [{ path: "/health" }] },
+  load: { durationS: 5, connections: 6, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", at: 2, signal: "TTOU" }],
   settle: { maxS: 1 },
   expect: {

@@ -11,11 +11,11 @@ export default defineScenario({
     connections: 16,
     timeoutS: 10,
     requests: [
-      { path: "/db?ms=20", weight: 3 },
-      { path: "/health", weight: 1 },
+      { role: "db", weight: 3 },
+      { role: "health", weight: 1 },
     ],
   },
-  faults: [{ action: "db-lock", at: 2, holdS: 4 }],
+  faults: [{ action: "table-lock", at: 2, holdS: 4 }],
   settle: { maxS: 1 },
   expect: {
     deaths: { causes: {} },

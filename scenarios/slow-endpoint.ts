@@ -8,8 +8,8 @@ export default defineScenario({
     durationS: 4,
     connections: 16,
     requests: [
-      { path: "/slow?ms=300", weight: 1 },
-      { path: "/health", weight: 1 },
+      { role: "slow", weight: 1 },
+      { role: "health", weight: 1 },
     ],
   },
   settle: { maxS: 1 },

@@ -4,7 +4,7 @@ export default defineScenario({
   name: "smoke",
   description: "Boot the stack, 5 s of load at /health, then a deploy (SIGTERM to the master).",
   stack: { workers: 4 },
-  load: { durationS: 5, connections: 8, requests: [{ path: "/health" }] },
+  load: { durationS: 5, connections: 8, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", signal: "TERM", at: "after-load" }],
   settle: { untilAppExits: true, maxS: 15 },
   expect: {

@@ -36,7 +36,7 @@ const baselineSchema = z
     version: z.literal(1),
     updatedAt: z.string(),
     tolerances: tolerancesSchema.prefault({}),
-    /** Keyed `<scenario>/<stack>`. */
+    /** Keyed `<target>/<scenario>/<suite>`. */
     scenarios: z.record(z.string(), baselineEntrySchema),
   })
   .strict();
@@ -53,7 +53,8 @@ export interface Regression {
   message: string;
 }
 
-export const baselineKey = (result: ResultJson) => `${result.scenario.name}/${result.stack.name}`;
+/** `<target>/<scenario>/<suite>`: one entry per target, scenario and Debian suite. */
+export const baselineKey = (result: ResultJson) => `${result.stack.target.name}/${result.scenario.name}/${result.stack.name}`;
 
 /** The figures of one run that the baseline keeps. */
 export function baselineEntry(result: ResultJson): BaselineEntry {

@@ -1,13 +1,16 @@
-import type { EventOfKind } from "../events/events.ts";
+import type { RunEvent } from "../events/events.ts";
 
-/** The banners' stable first lines (docker/app/app/banners.py; the seed config prints the first two too). */
-const BANNER_TITLES = [
-  { kind: "interrupt", pattern: /WORKER INTERRUPT SIGNAL RECEIVED - PID (\d+)/ },
-  { kind: "abort", pattern: /CRITICAL: WORKER ABORTED - PID (\d+)/ },
-  { kind: "sigkill", pattern: /WORKER KILLED BY SIGKILL - PID (\d+)/ },
-] as const;
+export type BannerKind = "interrupt" | "abort" | "sigkill";
 
-export type BannerKind = (typeof BANNER_TITLES)[number]["kind"];
+/** The banners' first lines, one capture group for the pid (a target declares its own). */
+export type BannerPatterns = Record<"interrupt" | "abort" | "kill", string>;
+
+/** The seed's texts (docker/app/app/banners.py prints them too), and this project's SIGKILL banner. */
+const DEFAULT_BANNER_PATTERNS: BannerPatterns = {
+  interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
+  abort: "WORKER ABORTED - PID (\\d+)",
+  kill: "WORKER KILLED BY SIGKILL - PID (\\d+)",
+};
 
 export const BANNER_LABEL: Record<BannerKind, string> = {
   interrupt: "INTERRUPT",
@@ -18,16 +21,38 @@ export const BANNER_LABEL: Record<BannerKind, string> = {
 export interface BannerSighting {
   kind: BannerKind;
   pid: number;
-  event: EventOfKind<"banner">;
+  /** Where it printed: its first line's position and time, its title, all its lines. */
+  event: { seq: number; at: number; title: string; lines: string[] };
 }
 
-export function recognizeBanner(event: EventOfKind<"banner">): BannerSighting | undefined {
-  for (const { kind, pattern } of BANNER_TITLES) {
-    const match = pattern.exec(event.title);
-    if (match) return { kind, pid: Number(match[1]), event };
-  }
-  return undefined;
+export type BannerMatcher = (event: RunEvent) => BannerSighting | undefined;
+
+/**
+ * Recognises banners: a block between rule lines (the parser's `banner` events, matched on their title),
+ * or a single line, bare or inside a log record.
+ */
+export function bannerMatcher(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerMatcher {
+  const compiled = [
+    { kind: "interrupt", pattern: new RegExp(patterns.interrupt) },
+    { kind: "abort", pattern: new RegExp(patterns.abort) },
+    { kind: "sigkill", pattern: new RegExp(patterns.kill) },
+  ] as const;
+  return (event) => {
+    if (event.kind !== "banner" && event.kind !== "log-record" && event.kind !== "unparsed") return undefined;
+    const seen =
+      event.kind === "banner"
+        ? { title: event.title, lines: event.lines }
+        : { title: event.kind === "log-record" ? event.message : event.raw, lines: [event.raw] };
+    for (const { kind, pattern } of compiled) {
+      const match = pattern.exec(seen.title);
+      if (match) return { kind, pid: Number(match[1]), event: { seq: event.seq, at: event.at, ...seen } };
+    }
+    return undefined;
+  };
 }
+
+/** With the default patterns. */
+export const recognizeBanner: BannerMatcher = bannerMatcher();
 
 /** What the SIGKILL banner says about OOM: "OOM confirmed: yes|no|unknown". */
 export function bannerOomVerdict(banner: BannerSighting): "yes" | "no" | "unknown" | undefined {

@@ -1,5 +1,5 @@
 import type { RunEvent } from "../events/events.ts";
-import { recognizeBanner } from "./banners.ts";
+import { type BannerMatcher, bannerMatcher } from "./banners.ts";
 import { severityOf } from "./causes.ts";
 import type { ClassifyOptions, ContainerEvidence, Death, MasterStory, WorkerStory } from "./death.ts";
 import { exitTime, expectedBanners, isStopExit, judgeDeath, SAME_MOMENT_MS, STOP_SIGNALS } from "./death-rules.ts";
@@ -23,12 +23,14 @@ export class DeathClassifier {
   };
   private readonly recentStopExits: number[] = [];
   private readonly holdMs: number;
+  private readonly recognizeBanner: BannerMatcher;
 
   constructor(
     private readonly options: ClassifyOptions = {},
     private readonly onDeath?: (death: Death) => void,
   ) {
     this.holdMs = options.holdMs ?? 2_000;
+    this.recognizeBanner = bannerMatcher(options.banners);
   }
 
   push(event: RunEvent): void {
@@ -65,18 +67,30 @@ export class DeathClassifier {
       case "worker-exiting":
         this.worker(event.pid).exits.push(event);
         break;
-      case "log-record":
-        if (event.loggedBy !== undefined && (event.level === "ERROR" || event.level === "CRITICAL") && this.workers.has(event.loggedBy)) {
+      case "log-record": {
+        const banner = this.recognizeBanner(event);
+        if (banner) this.worker(banner.pid).banners.push(banner);
+        else if (
+          event.loggedBy !== undefined &&
+          (event.level === "ERROR" || event.level === "CRITICAL") &&
+          this.workers.has(event.loggedBy)
+        ) {
           keepLast(this.worker(event.loggedBy).appErrors, event.message, 3);
         }
         break;
+      }
+      case "unparsed": {
+        const banner = this.recognizeBanner(event);
+        if (banner) this.worker(banner.pid).banners.push(banner);
+        break;
+      }
       case "traceback":
         if (event.loggedBy !== undefined && this.workers.has(event.loggedBy)) {
           keepLast(this.worker(event.loggedBy).appErrors, event.lines.at(-1) ?? "", 3);
         }
         break;
       case "banner": {
-        const banner = recognizeBanner(event);
+        const banner = this.recognizeBanner(event);
         if (banner) this.worker(banner.pid).banners.push(banner);
         break;
       }

@@ -1,7 +1,7 @@
 import type { RunEvent } from "../events/events.ts";
-import { type BannerKind, recognizeBanner } from "./banners.ts";
+import { type BannerKind, type BannerMatcher, type BannerSighting, bannerMatcher } from "./banners.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
-import type { Death } from "./death.ts";
+import type { ClassifyOptions, Death } from "./death.ts";
 
 interface BannerCheck {
   pid: number;
@@ -15,6 +15,8 @@ export interface BannerReport {
   checks: BannerCheck[];
   /** Banners for a pid that did not die, or of a kind its death does not call for. */
   unexpected: Array<{ pid: number; kind: BannerKind; title: string }>;
+  /** Every banner the run printed, in order. */
+  seen: BannerSighting[];
 }
 
 export interface RunClassification {
@@ -23,14 +25,14 @@ export interface RunClassification {
 }
 
 /** Classifies a whole harness run: all its evidence is in hand, so every death is judged at the end. */
-export function classifyRun(events: readonly RunEvent[], options: { maxRequests?: number } = {}): RunClassification {
-  const classifier = new DeathClassifier({ holdMs: Number.POSITIVE_INFINITY, maxRequests: options.maxRequests });
+export function classifyRun(events: readonly RunEvent[], options: Omit<ClassifyOptions, "holdMs"> = {}): RunClassification {
+  const classifier = new DeathClassifier({ ...options, holdMs: Number.POSITIVE_INFINITY });
   for (const event of [...events].sort((a, b) => a.at - b.at)) classifier.push(event);
   const deaths = classifier.finish();
-  return { deaths, banners: bannerReport(deaths, events) };
+  return { deaths, banners: bannerReport(deaths, events, bannerMatcher(options.banners)) };
 }
 
-function bannerReport(deaths: readonly Death[], events: readonly RunEvent[]): BannerReport {
+function bannerReport(deaths: readonly Death[], events: readonly RunEvent[], recognize: BannerMatcher): BannerReport {
   const checks = deaths.map((d) => ({
     pid: d.pid,
     expected: d.bannersExpected,
@@ -38,11 +40,9 @@ function bannerReport(deaths: readonly Death[], events: readonly RunEvent[]): Ba
     missing: d.bannersExpected.filter((kind) => !d.bannersSeen.includes(kind)),
   }));
   const byPid = new Map(deaths.map((d) => [d.pid, d]));
-  const unexpected = events.flatMap((event) => {
-    if (event.kind !== "banner") return [];
-    const banner = recognizeBanner(event);
-    if (!banner || byPid.get(banner.pid)?.bannersExpected.includes(banner.kind)) return [];
-    return [{ pid: banner.pid, kind: banner.kind, title: event.title }];
-  });
-  return { checks, unexpected };
+  const seen = events.flatMap((event) => recognize(event) ?? []);
+  const unexpected = seen
+    .filter((banner) => !byPid.get(banner.pid)?.bannersExpected.includes(banner.kind))
+    .map((banner) => ({ pid: banner.pid, kind: banner.kind, title: banner.event.title }));
+  return { checks, unexpected, seen };
 }

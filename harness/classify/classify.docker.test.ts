@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
-import { GUNICORN_CONFIGS } from "../images/gunicorn-configs.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
@@ -22,7 +21,7 @@ async function waitForDeath(stack: StartedStack, pid: number, replacement = true
  * each banner checked for its pid. Both stacks print different lines for the same event; both configs
  * differ in whether the banners print at all.
  */
-describe.each(SUITE_NAMES.flatMap((stack) => GUNICORN_CONFIGS.map((config) => ({ stack, config }))))(
+describe.each(SUITE_NAMES.flatMap((stack) => (["default", "seed"] as const).map((config) => ({ stack, config }))))(
   "every worker death on $stack with the $config config",
   ({ stack: stackName, config }) => {
     it("is classified per pid, and its banner printed (default) or reported missing (seed)", async () => {

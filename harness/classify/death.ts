@@ -1,6 +1,6 @@
 import type { EventOfKind, FaultEvent, FromLog } from "../events/events.ts";
 import type { ExitLine } from "../events/worker-roster.ts";
-import type { BannerKind, BannerSighting } from "./banners.ts";
+import type { BannerKind, BannerPatterns, BannerSighting } from "./banners.ts";
 import type { Cause, Severity } from "./causes.ts";
 
 /** Where a piece of evidence comes from; `line` is the raw log line it quotes, when it quotes one. */
@@ -85,4 +85,6 @@ export interface ClassifyOptions {
   holdMs?: number;
   /** gunicorn's max_requests, when known: uvicorn < 0.29 recycles a worker without logging why. */
   maxRequests?: number;
+  /** What the banners' first lines look like (a target's own); default: the seed's texts. */
+  banners?: BannerPatterns;
 }

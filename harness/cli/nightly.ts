@@ -8,6 +8,7 @@ import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
+import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
@@ -17,6 +18,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
       "junit.xml, summary.md, one folder per run) and compares every run with the baseline.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )
+  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
   .option("--scenario <names>", "only these scenarios (comma-separated)")
   .option("--baseline <file>", "the baseline to compare with", join(REPORTS_DIR, "baseline.json"))
   .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
@@ -24,16 +26,18 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
 
 const options = program
   .parse()
-  .opts<{ suite?: SuiteName; stack?: SuiteName; scenario?: string; baseline: string; updateBaseline?: boolean }>();
+  .opts<{ suite?: SuiteName; stack?: SuiteName; target?: string; scenario?: string; baseline: string; updateBaseline?: boolean }>();
 
 await runCli(async () => {
   const all = scenarioNames();
   const scenarios = options.scenario ? options.scenario.split(",").map((s) => s.trim()) : all;
   const unknown = scenarios.filter((s) => !all.includes(s));
   if (unknown.length) throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario ${unknown.join(", ")}. Available: ${all.join(", ")}.`);
+  const target = await loadTarget(options.target);
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: finishing the current run's teardown, then writing the report`));
   const outcome = await runNightly({
+    target,
     suites: chosenSuite(options) ? [chosenSuite(options)!] : SUITE_NAMES,
     scenarios,
     baselineFile: options.baseline,

@@ -3,13 +3,12 @@
 
 import { writeFileSync } from "node:fs";
 import type { Cause } from "../classify/causes.ts";
-import { CORPUS_DIR, type CorpusRecord, formatCorpusLine } from "../classify/corpus/corpus-format.ts";
+import { CORPUS_DIR, type CorpusRecord, type DemoConfig, formatCorpusLine } from "../classify/corpus/corpus-format.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sleep } from "../core/poll-until.ts";
 import { Progress } from "../core/progress.ts";
 import type { HarnessEvent } from "../events/events.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
-import type { GunicornConfig } from "../images/gunicorn-configs.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
@@ -25,8 +24,8 @@ interface CorpusCase {
   name: string;
   description: string;
   options: StackOptionsInput;
-  configs: GunicornConfig[];
-  run(stack: StartedStack, faults: FaultSchedule, name: SuiteName, config: GunicornConfig): Promise<Outcome>;
+  configs: DemoConfig[];
+  run(stack: StartedStack, faults: FaultSchedule, name: SuiteName, config: DemoConfig): Promise<Outcome>;
 }
 
 const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
@@ -172,7 +171,7 @@ const BOOT_FAILURE = {
 async function record(
   name: string,
   stack: SuiteName,
-  config: GunicornConfig,
+  config: DemoConfig,
   description: string,
   maxRequests: number,
   outcome: Outcome,

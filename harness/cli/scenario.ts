@@ -4,13 +4,15 @@ import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
-import { GUNICORN_CONFIGS, type GunicornConfig } from "../images/gunicorn-configs.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
+import { missingFor } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
+import { variantOf } from "../target/define-target.ts";
+import { loadTarget } from "../target/load-target.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
@@ -19,7 +21,8 @@ interface Options {
   all?: boolean;
   suite?: SuiteName;
   stack?: SuiteName;
-  config?: GunicornConfig;
+  config?: string;
+  target?: string;
   workers?: number;
 }
 
@@ -30,10 +33,10 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description")
   .option("--all", "run every scenario, one after another, and summarise")
-  .addOption(
-    new Option("--config <variant>", "gunicorn config: default (banners that print) or seed (hooks as deployments write them)").choices(
-      GUNICORN_CONFIGS,
-    ),
+  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend (docker/demo.target.ts)")
+  .option(
+    "--config <variant>",
+    "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
   .showHelpAfterError();
@@ -44,16 +47,26 @@ const options = program.opts<Options>();
 
 await runCli(async () => {
   if (options.list) {
+    const target = await loadTarget(options.target);
     for (const scenarioName of scenarioNames()) {
       const scenario = await loadScenario(scenarioName);
-      process.stdout.write(`${scenarioName.padEnd(24)} ${scenario.description}\n`);
+      const missing = missingFor(scenario, target);
+      process.stdout.write(
+        `${scenarioName.padEnd(24)} ${missing ? pc.dim(`(not on ${target.name}: needs ${missing}) `) : ""}${scenario.description}\n`,
+      );
     }
     return ExitCode.ok;
   }
   if (options.all && name) throw new UsageError("BAD_OPTION", `Give a scenario name or --all, not both.`);
   if (!options.all && !name)
     throw new UsageError("NO_SCENARIO", `Name a scenario: npm run scenario <name>. Available: ${scenarioNames().join(", ")}.`);
-  const scenarios = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
+  const target = await loadTarget(options.target);
+  if (options.config) variantOf(target, options.config);
+  const named = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
+  // One scenario that does not fit the target is refused (exit 2, by runScenario); --all runs those that fit and says which it left out.
+  const scenarios = options.all ? named.filter((s) => !missingFor(s, target)) : named;
+  for (const left of named.filter((s) => !scenarios.includes(s)))
+    process.stderr.write(`${pc.dim(`not run on ${target.name}: ${left.name} needs ${missingFor(left, target)}`)}\n`);
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const overrides = {
@@ -65,7 +78,7 @@ await runCli(async () => {
   const results: RunResult[] = [];
   for (const scenario of scenarios) {
     if (scenarios.length > 1) progress.info(`\n${pc.bold(`[${results.length + 1}/${scenarios.length}] ${scenario.name}`)}`);
-    const result = await runScenario(scenario, { progress, signal, overrides });
+    const result = await runScenario(scenario, { progress, signal, overrides, target });
     progress.clearStatus();
     const { files } = writeRunReport(result, REPORTS_DIR, { reporters });
     process.stdout.write(`${whereTheReportIs(files)}\n`);

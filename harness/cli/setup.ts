@@ -27,7 +27,7 @@ await runCli(async () => {
   const suites = suite ? [suite] : SUITE_NAMES;
   const images = await Promise.all(suites.map((name) => ensureSuiteImages(name, progress)));
   await pruneStaleImages(progress);
-  for (const [i, name] of suites.entries()) progress.info(`${name.padEnd(9)} ${images[i]}  (${SUITES[name].summary})`);
+  for (const [i, name] of suites.entries()) progress.info(`${name.padEnd(9)} ${images[i]!.stableBase}  (${SUITES[name].summary})`);
   progress.info("Ready. Next: npm run scenario slow-db");
   return 0;
 });

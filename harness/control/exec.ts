@@ -24,3 +24,9 @@ export async function execIn(docker: Docker, container: Docker.Container, comman
   const { ExitCode } = await exec.inspect();
   return { exitCode: ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
+
+/** Starts a command inside a running container and returns at once (it runs on, bounded by itself). */
+export async function startIn(container: Docker.Container, command: string[]): Promise<void> {
+  const exec = await container.exec({ Cmd: command, AttachStdout: false, AttachStderr: false });
+  await exec.start({ Detach: true });
+}

@@ -9,10 +9,10 @@ export interface PinnedRequest {
 }
 
 /**
- * Sends a request to a known worker: /health first, then `path` on the same keep-alive connection,
+ * Sends a request to a known worker: the health path first (its JSON names the worker's pid), then `path` on the same keep-alive connection,
  * which the same worker accepted. Resolves once the second request is on its way, on that socket.
  */
-export async function sendPinnedRequest(baseUrl: string, path: string, timeoutMs: number): Promise<PinnedRequest> {
+export async function sendPinnedRequest(baseUrl: string, healthPath: string, path: string, timeoutMs: number): Promise<PinnedRequest> {
   const url = assertLoopbackUrl(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const get = (target: string): { req: ClientRequest; response: Promise<{ status: number; body: string }> } => {
@@ -31,9 +31,12 @@ export async function sendPinnedRequest(baseUrl: string, path: string, timeoutMs
     return { req, response };
   };
   try {
-    const health = await get("/health").response;
+    const health = await get(healthPath).response;
     const pid = (JSON.parse(health.body) as { pid?: number }).pid;
-    if (!pid) throw new Error(`/health did not name its worker: ${health.body}`);
+    if (!pid)
+      throw new Error(
+        `${healthPath} did not name its worker ({"pid": N} in its JSON), so the request cannot be pinned: ${health.body.slice(0, 200)}`,
+      );
     const pinned = get(path);
     await new Promise<void>((resolve, reject) => {
       pinned.req.once("socket", () =>

@@ -9,15 +9,26 @@ export interface ProcessInfo {
   command: string;
 }
 
-/** The container's processes as `ps` sees them (procps is in every stack image). */
+// Read from /proc with the shell alone: a team's image need not have procps.
+const LIST_PROCESSES = `for p in /proc/[0-9]*; do
+  stat=$(cat "$p/stat" 2>/dev/null) || continue
+  rss=$(grep -s '^VmRSS:' "$p/status" | tr -s ' ' | cut -d ' ' -f 2)
+  cmd=$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)
+  echo "\${p#/proc/}|\${rss:-0}|$cmd|$stat"
+done`;
+
+/** The container's processes, from /proc. */
 export async function listProcesses(docker: Docker, container: Docker.Container): Promise<ProcessInfo[]> {
-  const result = await execIn(docker, container, ["ps", "-eo", "pid=,ppid=,rss=,stat=,args="]);
-  if (result.exitCode !== 0) throw new Error(`ps failed in the container: ${result.stderr.trim()}`);
-  return result.stdout
-    .split("\n")
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rssKb: Number(m[3]), state: m[4]!, command: m[5]! }));
+  const result = await execIn(docker, container, ["sh", "-c", LIST_PROCESSES]);
+  if (result.exitCode !== 0) throw new Error(`could not list the container's processes: ${result.stderr.trim()}`);
+  return result.stdout.split("\n").flatMap((line) => {
+    const [pid, rss, command, ...stat] = line.split("|");
+    const fields = stat.join("|");
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses.
+    const after = fields.slice(fields.lastIndexOf(")") + 2).split(" ");
+    if (!pid || after.length < 2) return [];
+    return [{ pid: Number(pid), ppid: Number(after[1]), rssKb: Number(rss), state: after[0]!, command: (command ?? "").trim() }];
+  });
 }
 
 /** Gunicorn workers: the live children of the master, which is the container's PID 1. */

@@ -61,8 +61,14 @@ export type FaultFacts =
   | { action: "signal-master"; target: "master"; signal: string }
   | { action: "signal-worker"; target: "worker"; pid: number; signal: string }
   | { action: "request"; target: "worker"; pid: number; path: string }
-  | { action: "db-lock"; target: "database"; table: string; windowS: number }
-  | { action: "db-unlock"; target: "database"; table: string };
+  | { action: "worker-freeze"; target: "worker"; pid: number; signal: string }
+  | { action: "memory-squeeze"; target: "worker"; pid: number; limitMb: number }
+  | { action: "table-lock"; target: "database"; table: string; windowS: number }
+  | { action: "table-unlock"; target: "database"; table: string }
+  | { action: "db-latency"; target: "database"; ms: number; jitterMs: number; windowS: number }
+  | { action: "db-stall" | "db-refuse" | "db-outage"; target: "database"; windowS: number }
+  | { action: "db-reset"; target: "database"; connections: number }
+  | { action: "db-restored"; target: "database"; after: "db-latency" | "db-stall" | "db-refuse" | "db-outage" };
 
 export type FaultEvent = { kind: "fault"; at: number } & FaultFacts;
 

@@ -49,10 +49,26 @@ export function describeFault(fault: FaultFacts): { target: string; detail: stri
       return { target: `worker ${fault.pid}`, detail: fault.signal };
     case "request":
       return { target: `worker ${fault.pid}`, detail: `GET ${fault.path}` };
-    case "db-lock":
+    case "worker-freeze":
+      return { target: `worker ${fault.pid}`, detail: `${fault.signal}: frozen until teardown` };
+    case "memory-squeeze":
+      return { target: `worker ${fault.pid}`, detail: `oom_score_adj 1000, memory filled up to the ${fault.limitMb} MiB limit` };
+    case "table-lock":
       return { target: "database", detail: `${fault.table} locked for ${fault.windowS} s` };
-    case "db-unlock":
+    case "table-unlock":
       return { target: "database", detail: `${fault.table} unlocked` };
+    case "db-latency":
+      return { target: "database", detail: `+${fault.ms} ms (± ${fault.jitterMs}) each way for ${fault.windowS} s` };
+    case "db-stall":
+      return { target: "database", detail: `connections accepted, nothing forwarded, for ${fault.windowS} s` };
+    case "db-refuse":
+      return { target: "database", detail: `new connections refused for ${fault.windowS} s` };
+    case "db-outage":
+      return { target: "database", detail: `Postgres stopped for ${fault.windowS} s` };
+    case "db-reset":
+      return { target: "database", detail: `${fault.connections} live connection(s) reset` };
+    case "db-restored":
+      return { target: "database", detail: `${fault.after} over` };
   }
 }
 

@@ -5,9 +5,9 @@ import type { MasterSignal, WorkerSignal } from "../control/signals.ts";
 import { EventLog } from "../events/event-log.ts";
 import type { FaultEvent } from "../events/events.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import { DbLockFault } from "./db-lock.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
 import type { FaultSpec } from "./fault-spec.ts";
+import { TableLockFault } from "./table-lock.ts";
 
 type Method = "signalMaster" | "pickWorker" | "signalWorker" | "sendPinnedRequest" | "sql";
 
@@ -36,6 +36,7 @@ function fakeStack({ fail = {}, lockGranted = "1" }: FakeOptions = {}) {
   };
   const stack = {
     events,
+    target: { name: "demo", database: { urlEnv: "DATABASE_URL", lockTable: "app_items" } },
     async signalMaster(signal: MasterSignal): Promise<void> {
       calls.push(`signalMaster ${signal}`);
       failIf("signalMaster");
@@ -202,23 +203,23 @@ describe("FaultSchedule: what each fault records", () => {
     expect(fake.calls[0]).toBe("sendPinnedRequest /slow?ms=20000 120000");
   });
 
-  it("db-lock records the table and the window once the lock is granted, and db-unlock once its session ends", async () => {
+  it("table-lock records the table and the window once the lock is granted, and table-unlock once its session ends", async () => {
     const fake = fakeStack();
     const schedule = new FaultSchedule(fake.stack);
-    const injected = await schedule.inject({ action: "db-lock", holdS: 4 });
+    const injected = await schedule.inject({ action: "table-lock", holdS: 4 });
     expect(injected).toEqual({
-      events: [{ kind: "fault", at: expect.any(Number), action: "db-lock", target: "database", table: "app_items", windowS: 4 }],
+      events: [{ kind: "fault", at: expect.any(Number), action: "table-lock", target: "database", table: "app_items", windowS: 4 }],
       pid: undefined,
     });
-    expect(fake.calls).toEqual(["sql session chaos-harness-lock", "sql lock-granted?", "event db-lock"]);
+    expect(fake.calls).toEqual(["sql session chaos-harness-lock", "sql lock-granted?", "event table-lock"]);
     await settle();
-    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["db-lock"]);
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["table-lock"]);
 
     fake.endLocks();
     await settle();
     expect(faultEvents(fake.events)).toEqual([
-      { kind: "fault", at: expect.any(Number), action: "db-lock", target: "database", table: "app_items", windowS: 4 },
-      { kind: "fault", at: expect.any(Number), action: "db-unlock", target: "database", table: "app_items" },
+      { kind: "fault", at: expect.any(Number), action: "table-lock", target: "database", table: "app_items", windowS: 4 },
+      { kind: "fault", at: expect.any(Number), action: "table-unlock", target: "database", table: "app_items" },
     ]);
     expect(await schedule.revertAll()).toEqual([]);
     expect(faultEvents(fake.events)).toHaveLength(2);
@@ -228,7 +229,7 @@ describe("FaultSchedule: what each fault records", () => {
     vi.useFakeTimers();
     const fake = fakeStack({ lockGranted: "0" });
     const schedule = new FaultSchedule(fake.stack);
-    const injecting = schedule.inject({ action: "db-lock", holdS: 4 });
+    const injecting = schedule.inject({ action: "table-lock", holdS: 4 });
     const outcome = expect(injecting).rejects.toThrow("the lock on app_items was not granted within 5 s");
     await vi.advanceTimersByTimeAsync(5_000);
     await outcome;
@@ -345,11 +346,11 @@ describe("FaultSchedule: after-load faults", () => {
 });
 
 describe("FaultSchedule: revertAll", () => {
-  /** Wraps DbLockFault's revert to note which lock (by its description) was reverted, and to fail for some. */
+  /** Wraps TableLockFault's revert to note which lock (by its description) was reverted, and to fail for some. */
   function spyOnReverts(failFor: (description: string) => boolean) {
     const reverted: string[] = [];
-    const original = DbLockFault.prototype.revert;
-    vi.spyOn(DbLockFault.prototype, "revert").mockImplementation(async function (this: DbLockFault, context) {
+    const original = TableLockFault.prototype.revert;
+    vi.spyOn(TableLockFault.prototype, "revert").mockImplementation(async function (this: TableLockFault, context) {
       reverted.push(this.description);
       await original.call(this, context);
       if (failFor(this.description)) throw new Error(`could not revert ${this.description}`);
@@ -361,10 +362,10 @@ describe("FaultSchedule: revertAll", () => {
     const fake = fakeStack();
     const reverted = spyOnReverts((d) => d.includes("held 2 s"));
     const schedule = new FaultSchedule(fake.stack);
-    await schedule.inject({ action: "db-lock", holdS: 1 });
+    await schedule.inject({ action: "table-lock", holdS: 1 });
     await schedule.inject({ action: "signal-master", signal: "TTIN" });
-    await schedule.inject({ action: "db-lock", holdS: 2 });
-    await schedule.inject({ action: "db-lock", holdS: 3 });
+    await schedule.inject({ action: "table-lock", holdS: 2 });
+    await schedule.inject({ action: "table-lock", holdS: 3 });
 
     const errors = await schedule.revertAll();
     expect(reverted.map((d) => /held (\d) s/.exec(d)?.[1])).toEqual(["3", "2", "1"]);
@@ -380,9 +381,9 @@ describe("FaultSchedule: revertAll", () => {
     const reverted = spyOnReverts(() => false);
     const schedule = new FaultSchedule(fake.stack);
     schedule.start([
-      { action: "db-lock", at: "after-load", holdS: 1 },
-      { action: "db-lock", at: 0.02, holdS: 2 },
-      { action: "db-lock", at: 0.01, holdS: 3 },
+      { action: "table-lock", at: "after-load", holdS: 1 },
+      { action: "table-lock", at: 0.02, holdS: 2 },
+      { action: "table-lock", at: 0.01, holdS: 3 },
     ]);
     await vi.advanceTimersByTimeAsync(20);
     await schedule.afterLoad();
@@ -397,23 +398,23 @@ describe("FaultSchedule: revertAll", () => {
     const fired: string[] = [];
     const schedule = new FaultSchedule(fake.stack, undefined, (d) => fired.push(d));
     schedule.start([
-      { action: "db-lock", at: 0.01, holdS: 1 },
-      { action: "db-lock", at: 0.05, holdS: 2 },
+      { action: "table-lock", at: 0.01, holdS: 1 },
+      { action: "table-lock", at: 0.05, holdS: 2 },
       { action: "signal-master", at: 0.05, signal: "TERM" },
-      { action: "db-lock", at: "after-load", holdS: 3 },
+      { action: "table-lock", at: "after-load", holdS: 3 },
     ]);
     await vi.advanceTimersByTimeAsync(10);
-    expect(fired).toEqual(["an exclusive lock on app_items, held 1 s: every app query waits"]);
+    expect(fired).toEqual(["an exclusive lock on the app's table, held 1 s: every query of it waits"]);
 
     expect(await schedule.revertAll()).toEqual([]);
-    expect(reverted).toEqual(["an exclusive lock on app_items, held 1 s: every app query waits"]);
+    expect(reverted).toEqual(["an exclusive lock on the app's table, held 1 s: every query of it waits"]);
     const callsAtRevert = [...fake.calls];
 
     await vi.advanceTimersByTimeAsync(10_000);
     expect(fired).toHaveLength(1);
     expect(fake.calls).toEqual(callsAtRevert);
     expect(fake.calls).not.toContain("signalMaster TERM");
-    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["db-lock", "db-unlock"]);
+    expect(faultEvents(fake.events).map((e) => e.action)).toEqual(["table-lock", "table-unlock"]);
   });
 
   it("waits for injections still under way before reverting", async () => {
@@ -427,7 +428,7 @@ describe("FaultSchedule: revertAll", () => {
       return sql(statement, name);
     });
     const schedule = new FaultSchedule(fake.stack);
-    schedule.start([{ action: "db-lock", at: 0, holdS: 5 }]);
+    schedule.start([{ action: "table-lock", at: 0, holdS: 5 }]);
     await vi.advanceTimersByTimeAsync(0);
     expect(polls).toBe(1);
 
@@ -437,9 +438,9 @@ describe("FaultSchedule: revertAll", () => {
     expect(polls).toBe(3);
     // The lock was recorded before it was reverted, and its end after.
     expect(fake.calls.filter((c) => c.startsWith("event") || c === "sql terminate")).toEqual([
-      "event db-lock",
+      "event table-lock",
       "sql terminate",
-      "event db-unlock",
+      "event table-unlock",
     ]);
   });
 

@@ -4,12 +4,15 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SUITES, type SuiteName } from "./suites.ts";
 
-/** The folder with everything the images are made of. */
+/** The folder with the harness's own images: the base package list, its Dockerfile, Postgres, the demo app. */
 export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));
 const PACKAGE_LIST = join(DOCKER_DIR, "packages.txt");
+export const POSTGRES_DIR = join(DOCKER_DIR, "postgres");
 
 /** Bump when the way a base image is made changes (not its inputs): forces a rebuild everywhere. */
 const BASE_RECIPE_VERSION = "base-v1";
+/** Never part of a build context's hash or upload. */
+const NEVER_SENT = new Set([".git", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache"]);
 
 export function packageList(): string[] {
   return readFileSync(PACKAGE_LIST, "utf8")
@@ -18,36 +21,45 @@ export function packageList(): string[] {
     .filter(Boolean);
 }
 
-/** Files of the app image's build context, relative to DOCKER_DIR, sorted (the hash depends on them). */
-export function appContextFiles(): string[] {
-  const files = ["Dockerfile"];
-  for (const dir of ["app", "postgres"]) files.push(...walk(join(DOCKER_DIR, dir)));
-  return files.map((f) => (f.startsWith("/") ? relative(DOCKER_DIR, f) : f)).sort();
+/** Every file of a build context, relative to it, sorted (the image's hash depends on them). */
+export function contextFiles(context: string): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      if (NEVER_SENT.has(name) || name.endsWith(".pyc")) return [];
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : [path];
+    });
+  return walk(context)
+    .map((file) => relative(context, file))
+    .sort();
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    if (name === "__pycache__" || name.endsWith(".pyc")) return [];
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
-}
-
-function shortHash(parts: Array<string | Buffer>): string {
+/** A short hash of strings and of the files of a context, in order. */
+export function inputsHash(parts: string[], context?: { dir: string; files: string[] }): string {
   const hash = createHash("sha256");
   for (const part of parts) hash.update(part).update("\0");
+  for (const file of context?.files ?? [])
+    hash
+      .update(file)
+      .update("\0")
+      .update(readFileSync(join(context!.dir, file)))
+      .update("\0");
   return hash.digest("hex").slice(0, 12);
 }
 
 export interface SuiteImages {
+  /** The suite's Debian packages (Python, gunicorn, uvicorn, FastAPI, PostgreSQL ...), tagged by a hash of their list. */
   base: string;
-  app: string;
+  /** The same image under a name that stays: `chaos-harness/base:<suite>`, for a team's `FROM`. */
+  stableBase: string;
+  /** The base plus the script that starts Postgres: the harness's database container. */
+  db: string;
 }
 
 /** Image names are tagged with a hash of their inputs, so unchanged inputs mean no rebuild. */
-export function suiteImages(stack: SuiteName): SuiteImages {
-  const { suite } = SUITES[stack];
-  const base = `chaos-harness/base:${suite}-${shortHash([BASE_RECIPE_VERSION, suite, packageList().join("\n")])}`;
-  const appParts = [base, ...appContextFiles().flatMap((f) => [f, readFileSync(join(DOCKER_DIR, f))])];
-  return { base, app: `chaos-harness/app:${suite}-${shortHash(appParts)}` };
+export function suiteImages(suite: SuiteName): SuiteImages {
+  const debianSuite = SUITES[suite].suite;
+  const base = `chaos-harness/base:${debianSuite}-${inputsHash([BASE_RECIPE_VERSION, debianSuite, packageList().join("\n")])}`;
+  const db = `chaos-harness/db:${debianSuite}-${inputsHash([base], { dir: POSTGRES_DIR, files: contextFiles(POSTGRES_DIR) })}`;
+  return { base, stableBase: `chaos-harness/base:${debianSuite}`, db };
 }

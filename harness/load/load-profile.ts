@@ -3,14 +3,20 @@ import { z } from "zod";
 /** Hard bounds: every load stops by itself, whatever a scenario asks for. */
 const LOAD_LIMITS = { maxDurationS: 600, maxRequests: 2_000_000, maxConnections: 1_000 } as const;
 
+/** A role the target maps to one of its paths (`db`, `slow`, ...); `health` is always its health path. */
+export const roleSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, "a role name, e.g. db");
+
 const loadRequestSchema = z
   .object({
-    path: z.string().startsWith("/", "a path starts with /, e.g. /health"),
+    /** What to request: a role of the target (preferred: it works on any target that maps it) or a literal path. */
+    role: roleSchema.optional(),
+    path: z.string().startsWith("/", "a path starts with /, e.g. /health").optional(),
     method: z.enum(["GET", "POST", "PUT", "DELETE"]).default("GET"),
     /** Relative share of this request in the mix. */
     weight: z.number().int().min(1).max(100).default(1),
   })
-  .strict();
+  .strict()
+  .refine((r) => Boolean(r.role) !== Boolean(r.path), { message: "give a role (e.g. db) or a path, not both" });
 
 export const loadProfileSchema = z
   .object({

@@ -25,6 +25,8 @@ export interface LoadOptions {
  */
 export async function runLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
   assertLoopbackUrl(baseUrl);
+  const unresolved = profile.requests.find((r) => !r.path);
+  if (unresolved) throw new Error(`the load names the role "${unresolved.role}": resolve it against a target first (fitScenario)`);
   const startedAt = Date.now();
   const buckets: Bucket[] = [];
   const appErrors: Record<string, number> = {};

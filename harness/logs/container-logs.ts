@@ -30,8 +30,15 @@ export async function followContainerLogs(
   docker: Docker,
   source: LogSource,
   onLine: (line: Omit<LogLine, "seq">) => void,
+  since = 0,
 ): Promise<LogFollower> {
-  const raw = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true })) as unknown as NodeJS.ReadableStream & {
+  const raw = (await container.logs({
+    follow: true,
+    stdout: true,
+    stderr: true,
+    timestamps: true,
+    since,
+  })) as unknown as NodeJS.ReadableStream & {
     destroy(): void;
   };
   const streams: Record<LogStream, PassThrough> = { stdout: new PassThrough(), stderr: new PassThrough() };

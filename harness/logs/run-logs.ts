@@ -33,8 +33,9 @@ export class RunLogs {
     return stored;
   }
 
-  async follow(container: Docker.Container, docker: Docker, source: LogSource): Promise<void> {
-    this.followers.push(await followContainerLogs(container, docker, source, (line) => this.add(line)));
+  /** Follows a container's output from its first byte, or from `since` (epoch seconds) after a restart. */
+  async follow(container: Docker.Container, docker: Docker, source: LogSource, since?: number): Promise<void> {
+    this.followers.push(await followContainerLogs(container, docker, source, (line) => this.add(line), since));
   }
 
   /** Waits (bounded) for the streams of stopped containers to end, then stops following and closes open blocks. */

@@ -13,12 +13,17 @@ import type { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
+import { missingFor } from "../scenario/fit-target.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
+import type { Target } from "../target/define-target.ts";
+import { loadTarget } from "../target/load-target.ts";
 
 export interface NightlyOptions {
   suites: SuiteName[];
   scenarios: string[];
+  /** The system under test; default: the demo backend. */
+  target?: Target;
   baselineFile: string;
   updateBaseline: boolean;
   progress: Progress;
@@ -43,12 +48,17 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyOutcom
   const results: ResultJson[] = [];
   const regressions: Regression[] = [];
   const unbaselined: string[] = [];
-  const total = options.suites.length * options.scenarios.length;
+  const target = options.target ?? (await loadTarget());
+  const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
+  const fitting = scenarios.filter((scenario) => !missingFor(scenario, target));
+  for (const left of scenarios.filter((s) => !fitting.includes(s)))
+    options.progress.info(`not run on ${target.name}: ${left.name} needs ${missingFor(left, target)}`);
+  const total = options.suites.length * fitting.length;
   for (const suite of options.suites) {
-    for (const name of options.scenarios) {
+    for (const scenario of fitting) {
       if (options.signal.aborted) break;
-      options.progress.info(`\n[${results.length + 1}/${total}] ${name} on ${suite}`);
-      const run = await runScenario(await loadScenario(name), { progress: options.progress, signal: options.signal, overrides: { suite } });
+      options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${suite}`);
+      const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite }, target });
       const { json } = writeRunReport(run, dir, { linkLatest: false });
       results.push(json);
       const key = baselineKey(json);

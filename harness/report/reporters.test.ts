@@ -75,7 +75,9 @@ describe("a run's report folder, written by the file reporters from a recorded r
     const [failed] = junitCases(read(writeRunReport(seedDeploy, work, { linkLatest: false }).dir, "junit.xml"));
     const failures = failed!.cases.filter((c) => c.failure);
     expect(failures.map((c) => c.name)).toEqual([expect.stringMatching(/^banners: INTERRUPT for \d+/)]);
-    expect(failures[0]!.failure!.message).toMatch(/^expected INTERRUPT for .*, observed missing: .*hooks never run under UvicornWorker\)$/);
+    expect(failures[0]!.failure!.message).toMatch(
+      /^expected INTERRUPT for .*, observed missing: .*\(no banner printed at all: under UvicornWorker, .* hooks never run\)$/,
+    );
   });
 
   it("junit.xml: a run that broke is an error testcase with the harness's code", () => {
@@ -163,8 +165,8 @@ describe("a nightly's combined report", () => {
     {
       dir,
       runs,
-      regressions: [{ key: "deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
-      unbaselined: ["slow-db/bookworm"],
+      regressions: [{ key: "demo/deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
+      unbaselined: ["demo/slow-db/bookworm"],
       tolerances: { p99Factor: 3 },
     },
     fileReporters(),
@@ -173,8 +175,8 @@ describe("a nightly's combined report", () => {
   it("writes comparison.json, junit.xml, summary.md and index.html", () => {
     expect(files.map((f) => basename(f))).toEqual(["comparison.json", "junit.xml", "summary.md", "index.html"]);
     expect(JSON.parse(read(dir, "comparison.json"))).toEqual({
-      regressions: [{ key: "deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
-      unbaselined: ["slow-db/bookworm"],
+      regressions: [{ key: "demo/deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
+      unbaselined: ["demo/slow-db/bookworm"],
       tolerances: { p99Factor: 3 },
     });
   });
@@ -192,8 +194,8 @@ describe("a nightly's combined report", () => {
     expect(summary).toMatch(/^## Nightly: ❌ 1 regression\(s\) · 2 of 3 runs passed$/m);
     expect(summary).toMatch(/^\| worker-timeout \| trixie \| ✅ passed \| 1 timeout \| \d+ \| [\d.]+ \| [\d.]+ \|$/m);
     expect(summary).toMatch(/^\| slow-db \| bookworm \| ✅ passed \| none \|/m);
-    expect(summary).toMatch(/^- \*\*deploy\/trixie\*\* \(banner-missing\): banners newly missing: "3" <of 3>$/m);
-    expect(summary).toMatch(/^No baseline yet for: slow-db\/bookworm/m);
+    expect(summary).toMatch(/^- \*\*demo\/deploy\/trixie\*\* \(banner-missing\): banners newly missing: "3" <of 3>$/m);
+    expect(summary).toMatch(/^No baseline yet for: demo\/slow-db\/bookworm/m);
   });
 
   it("index.html links each run's report and escapes what it quotes", () => {

@@ -4,6 +4,7 @@ import { faultSpecSchema } from "../faults/fault-spec.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
+import { SETTING_NAMES } from "../target/define-target.ts";
 import { type Expectations, expectationsSchema } from "./expectations.ts";
 
 const scenarioSchema = z
@@ -22,6 +23,13 @@ const scenarioSchema = z
       })
       .strict()
       .prefault({}),
+    /** What the scenario needs from a target beyond its roles and database (e.g. `{settings: ["maxRequests"]}`). */
+    requires: z
+      .object({ settings: z.array(z.enum(SETTING_NAMES)).default([]) })
+      .strict()
+      .prefault({}),
+    /** The generic scenario to use on a target that lacks what this one needs. */
+    alternative: z.string().optional(),
     expect: expectationsSchema,
     /** Where the suites truly differ: expectations that replace the general ones, key by key, on that suite. */
     suites: z

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { BANNER_LABEL, bannerBlockingCall, bannerOomVerdict, recognizeBanner } from "../classify/banners.ts";
+import { BANNER_LABEL, bannerBlockingCall, bannerOomVerdict } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
 import type { BannerReport } from "../classify/classify-run.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
-import type { GunicornConfig } from "../images/gunicorn-configs.ts";
+import { roleSchema } from "../load/load-profile.ts";
 import type { LoadResult } from "../load/load-result.ts";
 import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
 
@@ -54,13 +54,21 @@ export const expectationsSchema = z
       .optional(),
     /** After the faults: this many live workers (as `ps` sees them) and /health answering, within the bound. */
     recovery: z
-      .object({ workers: z.union([z.number().int().min(1), z.literal("configured")]), withinS: seconds })
+      .object({
+        workers: z.union([z.number().int().min(1), z.literal("configured")]),
+        withinS: seconds,
+        /** And this role of the target answers 2xx too (e.g. db: the app serves database requests again). */
+        role: roleSchema.optional(),
+      })
       .strict()
       .optional(),
   })
   .strict();
 
 export type Expectations = z.output<typeof expectationsSchema>;
+
+/** Said when banners were due and none printed: the seed's situation, and any target whose hooks do not fire. */
+const NO_BANNER_AT_ALL = "no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run";
 
 export interface ExpectationResult {
   name: string;
@@ -78,7 +86,7 @@ export interface RecoveryObservation {
 
 export interface Observed {
   configuredWorkers: number;
-  config: GunicornConfig;
+  config: string;
   roster: WorkerRoster;
   bootedBeforeFaults: number[];
   events: readonly RunEvent[];
@@ -199,9 +207,7 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
   const dueText = due.length ? due.map((c) => `${c.expected.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ") : "no banner";
   const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ");
   const problems = [
-    missing.length
-      ? `missing: ${missingText}${observed.config === "seed" ? " (the seed config's hooks never run under UvicornWorker)" : ""}`
-      : "",
+    missing.length ? `missing: ${missingText}${observed.banners.seen.length === 0 ? ` (${NO_BANNER_AT_ALL})` : ""}` : "",
     unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${b.pid}`).join(", ")}` : "",
   ].filter(Boolean);
   results.push({
@@ -210,7 +216,7 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     observed: problems.length ? problems.join("; ") : due.length ? "each printed, for its pid" : "none printed",
     pass: problems.length === 0,
   });
-  const recognized = observed.events.flatMap((e) => (e.kind === "banner" ? [recognizeBanner(e)].filter((b) => b !== undefined) : []));
+  const recognized = observed.banners.seen;
   if (banners.blockingCall) {
     const aborts = recognized.filter((b) => b.kind === "abort");
     const calls = aborts.map((b) => bannerBlockingCall(b) ?? "(none named)");
@@ -235,13 +241,14 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
 
 function checkRecovery(recovery: NonNullable<Expectations["recovery"]>, observed: Observed): ExpectationResult {
   const workers = recovery.workers === "configured" ? observed.configuredWorkers : recovery.workers;
-  const expected = `${workers} workers and /health answering within ${recovery.withinS} s`;
+  const answering = recovery.role ? `/health and ${recovery.role}` : "/health";
+  const expected = `${workers} workers and ${answering} answering within ${recovery.withinS} s`;
   const r = observed.recovery;
   if (!r) return { name: "recovery", expected, observed: "not checked (the app was gone)", pass: false };
   return {
     name: "recovery",
     expected,
-    observed: `${r.workers} workers, /health ${r.healthy ? "answering" : "failing"}${r.afterS !== undefined ? ` after ${r.afterS.toFixed(1)} s` : ` at ${recovery.withinS} s`}`,
+    observed: `${r.workers} workers, ${answering} ${r.healthy ? "answering" : "failing"}${r.afterS !== undefined ? ` after ${r.afterS.toFixed(1)} s` : ` at ${recovery.withinS} s`}`,
     pass: r.afterS !== undefined && r.afterS <= recovery.withinS,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BANNER_LABEL, type BannerKind, recognizeBanner } from "../classify/banners.ts";
+import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
@@ -28,7 +28,8 @@ export const resultSchema = z
     durationS: z.number(),
     stack: z.object({
       name: z.string().describe("trixie or bookworm"),
-      config: z.enum(["default", "seed"]),
+      config: z.string().describe("the target's config variant (--config)"),
+      target: z.object({ name: z.string(), file: z.string() }).describe("the system under test: its target file"),
       image: z.string().nullable(),
       versions: z.record(z.string(), z.string()).describe("gunicorn, uvicorn, fastapi, python as found in the running container"),
       options: z.record(z.string(), z.unknown()).describe("the stack options the run used (workers, timeouts, limits, pool)"),
@@ -104,6 +105,7 @@ export function toResultJson(result: RunResult): ResultJson {
     stack: {
       name: result.stack.options.suite,
       config: result.stack.options.config,
+      target: result.stack.target,
       image: result.stack.image ?? null,
       versions: result.stack.versions,
       options: { ...result.stack.options },
@@ -135,12 +137,7 @@ export function toResultJson(result: RunResult): ResultJson {
     events: events.map(eventJson),
     deaths: deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null, evidence: d.evidence.map(formatEvidence) })),
     banners: {
-      seen: events.flatMap((e) => {
-        const banner = e.kind === "banner" ? recognizeBanner(e) : undefined;
-        return banner && e.kind === "banner"
-          ? [{ pid: banner.pid, kind: banner.kind, at: isoOf(e.at), title: e.title, lines: e.lines }]
-          : [];
-      }),
+      seen: banners.seen.map(({ pid, kind, event }) => ({ pid, kind, at: isoOf(event.at), title: event.title, lines: event.lines })),
       missing: banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
       unexpected: banners.unexpected,
     },

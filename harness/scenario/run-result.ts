@@ -18,7 +18,7 @@ export interface RunResult {
   startedAt: number;
   endedAt: number;
   /** The options the stack booted with, the image the app ran from and the versions found inside it (none when it never booted). */
-  stack: { options: StackOptions; image?: string; versions: Record<string, string> };
+  stack: { target: { name: string; file: string }; options: StackOptions; image?: string; versions: Record<string, string> };
   loadProfile: LoadProfile;
   /** Everything the expectations were judged on (so they can be judged again, e.g. against other expectations). */
   observed: Observed;

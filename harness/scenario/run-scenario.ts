@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { classifyRun } from "../classify/classify-run.ts";
 import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
@@ -10,12 +11,16 @@ import { workerRoster } from "../events/worker-roster.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { runLoad } from "../load/run-load.ts";
+import { healthAnswers } from "../stack/gunicorn-ready.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
+import type { Target } from "../target/define-target.ts";
+import { loadTarget } from "../target/load-target.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import { type Expectations, evaluateExpectations, type Observed, type RecoveryObservation } from "./expectations.ts";
+import { fitScenario } from "./fit-target.ts";
 import type { RunResult, RunStatus } from "./run-result.ts";
 
 export interface RunScenarioOptions {
@@ -23,6 +28,8 @@ export interface RunScenarioOptions {
   signal: AbortSignal;
   /** Command-line overrides of the scenario's stack (--suite, --config, --workers). */
   overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers">>;
+  /** The system under test (`--target`); default: the demo backend. */
+  target?: Target;
 }
 
 /**
@@ -30,7 +37,12 @@ export interface RunScenarioOptions {
  * then judges the expectations on what was observed. Always tears the stack down; always returns a
  * result, even when interrupted or when the run broke (status "aborted" / "error").
  */
-export async function runScenario(scenario: Scenario, { progress, signal, overrides = {} }: RunScenarioOptions): Promise<RunResult> {
+export async function runScenario(
+  declared: Scenario,
+  { progress, signal, overrides = {}, ...options }: RunScenarioOptions,
+): Promise<RunResult> {
+  const target = options.target ?? (await loadTarget());
+  const scenario = fitScenario(declared, target);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
   const expect = expectationsFor(scenario, stackOptions.suite);
@@ -49,8 +61,8 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
     const started = await progress
       .step(
-        `boot ${stackOptions.suite} stack (${stackOptions.config} config): Postgres + gunicorn with ${stackOptions.workers} workers`,
-        () => new Stack(stackOptions).start({ run, progress, observations }),
+        `boot ${target.name} on ${stackOptions.suite} (${stackOptions.config} config): ${target.database ? "Postgres + " : ""}gunicorn with ${stackOptions.workers} workers`,
+        () => new Stack(stackOptions, target).start({ run, progress, observations }),
       )
       .catch((caught: unknown) => {
         if (!expect.boot || !(caught instanceof HarnessError) || caught.code !== "STACK_NOT_READY") throw caught;
@@ -78,7 +90,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
   const events = observations.events.sorted();
   const roster = workerRoster(events);
   if (bootFailure) bootedBeforeFaults = roster.booted;
-  const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests });
+  const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
   const observed: Observed = {
     configuredWorkers: stackOptions.workers,
     config: stackOptions.config,
@@ -101,7 +113,7 @@ export async function runScenario(scenario: Scenario, { progress, signal, overri
     error,
     startedAt,
     endedAt: Date.now(),
-    stack: { options: stackOptions, ...booted },
+    stack: { target: { name: target.name, file: relative(process.cwd(), target.file) }, options: stackOptions, ...booted },
     loadProfile: scenario.load,
     observed,
     expectations,
@@ -160,8 +172,9 @@ async function settle(
     if (!state) progress.warn(`the app container was still running after ${maxS} s`);
   } else if (recovery) {
     const workers = recovery.workers === "configured" ? stack.options.workers : recovery.workers;
-    observation = await progress.step(`settle: wait for ${workers} workers and /health (at most ${recovery.withinS} s)`, () =>
-      waitForRecovery(stack, workers, recovery.withinS, signal),
+    const role = recovery.role ? ` and ${recovery.role}` : "";
+    observation = await progress.step(`settle: wait for ${workers} workers, /health${role} (at most ${recovery.withinS} s)`, () =>
+      waitForRecovery(stack, workers, recovery, signal),
     );
   } else {
     await progress.step(`settle: ${maxS} s`, () => sleep(maxS * 1000, signal));
@@ -170,13 +183,19 @@ async function settle(
   return observation;
 }
 
-async function waitForRecovery(stack: StartedStack, workers: number, withinS: number, signal: AbortSignal): Promise<RecoveryObservation> {
+async function waitForRecovery(
+  stack: StartedStack,
+  workers: number,
+  { withinS, role }: NonNullable<Expectations["recovery"]>,
+  signal: AbortSignal,
+): Promise<RecoveryObservation> {
   const started = Date.now();
   let last: RecoveryObservation = { workers: 0, healthy: false, afterS: undefined };
+  const rolePath = role && stack.target.paths[role];
   const recovered = await pollUntil(
     async () => {
       const live = (await stack.liveWorkers().catch(() => [])).length;
-      const healthy = await stack.healthy();
+      const healthy = (await stack.healthy()) && (!rolePath || (await healthAnswers(`${stack.url}${rolePath}`)));
       last = { workers: live, healthy, afterS: undefined };
       return live === workers && healthy ? { ...last, afterS: (Date.now() - started) / 1000 } : undefined;
     },

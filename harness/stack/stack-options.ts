@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { GUNICORN_CONFIGS } from "../images/gunicorn-configs.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import type { SettingName, Target } from "../target/define-target.ts";
+import { databaseUrl } from "./postgres.ts";
 
 const seconds = z.number().positive();
 
@@ -9,8 +10,11 @@ export const stackOptionsSchema = z
   .object({
     /** The Debian suite the images come from: its gunicorn, uvicorn, FastAPI and Python versions. */
     suite: z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]).default("trixie"),
-    /** default: banners that really print (docker/app/gunicorn.conf.py); seed: the hooks as deployments write them. */
-    config: z.enum(GUNICORN_CONFIGS).default("default"),
+    /** A config variant the target declares in `configs:` (`--config`); `default` is the target as declared. */
+    config: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .default("default"),
     workers: z.number().int().min(1).max(32).default(4),
     timeoutS: seconds.default(60),
     gracefulTimeoutS: seconds.default(30),
@@ -42,22 +46,42 @@ export const stackOptionsSchema = z
 export type StackOptions = z.output<typeof stackOptionsSchema>;
 export type StackOptionsInput = z.input<typeof stackOptionsSchema>;
 
-/** The app container's environment: how the options reach gunicorn.conf.py and the app. */
-export function appEnvironment(options: StackOptions, ports: { app: number; db: number }): Record<string, string> {
+/** The value a scenario gives each setting a target can take (the target says through which variable). */
+function settingValues(options: StackOptions): Record<SettingName, number> {
   return {
-    PORT: String(ports.app),
-    WEB_CONCURRENCY: String(options.workers),
-    GUNICORN_TIMEOUT: String(options.timeoutS),
-    GUNICORN_GRACEFUL_TIMEOUT: String(options.gracefulTimeoutS),
-    GUNICORN_MAX_REQUESTS: String(options.maxRequests),
-    GUNICORN_MAX_REQUESTS_JITTER: String(options.maxRequestsJitter),
-    DATABASE_URL: `postgresql://app@127.0.0.1:${ports.db}/postgres`,
-    DB_POOL_SIZE: String(options.db.poolSize),
-    DB_MAX_OVERFLOW: String(options.db.maxOverflow),
-    DB_POOL_TIMEOUT: String(options.db.poolTimeoutS),
-    DB_CONNECT_TIMEOUT: String(options.db.connectTimeoutS),
-    STARTUP_STEP_TIMEOUT: String(options.startup.stepTimeoutS),
-    STARTUP_TOTAL_TIMEOUT: String(options.startup.totalTimeoutS),
+    maxRequests: options.maxRequests,
+    maxRequestsJitter: options.maxRequestsJitter,
+    dbPoolSize: options.db.poolSize,
+    dbMaxOverflow: options.db.maxOverflow,
+    dbPoolTimeoutS: options.db.poolTimeoutS,
+    dbConnectTimeoutS: options.db.connectTimeoutS,
+    startupStepTimeoutS: options.startup.stepTimeoutS,
+    startupTotalTimeoutS: options.startup.totalTimeoutS,
+  };
+}
+
+/**
+ * The app container's environment, through the target's own variable names: its port, worker count and
+ * timeouts, the database URL (the harness's proxy in front of its Postgres), the settings it takes,
+ * then its own env, its config variant's, and the scenario's.
+ */
+export function appEnvironment(
+  target: Target,
+  options: StackOptions,
+  ports: { app: number; db: number; proxy: number },
+  variantEnv: Record<string, string> = {},
+): Record<string, string> {
+  const values = settingValues(options);
+  const dbPort = options.db.running ? ports.proxy : ports.db;
+  return {
+    [target.port.env]: String(ports.app),
+    [target.workers.env]: String(options.workers),
+    [target.timeouts.env.timeout]: String(options.timeoutS),
+    [target.timeouts.env.gracefulTimeout]: String(options.gracefulTimeoutS),
+    ...(target.database ? { [target.database.urlEnv]: databaseUrl(dbPort) } : {}),
+    ...Object.fromEntries(Object.entries(target.settings).map(([setting, env]) => [env, String(values[setting as SettingName])])),
+    ...target.env,
+    ...variantEnv,
     ...options.env,
   };
 }

@@ -1,17 +1,19 @@
-import type Docker from "dockerode";
 import getPort from "get-port";
-import { type StartedTestContainer, Wait } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { watchContainerEvents } from "../control/container-events.ts";
 import { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import { ensureSuiteImages } from "../images/build-images.ts";
-import { gunicornCommand } from "../images/gunicorn-configs.ts";
-import type { RunLogs } from "../logs/run-logs.ts";
+import { DbProxy } from "../proxy/db-proxy.ts";
+import { type Target, variantOf } from "../target/define-target.ts";
+import { loadTarget } from "../target/load-target.ts";
+import { ensureTargetImage } from "../target/target-image.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
 import { Observations } from "./observations.ts";
+import { runInitSql, startPostgres } from "./postgres.ts";
 import { appEnvironment, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
@@ -22,62 +24,80 @@ export interface StartContext {
   observations?: Observations;
 }
 
-/** The system under test, configured: Postgres and Gunicorn + UvicornWorker + FastAPI, each in a container. */
+/** The system under test, configured: a target's app (gunicorn + workers) and, when it has one, the harness's Postgres. */
 export class Stack {
   readonly options: StackOptions;
 
-  constructor(options: StackOptionsInput = {}) {
+  /** `target` defaults to the demo backend (docker/demo.target.ts). */
+  constructor(
+    options: StackOptionsInput = {},
+    private readonly target?: Target,
+  ) {
     this.options = stackOptionsSchema.parse(options);
   }
 
-  /** Boots Postgres, then the app, and resolves once every worker is ready; cleans up after itself on failure. */
+  /** Boots Postgres (behind the harness's proxy), then the app, and resolves once every worker is ready; cleans up after itself on failure. */
   async start({
     run,
     progress = new Progress(process.stderr, true),
     observations = new Observations(),
   }: StartContext): Promise<StartedStack> {
     const docker = await requireDocker();
-    const image = await ensureSuiteImages(this.options.suite, progress);
+    const target = this.target ?? (await loadTarget());
+    const variant = variantOf(target, this.options.config);
+    const suite = await ensureSuiteImages(this.options.suite, progress);
+    const image = await ensureTargetImage(target, suite, progress);
     const { events, logs } = observations;
     const stopWatching = await watchContainerEvents(docker, run.runId, (e) => events.record(e));
-    const ports = { app: await freeLoopbackPort(), db: await freeLoopbackPort() };
-    events.record({ kind: "phase", at: Date.now(), phase: "booting", detail: `${this.options.suite}, ${this.options.workers} workers` });
+    const ports: Ports = { app: await freeLoopbackPort(), db: await freeLoopbackPort(), proxy: await freeLoopbackPort() };
+    events.record({
+      kind: "phase",
+      at: Date.now(),
+      phase: "booting",
+      detail: `${target.name} on ${this.options.suite}, ${this.options.workers} workers`,
+    });
     const started: StartedTestContainer[] = [];
+    let proxy: DbProxy | undefined;
     try {
-      const db = this.options.db.running ? await startPostgres(image, ports.db, run, logs, docker) : undefined;
-      if (db) started.push(db);
-      const app = await this.startApp(image, ports, run, observations, docker);
-      started.push(app);
+      let db: StartedTestContainer | undefined;
+      if (target.database && this.options.db.running) {
+        db = await startPostgres(suite.db, ports.db, run, logs, docker);
+        started.push(db);
+        if (target.database.init) await runInitSql(docker, db, ports.db, target.database.init);
+        proxy = await DbProxy.start({ host: "127.0.0.1", port: ports.db }, ports.proxy);
+      }
+      const ready = new GunicornReady(events, logs, this.options.workers, `http://127.0.0.1:${ports.app}${target.health}`);
+      const app = new HarnessContainer(image, "app", run, logs, docker)
+        .withEnvironment(appEnvironment(target, this.options, ports, variant.env))
+        .withWaitStrategy(ready)
+        .withStartupTimeout(this.options.readyTimeoutS * 1000);
+      const command = variant.command ?? target.command;
+      if (command) app.withCommand(command);
+      const memoryLimitMb = this.options.memoryLimitMb ?? target.memoryLimitMb;
+      if (memoryLimitMb) app.withResourcesQuota({ memory: memoryLimitMb / 1024 });
+      started.push(await app.start());
       events.record({ kind: "phase", at: Date.now(), phase: "ready" });
-      return new StartedStack({ docker, image, run, options: this.options, ports, app, db, observations, stopWatching });
+      return new StartedStack({
+        docker,
+        image,
+        target,
+        run,
+        options: this.options,
+        ports,
+        app: started.at(-1)!,
+        db,
+        proxy,
+        observations,
+        stopWatching,
+      });
     } catch (error) {
       await logs.drain(200);
       stopWatching();
+      await proxy?.stop();
       await Promise.allSettled(started.map((c) => removeContainer(c.getId())));
       throw error;
     }
   }
-
-  private startApp(image: string, ports: Ports, run: RunContext, { events, logs }: Observations, docker: Docker) {
-    const ready = new GunicornReady(events, logs, this.options.workers, `http://127.0.0.1:${ports.app}/health`);
-    const container = new HarnessContainer(image, "app", run, logs, docker)
-      .withCommand(gunicornCommand(this.options.config))
-      .withEnvironment(appEnvironment(this.options, ports))
-      .withWaitStrategy(ready)
-      .withStartupTimeout(this.options.readyTimeoutS * 1000);
-    if (this.options.memoryLimitMb) container.withResourcesQuota({ memory: this.options.memoryLimitMb / 1024 });
-    return container.start();
-  }
-}
-
-function startPostgres(image: string, port: number, run: RunContext, logs: RunLogs, docker: Docker) {
-  return new HarnessContainer(image, "db", run, logs, docker)
-    .withUser("postgres")
-    .withCommand(["start-postgres"])
-    .withEnvironment({ PGPORT: String(port) })
-    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
-    .withStartupTimeout(30_000)
-    .start();
 }
 
 async function freeLoopbackPort(): Promise<number> {

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
-import { type ExecResult, execIn } from "../control/exec.ts";
+import { type ExecResult, execIn, startIn } from "../control/exec.ts";
 import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts";
 import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
@@ -11,13 +11,18 @@ import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
 import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
+import type { DbProxy } from "../proxy/db-proxy.ts";
+import type { Target } from "../target/define-target.ts";
 import { healthAnswers } from "./gunicorn-ready.ts";
 import type { Observations } from "./observations.ts";
+import { psql } from "./postgres.ts";
 import type { StackOptions } from "./stack-options.ts";
 
 export interface Ports {
   app: number;
+  /** Where Postgres listens; the app reaches it through the proxy's port. */
   db: number;
+  proxy: number;
 }
 
 export interface AppState {
@@ -29,11 +34,13 @@ export interface AppState {
 interface Parts {
   docker: Docker;
   image: string;
+  target: Target;
   run: RunContext;
   options: StackOptions;
   ports: Ports;
   app: StartedTestContainer;
   db: StartedTestContainer | undefined;
+  proxy: DbProxy | undefined;
   observations: Observations;
   stopWatching: () => void;
 }
@@ -50,6 +57,13 @@ export class StartedStack implements AsyncDisposable {
 
   get options(): StackOptions {
     return this.parts.options;
+  }
+  get target(): Target {
+    return this.parts.target;
+  }
+  /** The proxy between the app and Postgres (none when the target has no database, or it is down from the start). */
+  get dbProxy(): DbProxy | undefined {
+    return this.parts.proxy;
   }
   get runId(): string {
     return this.parts.run.runId;
@@ -99,7 +113,7 @@ export class StartedStack implements AsyncDisposable {
 
   /** Sends `path` to a known worker (pinned on a keep-alive connection); says which one got it. */
   sendPinnedRequest(path: string, timeoutMs = 120_000): Promise<PinnedRequest> {
-    return sendPinnedRequest(this.url, path, timeoutMs);
+    return sendPinnedRequest(this.url, this.target.health, path, timeoutMs);
   }
 
   /** Resolves with the master's (or the worker's own) line saying the worker ended. */
@@ -107,9 +121,9 @@ export class StartedStack implements AsyncDisposable {
     return this.events.waitFor((e): e is ExitLine => isExitLine(e) && e.pid === pid, timeoutMs, `an exit line for worker ${pid}`);
   }
 
-  /** /health answers 2xx within a second. */
+  /** The target's health path answers 2xx within a second. */
   healthy(): Promise<boolean> {
-    return healthAnswers(`${this.url}/health`);
+    return healthAnswers(`${this.url}${this.target.health}`);
   }
 
   /** A live worker's pid, oldest (first booted) or newest, as both the log and the process table agree. */
@@ -124,24 +138,39 @@ export class StartedStack implements AsyncDisposable {
   /** Runs SQL as the app's database user inside the Postgres container (psql over its unix socket). */
   async sql(statement: string, applicationName = "chaos-harness"): Promise<ExecResult> {
     if (!this.parts.db) throw new Error("this stack runs no database");
-    const command = [
-      "env",
-      `PGAPPNAME=${applicationName}`,
-      "psql",
-      "-h",
-      "/tmp",
-      "-p",
-      String(this.parts.ports.db),
-      "-U",
-      "app",
-      "-d",
-      "postgres",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-Atc",
-      statement,
-    ];
-    return execIn(this.parts.docker, this.parts.docker.getContainer(this.parts.db.getId()), command);
+    return psql(this.parts.docker, this.dbContainer, this.parts.ports.db, statement, applicationName);
+  }
+
+  /** Stops Postgres (the app's connections break, new ones are refused) and resolves once it is down. */
+  async stopDatabase(): Promise<void> {
+    await this.dbContainer.stop({ t: 2 });
+  }
+
+  /** Starts Postgres again, on the same port with the same data, and resolves once it accepts connections. */
+  async startDatabase(): Promise<void> {
+    const since = Math.floor(Date.now() / 1000);
+    await this.dbContainer.start();
+    await this.logs.follow(this.dbContainer, this.parts.docker, "db", since);
+    const up = await pollUntil(async () => ((await this.sql("SELECT 1")).exitCode === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    if (!up) throw new Error("Postgres did not accept connections within 30 s of its restart");
+  }
+
+  private get dbContainer(): Docker.Container {
+    if (!this.parts.db) throw new Error("this stack runs no database");
+    return this.parts.docker.getContainer(this.parts.db.getId());
+  }
+
+  /** Runs a command in the app container and waits for it. */
+  execInApp(command: string[]): Promise<ExecResult> {
+    return execIn(this.parts.docker, this.appContainer, command);
+  }
+
+  /** Starts a command in the app container and returns at once; it must bound itself. */
+  startInApp(command: string[]): Promise<void> {
+    return startIn(this.appContainer, command);
   }
 
   async processes(): Promise<ProcessInfo[]> {
@@ -193,6 +222,7 @@ export class StartedStack implements AsyncDisposable {
     this.events.record({ kind: "phase", at: Date.now(), phase: "teardown" });
     await this.logs.drain(500);
     this.parts.stopWatching();
+    await this.parts.proxy?.stop();
     const ids = [this.parts.app.getId(), this.parts.db?.getId()].filter((id): id is string => Boolean(id));
     const failures = (await Promise.allSettled(ids.map((id) => removeContainer(id)))).filter((r) => r.status === "rejected");
     if (failures.length > 0)

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
-import type { GunicornConfig } from "../../images/gunicorn-configs.ts";
 import type { SuiteName } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
 import type { LogLine } from "../../logs/log-line.ts";
@@ -11,7 +10,8 @@ import type { Cause } from "../causes.ts";
 export interface CorpusRecord {
   case: string;
   suite: SuiteName;
-  config: GunicornConfig;
+  /** The demo target's config variant: default (banners that print) or seed (the hooks as deployments write them). */
+  config: DemoConfig;
   /** What the harness did, in words. */
   description: string;
   /** gunicorn's max_requests for the run (0 = off). */
@@ -23,6 +23,8 @@ export interface CorpusRecord {
   /** The harness's own events: faults, docker events, memory cgroup readings. */
   harnessEvents: HarnessEvent[];
 }
+
+export type DemoConfig = "default" | "seed";
 
 export const CORPUS_DIR = new URL("./", import.meta.url);
 

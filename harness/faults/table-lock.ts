@@ -2,24 +2,26 @@ import type { ExecResult } from "../control/exec.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { Fault, FaultContext } from "./fault.ts";
 
-const TABLE = "app_items";
 const SESSION = "chaos-harness-lock";
 
 /**
- * The database turns slow: the harness holds an exclusive lock on the table every app query reads, so
- * each query waits (holding its pooled connection) until the lock goes, after `holdS` or at revert.
+ * The database turns slow: the harness holds an exclusive lock on the target's database.lockTable (a
+ * table its queries read), so each query waits, holding its pooled connection, until the lock goes,
+ * after `holdS` or at revert.
  */
-export class DbLockFault implements Fault {
+export class TableLockFault implements Fault {
   private session: Promise<ExecResult> | undefined;
 
   constructor(private readonly holdS: number) {}
 
   get description(): string {
-    return `an exclusive lock on ${TABLE}, held ${this.holdS} s: every app query waits`;
+    return `an exclusive lock on the app's table, held ${this.holdS} s: every query of it waits`;
   }
 
   async inject({ stack, record }: FaultContext): Promise<void> {
-    this.session = stack.sql(`BEGIN; LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
+    const table = stack.target.database ? stack.target.database.lockTable : undefined;
+    if (!table) throw new Error(`table-lock needs database.lockTable in target ${stack.target.name}`);
+    this.session = stack.sql(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${this.holdS}); COMMIT;`, SESSION);
     // Its outcome is awaited at revert; a failure before then (the database died) must not go unhandled.
     this.session.catch(() => undefined);
     const granted = await pollUntil(
@@ -31,9 +33,9 @@ export class DbLockFault implements Fault {
       },
       { timeoutMs: 5_000, intervalMs: 50 },
     );
-    if (!granted) throw new Error(`the lock on ${TABLE} was not granted within 5 s`);
-    record({ action: "db-lock", target: "database", table: TABLE, windowS: this.holdS });
-    void this.session.finally(() => record({ action: "db-unlock", target: "database", table: TABLE })).catch(() => undefined);
+    if (!granted) throw new Error(`the lock on ${table} was not granted within 5 s`);
+    record({ action: "table-lock", target: "database", table, windowS: this.holdS });
+    void this.session.finally(() => record({ action: "table-unlock", target: "database", table })).catch(() => undefined);
   }
 
   /** Ends the lock now if it is still held (the session's own end also ends it). */

@@ -1,0 +1,35 @@
+import { defineTarget } from "../harness/target/define-target.ts";
+
+/** The demo backend (docker/app/): FastAPI under gunicorn, with an endpoint for every fault, declared like any team's target. */
+export default defineTarget({
+  name: "demo",
+  build: { context: ".", dockerfile: "Dockerfile" },
+  // The image's CMD runs the default config; `--config seed` runs the hooks as deployments write them.
+  configs: { seed: { command: ["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"] } },
+  health: "/health",
+  paths: {
+    db: "/db?ms=20",
+    "db-slow-query": "/db?ms=1500",
+    "db-sync-driver": "/db/sync?ms=4000",
+    slow: "/slow?ms=300",
+    "long-request": "/slow?ms=20000",
+    "block-event-loop": "/block?ms=8000",
+    "leak-memory": "/alloc?mb=700",
+  },
+  database: { urlEnv: "DATABASE_URL", init: "app/schema.sql", lockTable: "app_items" },
+  banners: {
+    interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
+    abort: "WORKER ABORTED - PID (\\d+)",
+    kill: "WORKER KILLED BY SIGKILL - PID (\\d+)",
+  },
+  settings: {
+    maxRequests: "GUNICORN_MAX_REQUESTS",
+    maxRequestsJitter: "GUNICORN_MAX_REQUESTS_JITTER",
+    dbPoolSize: "DB_POOL_SIZE",
+    dbMaxOverflow: "DB_MAX_OVERFLOW",
+    dbPoolTimeoutS: "DB_POOL_TIMEOUT",
+    dbConnectTimeoutS: "DB_CONNECT_TIMEOUT",
+    startupStepTimeoutS: "STARTUP_STEP_TIMEOUT",
+    startupTotalTimeoutS: "STARTUP_TOTAL_TIMEOUT",
+  },
+});

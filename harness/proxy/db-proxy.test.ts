@@ -1,0 +1,117 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DbProxy } from "./db-proxy.ts";
+
+/** A stand-in upstream on loopback: echoes what it gets, and counts who connected. */
+let upstream: Server;
+let upstreamPort: number;
+const accepted: Socket[] = [];
+
+beforeAll(async () => {
+  upstream = createServer((socket) => {
+    accepted.push(socket);
+    socket.on("data", (chunk) => socket.write(chunk));
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  upstreamPort = (upstream.address() as { port: number }).port;
+});
+afterAll(() => {
+  for (const socket of accepted) socket.destroy();
+  return new Promise<void>((resolve) => upstream.close(() => resolve()));
+});
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Sends `text` and resolves with the echo and how long it took, or "silence" after `waitMs`. */
+function roundTrip(socket: Socket, text: string, waitMs = 2_000): Promise<{ echo: string; ms: number } | "silence"> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.off("data", onData);
+      resolve("silence");
+    }, waitMs);
+    const onData = (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      resolve({ echo: chunk.toString(), ms: Date.now() - started });
+    };
+    socket.on("data", onData);
+    socket.write(text);
+  });
+}
+
+describe("the database proxy", () => {
+  it("only ever forwards to the loopback upstream it was given", async () => {
+    await expect(DbProxy.start({ host: "10.1.2.3", port: 5432 })).rejects.toThrow(/only forwards to loopback/);
+    await expect(DbProxy.start({ host: "db.example.com", port: 5432 })).rejects.toThrow(/only forwards to loopback/);
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    const before = accepted.length;
+    const clients = await Promise.all([open(proxy.port), open(proxy.port), open(proxy.port)]);
+    for (const client of clients) expect(await roundTrip(client, "ping")).toMatchObject({ echo: "ping" });
+    // Every client connection became exactly one connection to that upstream, from loopback.
+    expect(accepted.length - before).toBe(3);
+    expect(accepted.slice(before).every((s) => s.remoteAddress === "127.0.0.1")).toBe(true);
+    for (const client of clients) client.destroy();
+    await proxy.stop();
+  });
+
+  it("adds latency both ways, keeping order", async () => {
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    const client = await open(proxy.port);
+    const fast = await roundTrip(client, "a");
+    proxy.setLatency({ ms: 100, jitterMs: 10 });
+    const slow = await roundTrip(client, "b");
+    proxy.setLatency(undefined);
+    expect(fast).not.toBe("silence");
+    expect(slow).toMatchObject({ echo: "b" });
+    // 90 ms at least on the way there and again on the way back.
+    expect((slow as { ms: number }).ms).toBeGreaterThanOrEqual(180);
+    client.destroy();
+    await proxy.stop();
+  });
+
+  it("stalls: accepts, forwards nothing, then lets it all through on resume", async () => {
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    const live = await open(proxy.port);
+    proxy.stall();
+    const fresh = await open(proxy.port);
+    expect(await roundTrip(live, "held", 300)).toBe("silence");
+    const pending = roundTrip(fresh, "later", 2_000);
+    setTimeout(() => proxy.resume(), 200);
+    expect(await pending).toMatchObject({ echo: "later" });
+    live.destroy();
+    fresh.destroy();
+    await proxy.stop();
+  });
+
+  it("resets every live connection", async () => {
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    const client = await open(proxy.port);
+    await roundTrip(client, "x");
+    const failed = new Promise<string>((resolve) => client.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "")));
+    expect(proxy.resetAll()).toBe(1);
+    expect(await failed).toBe("ECONNRESET");
+    expect(proxy.connections).toBe(0);
+    await proxy.stop();
+  });
+
+  it("refuses new connections, keeps the live ones, and accepts again on the same port", async () => {
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    const live = await open(proxy.port);
+    await proxy.refuse();
+    await expect(open(proxy.port)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    expect(await roundTrip(live, "still")).toMatchObject({ echo: "still" });
+    await proxy.accept();
+    const again = await open(proxy.port);
+    expect(await roundTrip(again, "back")).toMatchObject({ echo: "back" });
+    live.destroy();
+    again.destroy();
+    await proxy.stop();
+  });
+});

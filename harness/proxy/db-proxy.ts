@@ -1,0 +1,167 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { UsageError } from "../core/errors.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
+
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+interface Pair {
+  client: Socket;
+  upstream?: Socket;
+  /** Deliveries the latency toxic is still holding back. */
+  timers: Set<NodeJS.Timeout>;
+}
+
+/** At most this many connections through the proxy at once; more are refused. */
+const MAX_CONNECTIONS = 512;
+
+/**
+ * A TCP proxy between the app and the harness's Postgres (Toxiproxy's model, on node:net): the app's
+ * database URL points at it from boot, so faults can act on a pool opened long before they start.
+ * It only ever connects to the one loopback upstream it was given. Toxics: latency (with jitter),
+ * stall (accept, forward nothing), reset (every live connection), refuse (new connections).
+ */
+export class DbProxy {
+  private readonly pairs = new Set<Pair>();
+  private latency: { ms: number; jitterMs: number } | undefined;
+  private stalled = false;
+  private server: Server | undefined;
+  private stopped = false;
+  private boundPort = 0;
+
+  private constructor(private readonly upstream: Upstream) {}
+
+  /** Listens on 127.0.0.1 (`port`, or a free one) and forwards to `upstream`, which must be on loopback. */
+  static async start(upstream: Upstream, port = 0): Promise<DbProxy> {
+    if (!isLoopbackHost(upstream.host)) {
+      throw new UsageError(
+        "NOT_LOOPBACK",
+        `Refusing to proxy to ${upstream.host}:${upstream.port}: the database proxy only forwards to loopback.`,
+      );
+    }
+    const proxy = new DbProxy(upstream);
+    proxy.boundPort = await proxy.listen(port);
+    return proxy;
+  }
+
+  /** The loopback port the app's database URL points at. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Connections open through the proxy now. */
+  get connections(): number {
+    return this.pairs.size;
+  }
+
+  /** Delays every chunk, both ways, by `ms` ± `jitterMs` (order kept); `undefined` ends it. */
+  setLatency(latency: { ms: number; jitterMs: number } | undefined): void {
+    this.latency = latency;
+  }
+
+  /** Accepts and holds: nothing is forwarded until `resume()`, existing connections included. */
+  stall(): void {
+    this.stalled = true;
+    for (const pair of this.pairs) {
+      pair.client.pause();
+      pair.upstream?.pause();
+    }
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) {
+      if (!pair.upstream) this.connectUpstream(pair);
+      pair.client.resume();
+      pair.upstream?.resume();
+    }
+  }
+
+  /** Resets every live connection (the client sees ECONNRESET). */
+  resetAll(): number {
+    const count = this.pairs.size;
+    for (const pair of [...this.pairs]) this.close(pair, true);
+    return count;
+  }
+
+  /** Stops accepting: new connections are refused (ECONNREFUSED); live ones go on. */
+  async refuse(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    // close() stops listening at once; its callback would wait for the live connections, which go on.
+    server?.close();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Accepts again, on the same port. */
+  async accept(): Promise<void> {
+    if (!this.server && !this.stopped) await this.listen(this.port);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.resetAll();
+    await this.refuse();
+  }
+
+  private listen(port: number): Promise<number> {
+    const server = createServer((client) => this.onClient(client));
+    server.maxConnections = MAX_CONNECTIONS;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        const address = server.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
+    });
+  }
+
+  private onClient(client: Socket): void {
+    const pair: Pair = { client, timers: new Set() };
+    this.pairs.add(pair);
+    client.on("error", () => this.close(pair));
+    client.on("close", () => this.close(pair));
+    if (this.stalled) client.pause();
+    else this.connectUpstream(pair);
+  }
+
+  private connectUpstream(pair: Pair): void {
+    const upstream = createConnection({ host: this.upstream.host, port: this.upstream.port });
+    pair.upstream = upstream;
+    upstream.on("error", () => this.close(pair, true));
+    upstream.on("close", () => this.close(pair));
+    this.forward(pair, pair.client, upstream);
+    this.forward(pair, upstream, pair.client);
+    if (this.stalled) upstream.pause();
+  }
+
+  /** Copies `from` to `to`, through the latency toxic, keeping order; ends `to` after the last chunk. */
+  private forward(pair: Pair, from: Socket, to: Socket): void {
+    let lastDelivery = 0;
+    const deliver = (act: () => void) => {
+      if (!this.latency) return act();
+      const { ms, jitterMs } = this.latency;
+      const delay = Math.max(0, ms + (Math.random() * 2 - 1) * jitterMs);
+      lastDelivery = Math.max(Date.now() + delay, lastDelivery);
+      const timer = setTimeout(() => {
+        pair.timers.delete(timer);
+        act();
+      }, lastDelivery - Date.now());
+      pair.timers.add(timer);
+    };
+    from.on("data", (chunk: Buffer) => deliver(() => !to.destroyed && to.write(chunk)));
+    from.on("end", () => deliver(() => !to.destroyed && to.end()));
+  }
+
+  private close(pair: Pair, reset = false): void {
+    if (!this.pairs.delete(pair)) return;
+    for (const timer of pair.timers) clearTimeout(timer);
+    if (reset && !pair.client.destroyed) pair.client.resetAndDestroy();
+    else pair.client.destroy();
+    pair.upstream?.destroy();
+  }
+}

@@ -1,0 +1,45 @@
+import { UsageError } from "../core/errors.ts";
+import { DATABASE_FAULTS } from "../faults/fault-spec.ts";
+import type { Target } from "../target/define-target.ts";
+import type { Scenario } from "./define-scenario.ts";
+
+/**
+ * The scenario as it runs on this target: every role resolved to the target's path. A scenario that
+ * needs what the target does not declare (a role, the harness's database, a lockTable, a setting) is
+ * refused with exit 2 and one line naming what is missing and the generic scenario to use instead.
+ */
+export function fitScenario(scenario: Scenario, target: Target): Scenario {
+  const missing = missingFor(scenario, target);
+  if (missing) {
+    const instead = scenario.alternative ? ` Use ${scenario.alternative} instead: it needs nothing from the app.` : "";
+    throw new UsageError(
+      "SCENARIO_DOES_NOT_FIT",
+      `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${target.file}).${instead}`,
+    );
+  }
+  const pathOf = (role: string) => (role === "health" ? target.health : target.paths[role]!);
+  return {
+    ...scenario,
+    load: { ...scenario.load, requests: scenario.load.requests.map((r) => ({ ...r, path: r.path ?? pathOf(r.role!) })) },
+    faults: scenario.faults.map((f) => (f.action === "request" && !f.path ? { ...f, path: pathOf(f.role!) } : f)),
+  };
+}
+
+/** What the scenario needs and the target lacks, in words; undefined when it fits. */
+export function missingFor(scenario: Scenario, target: Target): string | undefined {
+  const roles = [
+    ...scenario.load.requests.flatMap((r) => (r.role ? [r.role] : [])),
+    ...scenario.faults.flatMap((f) => (f.action === "request" && f.role ? [f.role] : [])),
+    ...(scenario.expect.recovery?.role ? [scenario.expect.recovery.role] : []),
+  ];
+  const unmapped = [...new Set(roles)].filter((role) => role !== "health" && !target.paths[role]);
+  if (unmapped.length)
+    return `the role${unmapped.length > 1 ? "s" : ""} ${unmapped.map((r) => `"${r}"`).join(", ")} (paths: in the target)`;
+  const databaseFaults = scenario.faults.filter((f) => DATABASE_FAULTS.has(f.action));
+  if ((databaseFaults.length || !scenario.stack.db.running) && !target.database) return "the harness's database (database: in the target)";
+  if (databaseFaults.some((f) => f.action === "table-lock") && target.database && !target.database.lockTable)
+    return "a table to lock (database.lockTable)";
+  const settings = scenario.requires.settings.filter((setting) => !target.settings[setting]);
+  if (settings.length) return `the setting${settings.length > 1 ? "s" : ""} ${settings.join(", ")} (settings: in the target)`;
+  return undefined;
+}

@@ -1,0 +1,34 @@
+import { EnvironmentError } from "../core/errors.ts";
+import type { Progress } from "../core/progress.ts";
+import { requireDocker } from "../engine/docker-client.ts";
+import { buildImage, imageExists } from "../images/build-images.ts";
+import { contextFiles, inputsHash, type SuiteImages } from "../images/image-inputs.ts";
+import type { Target } from "./define-target.ts";
+
+/**
+ * The image the target's app runs from: its own `image`, or one built from its Dockerfile, tagged by a
+ * hash of the build context, so an unchanged context is never rebuilt. The build gets CHAOS_BASE_IMAGE:
+ * the harness's base image of the chosen suite (a Dockerfile may start `FROM ${CHAOS_BASE_IMAGE}`).
+ */
+export async function ensureTargetImage(target: Target, suite: SuiteImages, progress: Progress): Promise<string> {
+  const docker = await requireDocker();
+  if (target.image) {
+    if (await imageExists(docker, target.image)) return target.image;
+    throw new EnvironmentError(
+      "TARGET_IMAGE_MISSING",
+      `${target.name}: image ${target.image} is not on the Docker engine. Build or load it first, or declare build: {context} instead.`,
+    );
+  }
+  const build = target.build!;
+  const files = contextFiles(build.context);
+  const buildargs = { CHAOS_BASE_IMAGE: suite.stableBase, ...build.args };
+  const baseId = (await docker.getImage(suite.stableBase).inspect()).Id;
+  const hash = inputsHash([baseId, build.dockerfile ?? "Dockerfile", JSON.stringify(buildargs)], { dir: build.context, files });
+  const tag = `chaos-harness/target-${target.name.toLowerCase()}:${suite.stableBase.split(":")[1]}-${hash}`;
+  if (!(await imageExists(docker, tag))) {
+    await progress.step(`build ${target.name}'s image ${tag} (${files.length} files)`, () =>
+      buildImage(docker, { context: build.context, files, dockerfile: build.dockerfile, tag, buildargs, kind: "target" }),
+    );
+  }
+  return tag;
+}
