@@ -28,6 +28,25 @@ describe("npm run classify", () => {
     expect(result.stdout).not.toMatch(/critical/);
   });
 
+  it("recognises a target's own banners with --target", async () => {
+    const lines = [
+      "[2026-11-25 08:00:00 +0000] [1] [INFO] Booting worker with pid: 7",
+      "*** LEDGER WORKER STOPPING pid=7 ***",
+      "[2026-11-25 08:00:05 +0000] [1] [ERROR] Worker (pid:7) was sent SIGTERM!",
+    ];
+    const seen = async (args: string[]) => {
+      const { child, done } = startCli("classify", ["-", "--json", ...args]);
+      child.stdin?.end(`${lines.join("\n")}\n`);
+      const result = await done;
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stdout) as { deaths: { evidence: string[] }[] }).deaths[0]!.evidence.join("\n");
+    };
+    expect(await seen([])).not.toMatch(/banner/);
+    expect(await seen(["--target", "harness/testing/apps/ledger/ledger.target.json"])).toMatch(
+      /banner \(log line 2\): \*\*\* LEDGER WORKER STOPPING pid=7 \*\*\*/,
+    );
+  });
+
   it("prints exactly one JSON object with --json", async () => {
     const log = readFileSync(new URL("../classify/corpus/oom.trixie.seed.log", import.meta.url), "utf8")
       .split("\n")

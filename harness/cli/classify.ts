@@ -8,6 +8,7 @@ import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { paintSeverity } from "../report/format.ts";
 import { consoleTable } from "../report/table.ts";
+import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 
@@ -19,14 +20,16 @@ const program = usageErrorsExit2(new Command("npm run classify --"))
   )
   .argument("<file>", 'the log file, or "-" to read standard input')
   .option("--json", 'print exactly one JSON object: {"deaths": [...], "unparsed": N}')
+  .option("--target <file>", "recognise the banners your target file declares (banners:), instead of the seed's texts")
   .showHelpAfterError();
 
 program.parse();
 const [file] = program.args as [string];
-const { json } = program.opts<{ json?: boolean }>();
+const { json, target } = program.opts<{ json?: boolean; target?: string }>();
 
 await runCli(async () => {
-  const verdict = await classifyLogStream(openInput(file));
+  const banners = target ? (await loadTarget(target)).banners : undefined;
+  const verdict = await classifyLogStream(openInput(file), { banners });
   if (json) {
     const deaths = verdict.deaths.map((d) => ({
       pid: d.pid,

@@ -39,6 +39,45 @@ describe("npm run scenario", () => {
   });
 });
 
+describe("npm run scenario --target", () => {
+  const ledger = "harness/testing/apps/ledger/ledger.target.json";
+
+  it("refuses a scenario that needs a role the target does not map, naming it and the generic one to use (exit 2)", async () => {
+    const result = await runCliToEnd("scenario", ["worker-timeout", "--target", ledger], NO_DOCKER);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^error SCENARIO_DOES_NOT_FIT: worker-timeout needs the role "block-event-loop" \(paths: in the target\), which target ledger does not declare \(.*ledger\.target\.json\)\. Use worker-freeze instead: it needs nothing from the app\.$/,
+      ),
+    ]);
+  });
+
+  it("refuses what else a target lacks: a setting, the demo's own roles", async () => {
+    const maxRequests = await runCliToEnd("scenario", ["max-requests", "--target", ledger], NO_DOCKER);
+    expect(maxRequests.code).toBe(2);
+    expect(maxRequests.stderr).toMatch(/max-requests needs the setting maxRequests \(settings: in the target\)/);
+    const oom = await runCliToEnd("scenario", ["oom", "--target", ledger], NO_DOCKER);
+    expect(oom.stderr).toMatch(/oom needs the role "leak-memory".*Use memory-squeeze instead/);
+  });
+
+  it("lists which scenarios run on a target", async () => {
+    const result = await runCliToEnd("scenario", ["--list", "--target", ledger]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^worker-timeout +\(not on ledger: needs the role "block-event-loop"/m);
+    expect(result.stdout).toMatch(/^worker-freeze +SIGSTOP to one worker/m);
+    expect(result.stdout).toMatch(/^slow-db +The database turns slow/m);
+  });
+
+  it("says so when the target file or its config does not exist (exit 2)", async () => {
+    const missing = await runCliToEnd("scenario", ["smoke", "--target", "no/such.target.json"], NO_DOCKER);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/TARGET_NOT_FOUND: There is no target file no\/such\.target\.json/);
+    const config = await runCliToEnd("scenario", ["smoke", "--config", "prod"], NO_DOCKER);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/UNKNOWN_CONFIG: Target demo has no config "prod"\. Its configs: default, seed/);
+  });
+});
+
 describe("npm run setup", () => {
   it("exits 3 and says what to do when DOCKER_HOST points at an engine that does not answer", async () => {
     const result = await runCliToEnd("setup", [], NO_DOCKER);

@@ -28,11 +28,13 @@ interface Options {
 
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario --")), "Debian suite to run on (overrides the scenario)")
   .description(
-    "Runs a scenario against the real stack and prints a verdict.\nExit codes: 0 passed, 1 an expectation failed, 2 usage or invalid scenario, 3 environment, 130 interrupted.",
+    "Runs a scenario against the real stack (the demo backend, or your service with --target) and prints a verdict.\n" +
+      "Exit codes: 0 passed, 1 an expectation failed, 2 usage, invalid scenario or target file, or a scenario the target cannot run, " +
+      "3 environment (no Docker, an image build failed, the app did not start), 130 interrupted.",
   )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
-  .option("--list", "list the scenarios with a one-line description")
-  .option("--all", "run every scenario, one after another, and summarise")
+  .option("--list", "list the scenarios with a one-line description (and which do not fit --target)")
+  .option("--all", "run every scenario that fits the target, one after another, and summarise")
   .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend (docker/demo.target.ts)")
   .option(
     "--config <variant>",

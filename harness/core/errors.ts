@@ -27,17 +27,10 @@ export class UsageError extends HarnessError {
   }
 }
 
-/** The machine cannot run the harness: no Docker engine, image build failed. Exit 3. */
+/** The run cannot happen: no Docker engine, an image build failed, the target's app did not start. Exit 3. */
 export class EnvironmentError extends HarnessError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.environment, options);
-  }
-}
-
-/** The system under test did not do what the run needed (e.g. the app never became ready). Exit 1. */
-export class SystemUnderTestError extends HarnessError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, ExitCode.expectationFailed, options);
   }
 }
 

@@ -153,6 +153,24 @@ describe("multi-line blocks", () => {
     expect((events[1] as { lines: string[] }).lines).toHaveLength(10);
   });
 
+  it("keeps an exception message that goes on after the traceback (a driver's SQL lines), up to what gunicorn prints", () => {
+    const { events, unparsed } = parse([
+      "2026-11-26 03:19:19 +0000 [8] [ERROR] Exception in ASGI application",
+      "Traceback (most recent call last):",
+      '  File "/usr/lib/python3/dist-packages/sqlalchemy/dialects/postgresql/asyncpg.py", line 792, in _handle_exception',
+      "    raise translated_error from error",
+      "sqlalchemy.exc.DBAPIError: (sqlalchemy.dialects.postgresql.asyncpg.Error) <class 'asyncpg.exceptions.ConnectionDoesNotExistError'>: connection was closed in the middle of operation",
+      "[SQL: SELECT pg_sleep($1), (SELECT count(*) FROM app_items)]",
+      "[parameters: (0.02,)]",
+      "(Background on this error at: https://sqlalche.me/e/20/dbapi)",
+      "[ERROR] Worker (pid:8) was sent SIGKILL! Perhaps out of memory?",
+      "2026-11-26 03:19:20 +0000 [8] [INFO] still serving",
+    ]);
+    expect(unparsed).toBe(0);
+    expect(events.map((e) => e.kind)).toEqual(["log-record", "traceback", "worker-signaled", "log-record"]);
+    expect((events[1] as { lines: string[] }).lines.at(-1)).toBe("(Background on this error at: https://sqlalche.me/e/20/dbapi)");
+  });
+
   it("keeps a traceback whole when its first line is a log record (uvicorn's failed startup)", () => {
     const { events, unparsed } = parse([
       "2026-11-25 21:30:15 +0000 [8] [ERROR] Traceback (most recent call last):",

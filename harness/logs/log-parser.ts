@@ -79,7 +79,10 @@ export class GunicornLogParser {
         return true;
       }
       if (block.flavour === "exception") {
-        if (!block.ended || text === "" || CHAINED.test(text)) {
+        // After the exception line, its message may go on (a driver's SQL and DETAIL lines), up to the next
+        // record, block or line gunicorn would print on its own.
+        const messageGoesOn = block.ended && !openBlock(text) && !matchBareLine(text);
+        if (!block.ended || text === "" || CHAINED.test(text) || messageGoesOn) {
           block.lines.push(text);
           if (CHAINED.test(text)) block.ended = false;
           else if (!block.ended && endsTraceback(text)) block.ended = true;

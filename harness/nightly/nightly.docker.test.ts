@@ -18,7 +18,7 @@ describe("npm run nightly", () => {
       tolerances: { p99Factor: 3, p99SlackMs: 25, throughputFactor: 0.5, errorsFactor: 2, errorsSlack: 10 },
       // A baseline from a world where this scenario killed a worker: today's run must be told apart.
       scenarios: {
-        "stray-sigterm/trixie": { status: "passed", deaths: { sigkill: 1 }, bannersMissing: 0, errors: 0, p99Ms: 5, throughput: 1000 },
+        "demo/stray-sigterm/trixie": { status: "passed", deaths: { sigkill: 1 }, bannersMissing: 0, errors: 0, p99Ms: 5, throughput: 1000 },
       },
     };
     writeFileSync(baselineFile, JSON.stringify(baseline));
@@ -28,9 +28,11 @@ describe("npm run nightly", () => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /regression stray-sigterm\/trixie \(death-cause\): new death cause: 1 unexpected-sigterm \(none in the baseline\)/,
+      /regression demo\/stray-sigterm\/trixie \(death-cause\): new death cause: 1 unexpected-sigterm \(none in the baseline\)/,
     );
-    expect(result.stdout).toMatch(/regression stray-sigterm\/trixie \(death-cause\): death cause changed: no sigkill now \(baseline: 1\)/);
+    expect(result.stdout).toMatch(
+      /regression demo\/stray-sigterm\/trixie \(death-cause\): death cause changed: no sigkill now \(baseline: 1\)/,
+    );
 
     const dir = join(reports, "latest");
     for (const file of ["index.html", "junit.xml", "summary.md", "comparison.json"]) expect(existsSync(join(dir, file)), file).toBe(true);
@@ -53,7 +55,7 @@ describe("npm run nightly", () => {
     );
     expect(update.code).toBe(0);
     const updated = JSON.parse(readFileSync(baselineFile, "utf8")) as Baseline;
-    expect(updated.scenarios["stray-sigterm/trixie"]).toMatchObject({
+    expect(updated.scenarios["demo/stray-sigterm/trixie"]).toMatchObject({
       status: "passed",
       deaths: { "unexpected-sigterm": 1 },
       bannersMissing: 0,

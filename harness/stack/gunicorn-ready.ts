@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { WaitStrategy } from "testcontainers";
-import { SystemUnderTestError } from "../core/errors.ts";
+import { EnvironmentError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
 import { workerRoster } from "../events/worker-roster.ts";
@@ -66,7 +66,7 @@ export class GunicornReady implements WaitStrategy {
       .tail("app", 25)
       .map((l) => `  | ${l}`)
       .join("\n");
-    throw new SystemUnderTestError("STACK_NOT_READY", `The app did not become ready: ${why}.\nLast app log lines:\n${tail}`);
+    throw new EnvironmentError("STACK_NOT_READY", `The app did not become ready: ${why}.\nLast app log lines:\n${tail}`);
   }
 }
 

@@ -70,7 +70,7 @@ export class Stack {
       const app = new HarnessContainer(image, "app", run, logs, docker)
         .withEnvironment(appEnvironment(target, this.options, ports, variant.env))
         .withWaitStrategy(ready)
-        .withStartupTimeout(this.options.readyTimeoutS * 1000);
+        .withStartupTimeout((target.readyTimeoutS ?? this.options.readyTimeoutS) * 1000);
       const command = variant.command ?? target.command;
       if (command) app.withCommand(command);
       const memoryLimitMb = this.options.memoryLimitMb ?? target.memoryLimitMb;

@@ -106,6 +106,8 @@ export const targetSchema = z
       .strict()
       .prefault({}),
     memoryLimitMb: z.number().int().min(64).optional(),
+    /** How long the app may take to be ready (every worker started, health answering); default: the scenario's (60 s). */
+    readyTimeoutS: z.number().positive().max(600).optional(),
     /** Scenario settings the app reads, by environment variable (e.g. `{maxRequests: "GUNICORN_MAX_REQUESTS"}`). */
     settings: z.partialRecord(z.enum(SETTING_NAMES), envName).default({}),
     /** Named variants (`--config NAME`); `default` is the target as declared. */
@@ -143,4 +145,17 @@ export function variantOf(target: Target, config: string): ConfigVariant {
     );
   }
   return variant;
+}
+
+/** The committed JSON Schema of target files, for editors (`"$schema"` in a .json target); `npm run schema` writes it. */
+export const TARGET_SCHEMA_FILE = new URL("./target.schema.json", import.meta.url);
+
+export function targetJsonSchemaText(): string {
+  const schema = z.toJSONSchema(targetSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
+  const described = {
+    ...schema,
+    title: "chaos-harness target",
+    description: "The system under test: a FastAPI + gunicorn service (README: Test your own app).",
+  };
+  return `${JSON.stringify(described, null, 2)}\n`;
 }

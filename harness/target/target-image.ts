@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
@@ -29,6 +30,21 @@ export async function ensureTargetImage(target: Target, suite: SuiteImages, prog
     await progress.step(`build ${target.name}'s image ${tag} (${files.length} files)`, () =>
       buildImage(docker, { context: build.context, files, dockerfile: build.dockerfile, tag, buildargs, kind: "target" }),
     );
+    await removeSuperseded(docker, tag);
   }
   return tag;
+}
+
+/** The same target's older images for the same suite: a changed context replaced them (one still in use stays). */
+async function removeSuperseded(docker: Docker, tag: string): Promise<void> {
+  const [repository, version] = tag.split(":") as [string, string];
+  const suitePrefix = `${repository}:${version.split("-")[0]}-`;
+  for (const image of await docker.listImages({ filters: JSON.stringify({ reference: [repository] }) })) {
+    const tags = image.RepoTags ?? [];
+    if (tags.includes(tag) || !tags.every((t) => t.startsWith(suitePrefix))) continue;
+    await docker
+      .getImage(image.Id)
+      .remove()
+      .catch(() => undefined);
+  }
 }

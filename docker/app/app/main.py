@@ -82,6 +82,7 @@ async def db_sync(ms: int = Duration()) -> dict:
 
 
 def _db_error(status: int, kind: str, exc: Exception | None = None) -> JSONResponse:
-    detail = f"{type(exc).__name__}: {exc}" if exc else db.pool_status()
+    # One log line per failure: a driver's message spans lines (its SQL, a DETAIL line).
+    detail = " | ".join(f"{type(exc).__name__}: {exc}".splitlines()) if exc else db.pool_status()
     log.warning("%s on %s: %s", kind, "/db", detail)
     return JSONResponse({"error": kind, "detail": detail, "pid": os.getpid()}, status_code=status)

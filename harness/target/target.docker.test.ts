@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { Cause } from "../classify/causes.ts";
+import { Progress } from "../core/progress.ts";
+import type { FaultEvent } from "../events/events.ts";
+import { loadScenario } from "../scenario/catalogue.ts";
+import type { RunResult } from "../scenario/run-result.ts";
+import { runScenario } from "../scenario/run-scenario.ts";
+import { loadTarget } from "./load-target.ts";
+
+/** A second app, written for the tests: its own module and config paths, health path, env names, schema and pool. */
+const ledger = await loadTarget("harness/testing/apps/ledger/ledger.target.json");
+
+async function runOnLedger(name: string): Promise<RunResult> {
+  const result = await runScenario(await loadScenario(name), {
+    progress: new Progress(process.stderr, true),
+    signal: new AbortController().signal,
+    target: ledger,
+  });
+  expect(result.error).toBeUndefined();
+  expect(result.stack.target.name).toBe("ledger");
+  return result;
+}
+
+const causeByPid = (result: RunResult) => Object.fromEntries(result.observed.deaths.map((d) => [d.pid, d.cause]));
+const faults = (result: RunResult) => result.observed.events.filter((e): e is FaultEvent => e.kind === "fault");
+const failedExpectations = (result: RunResult) => result.expectations.filter((e) => !e.pass).map((e) => e.name);
+
+/** The ledger's hooks are gunicorn's worker_int / worker_abort on stock UvicornWorker: they never print. */
+function expectEveryDueBannerMissing(result: RunResult): void {
+  const due = result.observed.banners.checks.filter((c) => c.expected.length > 0);
+  expect(due.length).toBeGreaterThan(0);
+  for (const check of due) expect({ pid: check.pid, missing: check.missing }).toEqual({ pid: check.pid, missing: check.expected });
+  expect(result.observed.banners.seen).toEqual([]);
+  expect(failedExpectations(result)).toEqual(["banners"]);
+}
+
+describe("the generic scenarios on a target that is not the demo", () => {
+  it.each([
+    ["stray-sigterm", "signal-worker", "unexpected-sigterm"],
+    ["worker-freeze", "worker-freeze", "timeout"],
+    ["memory-squeeze", "memory-squeeze", "oom-kill"],
+  ] as Array<[string, FaultEvent["action"], Cause]>)(
+    "%s: the worker the fault hit dies of %s, and its banner is reported missing",
+    async (name, action, cause) => {
+      const result = await runOnLedger(name);
+      const [fault] = faults(result);
+      expect(fault).toMatchObject({ action, target: "worker", pid: expect.any(Number) });
+      expect(causeByPid(result)).toEqual({ [(fault as { pid: number }).pid]: cause });
+      expectEveryDueBannerMissing(result);
+    },
+  );
+
+  it("deploy: every booted worker shuts down (normal), every INTERRUPT banner missing", async () => {
+    const result = await runOnLedger("deploy");
+    const booted = result.observed.bootedBeforeFaults;
+    expect(booted).toHaveLength(3);
+    expect(causeByPid(result)).toEqual(Object.fromEntries(booted.map((pid) => [pid, "shutdown"])));
+    expectEveryDueBannerMissing(result);
+    expect(result.expectations.find((e) => e.name === "banners")!.observed).toMatch(/no banner printed at all: under UvicornWorker/);
+  });
+
+  it("scale-down: one worker removed by the master", async () => {
+    const result = await runOnLedger("scale-down");
+    expect(Object.values(causeByPid(result))).toEqual(["scale-down"]);
+    expectEveryDueBannerMissing(result);
+  });
+
+  it("slow-db: the lock on the target's own table makes its requests wait and fail; no worker dies", async () => {
+    const result = await runOnLedger("slow-db");
+    expect(faults(result).map((f) => f.action)).toEqual(["table-lock", "table-unlock"]);
+    expect(faults(result)[0]).toMatchObject({ table: "ledger_entries", windowS: 4 });
+    expect(result.observed.deaths).toEqual([]);
+    expect(result.observed.load!.status["503"]).toBeGreaterThan(0);
+    // The demo's own error kind is not the ledger's: that threshold fails, and says what it saw.
+    expect(failedExpectations(result)).toEqual(["app.db-pool-timeout"]);
+  });
+
+  it("db-outage: Postgres stops and starts again; requests fail meanwhile, no worker dies, the app recovers", async () => {
+    const result = await runOnLedger("db-outage");
+    expect(faults(result).map((f) => f.action)).toEqual(["db-outage", "db-restored"]);
+    expect(result.observed.deaths).toEqual([]);
+    expect(result.status).toBe("passed");
+  });
+});
