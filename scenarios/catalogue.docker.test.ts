@@ -39,7 +39,7 @@ describe.each(SUITE_NAMES)("the catalogue on %s", (stack) => {
     expect(result.endedAt - result.startedAt).toBeLessThan(30_000);
 
     // Honesty: the same observations judged against wrong expectations fail, and say what was seen.
-    const wrong = evaluateExpectations(wrongExpectations(expectationsFor(scenario, stack)), result.observed);
+    const wrong = evaluateExpectations(wrongExpectations(expectationsFor(scenario, stack, "demo")), result.observed);
     expect(wrong.map((e) => e.pass)).toEqual(wrong.map(() => false));
     expect(wrong.find((e) => e.name === "deaths")!.observed).toMatch(/expected, 0 seen/);
   });

@@ -17,21 +17,29 @@ export default defineScenario({
   },
   faults: [{ action: "table-lock", at: 2, holdS: 4 }],
   settle: { maxS: 1 },
+  targets: {
+    demo: {
+      expect: {
+        requests: {
+          thresholds: {
+            // The demo's pool (3, no overflow, 1 s acquire timeout): fast answers until the lock, then 503s, and slow successes.
+            "app.db-pool-timeout": ">= 20",
+            "requests.5xx": ">= 20",
+            "latency.p99": ">= 950",
+            "requests.ok": ">= 500",
+            "errors.timeout": "== 0",
+            "errors.reset": "== 0",
+            "errors.closed": "== 0",
+          },
+        },
+      },
+    },
+  },
   expect: {
     deaths: { causes: {} },
     banners: { asDue: true },
-    requests: {
-      thresholds: {
-        // What users saw: fast answers until the lock, then 503s from the pool, and slow successes.
-        "app.db-pool-timeout": ">= 20",
-        "requests.5xx": ">= 20",
-        "latency.p99": ">= 950",
-        "requests.ok": ">= 500",
-        "errors.timeout": "== 0",
-        "errors.reset": "== 0",
-        "errors.closed": "== 0",
-      },
-    },
+    // On any app: some request waited out the lock (or its own pool or query timeout), and no connection was dropped.
+    requests: { thresholds: { "latency.max": ">= 950", "errors.timeout": "== 0", "errors.reset": "== 0", "errors.closed": "== 0" } },
     recovery: { workers: "configured", withinS: 5 },
   },
 });

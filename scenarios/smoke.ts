@@ -2,7 +2,7 @@ import { defineScenario } from "../harness/scenario/define-scenario.ts";
 
 export default defineScenario({
   name: "smoke",
-  description: "Boot the stack, 5 s of load at /health, then a deploy (SIGTERM to the master).",
+  description: "Boot the stack, 5 s of load at the health path, then a deploy (SIGTERM to the master).",
   stack: { workers: 4 },
   load: { durationS: 5, connections: 8, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", signal: "TERM", at: "after-load" }],

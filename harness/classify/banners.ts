@@ -5,7 +5,7 @@ export type BannerKind = "interrupt" | "abort" | "sigkill";
 /** The banners' first lines, one capture group for the pid (a target declares its own). */
 export type BannerPatterns = Record<"interrupt" | "abort" | "kill", string>;
 
-/** The seed's texts (docker/app/app/banners.py prints them too), and this project's SIGKILL banner. */
+/** The seed's texts (the demo prints them too), and the SIGKILL banner of the drop-in (docker/dropin/uvicorn_worker_hooks.py). */
 const DEFAULT_BANNER_PATTERNS: BannerPatterns = {
   interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
   abort: "WORKER ABORTED - PID (\\d+)",

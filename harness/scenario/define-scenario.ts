@@ -31,6 +31,8 @@ const scenarioSchema = z
     /** The generic scenario to use on a target that lacks what this one needs. */
     alternative: z.string().optional(),
     expect: expectationsSchema,
+    /** Checks only one target can pass (its own error kinds, its calibrated latencies), by target name: they replace the general ones key by key. */
+    targets: z.record(z.string(), z.object({ expect: expectationsSchema.partial() }).strict()).default({}),
     /** Where the suites truly differ: expectations that replace the general ones, key by key, on that suite. */
     suites: z
       .partialRecord(z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
@@ -41,9 +43,9 @@ const scenarioSchema = z
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 
-/** The expectations that apply on a suite: the general ones, with the suite's own replacing them key by key. */
-export function expectationsFor(scenario: Scenario, suite: SuiteName): Expectations {
-  return { ...scenario.expect, ...scenario.suites[suite]?.expect };
+/** The expectations that apply: the general ones, the target's own, then the suite's, each replacing the others key by key. */
+export function expectationsFor(scenario: Scenario, suite: SuiteName, target = "demo"): Expectations {
+  return { ...scenario.expect, ...scenario.targets[target]?.expect, ...scenario.suites[suite]?.expect };
 }
 
 /** Identity at run time; gives a scenario file type checking and completion. */

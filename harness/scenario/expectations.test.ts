@@ -98,11 +98,11 @@ describe("each kind of expectation", () => {
   it("recovery: workers and /health within the bound, or why not", () => {
     const expectation = { recovery: { workers: "configured" as const, withinS: 5 } };
     expect(only(expectation, { recovery: { workers: 2, healthy: true, afterS: 0.4 } })).toMatchObject({
-      observed: "2 workers, /health answering after 0.4 s",
+      observed: "2 workers, the health path answering after 0.4 s",
       pass: true,
     });
     expect(only(expectation, { recovery: { workers: 1, healthy: false, afterS: undefined } })).toMatchObject({
-      observed: "1 workers, /health failing at 5 s",
+      observed: "1 workers, the health path failing at 5 s",
       pass: false,
     });
     expect(only(expectation, { recovery: undefined })).toMatchObject({ observed: "not checked (the app was gone)", pass: false });

@@ -52,7 +52,7 @@ export const expectationsSchema = z
       .object({ thresholds: thresholdsSchema.default({}) })
       .strict()
       .optional(),
-    /** After the faults: this many live workers (as `ps` sees them) and /health answering, within the bound. */
+    /** After the faults: this many live workers (from /proc) and the health path answering, within the bound. */
     recovery: z
       .object({
         workers: z.union([z.number().int().min(1), z.literal("configured")]),
@@ -241,7 +241,7 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
 
 function checkRecovery(recovery: NonNullable<Expectations["recovery"]>, observed: Observed): ExpectationResult {
   const workers = recovery.workers === "configured" ? observed.configuredWorkers : recovery.workers;
-  const answering = recovery.role ? `/health and ${recovery.role}` : "/health";
+  const answering = recovery.role ? `the health path and ${recovery.role}` : "the health path";
   const expected = `${workers} workers and ${answering} answering within ${recovery.withinS} s`;
   const r = observed.recovery;
   if (!r) return { name: "recovery", expected, observed: "not checked (the app was gone)", pass: false };

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { DATABASE_FAULTS } from "../faults/fault-spec.ts";
 import type { Target } from "../target/define-target.ts";
@@ -14,7 +15,7 @@ export function fitScenario(scenario: Scenario, target: Target): Scenario {
     const instead = scenario.alternative ? ` Use ${scenario.alternative} instead: it needs nothing from the app.` : "";
     throw new UsageError(
       "SCENARIO_DOES_NOT_FIT",
-      `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${target.file}).${instead}`,
+      `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${relative(process.cwd(), target.file)}).${instead}`,
     );
   }
   const pathOf = (role: string) => (role === "health" ? target.health : target.paths[role]!);

@@ -45,7 +45,7 @@ export async function runScenario(
   const scenario = fitScenario(declared, target);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
-  const expect = expectationsFor(scenario, stackOptions.suite);
+  const expect = expectationsFor(scenario, stackOptions.suite, target.name);
   const run = newRunContext(scenario.name);
   const observations = new Observations();
   const startedAt = Date.now();
@@ -173,8 +173,9 @@ async function settle(
   } else if (recovery) {
     const workers = recovery.workers === "configured" ? stack.options.workers : recovery.workers;
     const role = recovery.role ? ` and ${recovery.role}` : "";
-    observation = await progress.step(`settle: wait for ${workers} workers, /health${role} (at most ${recovery.withinS} s)`, () =>
-      waitForRecovery(stack, workers, recovery, signal),
+    observation = await progress.step(
+      `settle: wait for ${workers} workers, ${stack.target.health}${role} (at most ${recovery.withinS} s)`,
+      () => waitForRecovery(stack, workers, recovery, signal),
     );
   } else {
     await progress.step(`settle: ${maxS} s`, () => sleep(maxS * 1000, signal));

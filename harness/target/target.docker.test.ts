@@ -82,3 +82,30 @@ describe("the generic scenarios on a target that is not the demo", () => {
     expect(result.status).toBe("passed");
   });
 });
+
+describe("the drop-in, proven on a backend shaped like the seed's", () => {
+  const seed = loadTarget("examples/seed-backend/seed-backend.target.ts");
+  const run = async (name: string, config: string) =>
+    runScenario(await loadScenario(name), {
+      progress: new Progress(process.stderr, true),
+      signal: new AbortController().signal,
+      target: await seed,
+      overrides: { config },
+    });
+
+  it("deploy: with the seed's own config its hooks never print, and that is the only failure", async () => {
+    const result = await run("deploy", "default");
+    expect(result.error).toBeUndefined();
+    expectEveryDueBannerMissing(result);
+  });
+
+  it("deploy and worker-freeze: with the drop-in, the seed's own banners print for the right pids", async () => {
+    for (const name of ["deploy", "worker-freeze"]) {
+      const result = await run(name, "dropin");
+      expect(result.error).toBeUndefined();
+      expect(failedExpectations(result), name).toEqual([]);
+      for (const check of result.observed.banners.checks) expect(check.missing, `${name}: pid ${check.pid}`).toEqual([]);
+      expect(result.observed.banners.seen.length).toBeGreaterThan(0);
+    }
+  });
+});

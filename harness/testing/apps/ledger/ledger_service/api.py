@@ -35,7 +35,7 @@ async def healthz() -> dict:
 async def entries() -> JSONResponse:
     try:
         async with state["pool"].acquire(timeout=QUERY_TIMEOUT_S) as connection:
-            total = await connection.fetchval("SELECT sum(amount_cents) FROM ledger_entries", timeout=QUERY_TIMEOUT_S)
+            total = await connection.fetchval("SELECT sum(amount_cents)::bigint FROM ledger_entries", timeout=QUERY_TIMEOUT_S)
     except (asyncio.TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         return JSONResponse({"failure": type(exc).__name__}, status_code=503)
     return JSONResponse({"total_cents": total})
