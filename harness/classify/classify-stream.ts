@@ -1,26 +1,95 @@
-import { createInterface } from "node:readline";
+import { type JsonKeys, type LineShape, unwrapLine } from "../logs/line-envelope.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
+import { type LineStats, readLines } from "../logs/read-lines.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { ClassifyOptions, Death } from "./death.ts";
 
+export interface StreamOptions extends ClassifyOptions {
+  /** Where a JSON line keeps its message, level, pid, time, logger and instance (`--json-keys`). */
+  jsonKeys?: JsonKeys;
+}
+
+/** A death, with the instance (replica, pod, container, host) whose log it is in; null for a single-instance log. */
+interface InstanceDeath extends Death {
+  instance: string | null;
+}
+
 export interface StreamVerdict {
-  deaths: Death[];
-  unparsed: number;
+  deaths: InstanceDeath[];
+  /** Lines read. */
   lines: number;
+  /** Lines read closely: the rest were routine (no word the classifier needs, outside any banner or traceback). */
+  inspected: number;
+  /** Inspected lines the parser did not understand (kept out of the verdict, counted). */
+  unparsed: number;
+  /** Inspected lines by the envelope they came in (plain, json, compose, kubectl, journald, syslog, platform ...). */
+  shapes: Partial<Record<LineShape, number>>;
+  unparsedByShape: Partial<Record<LineShape, number>>;
+  /** Lines cut at 1 MiB. */
+  overlong: number;
+  gzip: boolean;
 }
 
 /**
- * Classifies an exported log, line by line: nothing but live workers and deaths stays in memory,
- * so a log of millions of lines takes no more than a short one.
+ * Words the classifier needs, one of which is on every line that can matter; any other line is routine
+ * (an access line, the app's own chatter) and is passed over, unless a banner or traceback is open. The
+ * target's banner patterns join them.
  */
-export async function classifyLogStream(input: NodeJS.ReadableStream, options: ClassifyOptions = {}): Promise<StreamVerdict> {
-  const classifier = new DeathClassifier(options);
-  const parser = new GunicornLogParser((event) => classifier.push(event));
-  let lines = 0;
-  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    lines++;
-    parser.push({ seq: lines, source: "app", stream: "stderr", text });
+const NEEDED =
+  "Starting gunicorn|Booting worker|Handling signal|Hang up|Shutting down|Reason:|Application startup|Waiting for connections|" +
+  "Finished server process|Worker exiting|Maximum request limit|Autorestarting|WORKER|Worker \\(pid|Worker with pid|" +
+  "={5}|#{5}|\\*{5}|Traceback|Fatal Python error|ERROR|[Ee]rror|CRITICAL|[Cc]ritical|FATAL|[Ff]atal";
+
+interface Instance {
+  parser: GunicornLogParser;
+  classifier: DeathClassifier;
+}
+
+/**
+ * Classifies an exported log as production delivers it (plain gunicorn text, JSON lines, collector
+ * prefixes, several instances in one stream, gzip), streaming: deaths are keyed by (instance, pid) and
+ * never merged across instances, so interleaved replicas cannot change a verdict. Memory grows with live
+ * workers and deaths, not with lines.
+ */
+export async function classifyLogStream(input: AsyncIterable<Buffer | string>, options: StreamOptions = {}): Promise<StreamVerdict> {
+  const instances = new Map<string | null, Instance>();
+  const deaths: InstanceDeath[] = [];
+  const instanceOf = (name: string | null): Instance => {
+    let instance = instances.get(name);
+    if (!instance) {
+      const classifier = new DeathClassifier(options, (death) => deaths.push({ ...death, instance: name }));
+      instances.set(name, (instance = { classifier, parser: new GunicornLogParser((event) => classifier.push(event)) }));
+    }
+    return instance;
+  };
+  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"));
+  let openBlocks = 0;
+  let lastInstance: string | null = null;
+  const stats: LineStats = { overlong: 0, gzip: false };
+  const verdict: StreamVerdict = { deaths, lines: 0, inspected: 0, unparsed: 0, shapes: {}, unparsedByShape: {}, overlong: 0, gzip: false };
+  for await (const raw of readLines(input, stats)) {
+    const seq = ++verdict.lines;
+    if (openBlocks === 0 && !needed.test(raw)) continue;
+    verdict.inspected++;
+    const line = unwrapLine(raw, options.jsonKeys);
+    // A line with no instance of its own (what the app printed itself, beside JSON records that name their host) belongs to the last one named.
+    lastInstance = line.instance ?? lastInstance;
+    const { parser } = instanceOf(lastInstance);
+    const before = parser.unparsed;
+    const wasInBlock = parser.inBlock;
+    const stream = line.stream ?? "stderr";
+    parser.push({ seq, source: "app", stream, text: line.text, at: line.at });
+    for (const more of line.continuation ?? []) parser.push({ seq, source: "app", stream, text: more, at: line.at });
+    openBlocks += Number(parser.inBlock) - Number(wasInBlock);
+    verdict.shapes[line.shape] = (verdict.shapes[line.shape] ?? 0) + 1;
+    const unparsed = parser.unparsed - before;
+    if (unparsed > 0) verdict.unparsedByShape[line.shape] = (verdict.unparsedByShape[line.shape] ?? 0) + unparsed;
   }
-  parser.flush();
-  return { deaths: classifier.finish(), unparsed: parser.unparsed, lines };
+  for (const { parser, classifier } of instances.values()) {
+    parser.flush();
+    verdict.unparsed += parser.unparsed;
+    classifier.finish();
+  }
+  deaths.sort((a, b) => a.at - b.at);
+  return { ...verdict, overlong: stats.overlong, gzip: stats.gzip };
 }

@@ -55,11 +55,12 @@ describe("npm run classify", () => {
     const result = await classify(log, ["--json"]);
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout) as { deaths: Record<string, unknown>[]; unparsed: number };
-    expect(Object.keys(parsed)).toEqual(["deaths", "unparsed"]);
+    expect(Object.keys(parsed)).toEqual(["deaths", "unparsed", "lines", "inspected", "format"]);
     expect(parsed.unparsed).toBe(0);
     expect(parsed.deaths).toHaveLength(1);
     const [death] = parsed.deaths;
-    expect(Object.keys(death!)).toEqual(["pid", "cause", "severity", "at", "evidence"]);
+    expect(Object.keys(death!)).toEqual(["pid", "instance", "cause", "severity", "at", "evidence"]);
+    expect(death!.instance).toBeNull();
     // A log alone cannot confirm an OOM: sigkill, and the evidence says why.
     expect(death).toMatchObject({ cause: "sigkill", severity: "critical", at: expect.stringMatching(/^2026-/) });
     expect((death!.evidence as string[]).join("\n")).toMatch(/Perhaps out of memory\?[\s\S]*only the container's memory cgroup/);

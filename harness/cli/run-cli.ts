@@ -16,9 +16,9 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
   } catch (error) {
     code = exitCodeFor(error);
   }
-  // Give pending stderr/stdout writes a moment to flush before exiting.
+  // Exit only once stdout and stderr are flushed: a pipe takes large output (classify --json) asynchronously.
   process.exitCode = code;
-  await new Promise((r) => setImmediate(r));
+  await Promise.all([process.stdout, process.stderr].map((out) => new Promise((resolve) => out.write("", resolve))));
   process.exit(code);
 }
 

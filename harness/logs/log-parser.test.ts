@@ -171,6 +171,24 @@ describe("multi-line blocks", () => {
     expect((events[1] as { lines: string[] }).lines.at(-1)).toBe("(Background on this error at: https://sqlalche.me/e/20/dbapi)");
   });
 
+  it("keeps a chained exception whole when its cause was printed with no traceback of its own", () => {
+    const { events, unparsed } = parse([
+      "2026-11-26 03:41:27 +0000 [8] [ERROR] Exception in ASGI application",
+      "ConnectionResetError: [Errno 104] Connection reset by peer",
+      "",
+      "The above exception was the direct cause of the following exception:",
+      "",
+      "Traceback (most recent call last):",
+      '  File "/usr/lib/python3/dist-packages/sqlalchemy/dialects/postgresql/asyncpg.py", line 545, in _prepare_and_execute',
+      "sqlalchemy.exc.DBAPIError: (sqlalchemy.dialects.postgresql.asyncpg.Error) connection was closed in the middle of operation",
+      "2026-11-26 03:41:27 +0000 [8] [WARNING] db-unavailable on /db",
+    ]);
+    expect(unparsed).toBe(0);
+    expect(events.map((e) => e.kind)).toEqual(["log-record", "traceback", "log-record"]);
+    expect(events[1]).toMatchObject({ loggedBy: 8 });
+    expect((events[1] as { lines: string[] }).lines).toHaveLength(7);
+  });
+
   it("keeps a traceback whole when its first line is a log record (uvicorn's failed startup)", () => {
     const { events, unparsed } = parse([
       "2026-11-25 21:30:15 +0000 [8] [ERROR] Traceback (most recent call last):",

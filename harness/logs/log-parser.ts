@@ -65,6 +65,11 @@ export class GunicornLogParser {
     this.emitFacts(origin, bare ?? { kind: "unparsed" });
   }
 
+  /** A banner or traceback is open: every line may belong to it, so none may be skipped. */
+  get inBlock(): boolean {
+    return this.open.size > 0;
+  }
+
   /** Closes blocks still open (end of stream, or the stream went quiet). */
   flush(): void {
     for (const key of [...this.open.keys()]) this.close(key);
@@ -120,10 +125,14 @@ export class GunicornLogParser {
   }
 }
 
-function openBlock(text: string): Pick<OpenBlock, "kind" | "flavour"> | undefined {
+/** `ConnectionResetError: [Errno 104] ...`: an exception Python prints with no traceback of its own (the cause of a chained one). */
+const EXCEPTION_LINE = /^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception)(?::|$)/;
+
+function openBlock(text: string): Pick<OpenBlock, "kind" | "flavour" | "ended"> | undefined {
   if (RULE_LINE.test(text)) return { kind: "banner", flavour: "exception" };
   if (text.startsWith("Traceback (most recent call last):")) return { kind: "traceback", flavour: "exception" };
   if (text.startsWith("Fatal Python error:")) return { kind: "traceback", flavour: "faulthandler" };
+  if (EXCEPTION_LINE.test(text)) return { kind: "traceback", flavour: "exception", ended: true };
   return undefined;
 }
 

@@ -65,14 +65,16 @@ describe("the generic scenarios on a target that is not the demo", () => {
     expectEveryDueBannerMissing(result);
   });
 
-  it("slow-db: the lock on the target's own table makes its requests wait and fail; no worker dies", async () => {
+  it("slow-db: the lock on the target's own table makes its requests wait out its timeouts; no worker dies", async () => {
     const result = await runOnLedger("slow-db");
     expect(faults(result).map((f) => f.action)).toEqual(["table-lock", "table-unlock"]);
     expect(faults(result)[0]).toMatchObject({ table: "ledger_entries", windowS: 4 });
     expect(result.observed.deaths).toEqual([]);
+    // The ledger answers 503 when its 2 s acquire or query timeout runs out; the demo's own checks do not apply to it.
     expect(result.observed.load!.status["503"]).toBeGreaterThan(0);
-    // The demo's own error kind is not the ledger's: that threshold fails, and says what it saw.
-    expect(failedExpectations(result)).toEqual(["app.db-pool-timeout"]);
+    expect(result.observed.load!.latencyMs.max).toBeGreaterThanOrEqual(1_900);
+    expect(result.expectations.map((e) => e.name)).not.toContain("app.db-pool-timeout");
+    expect(failedExpectations(result)).toEqual([]);
   });
 
   it("db-outage: Postgres stops and starts again; requests fail meanwhile, no worker dies, the app recovers", async () => {
