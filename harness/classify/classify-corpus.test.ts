@@ -1,17 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DeathClassifier } from "./classify-deaths.ts";
-import { byTime, CORPUS_DIR, type CorpusRecord, parseLines, readCorpusLog } from "./corpus/corpus-format.ts";
+import { byTime, corpusNames, parseLines, readCorpusCase } from "./corpus/corpus-format.ts";
 
-const records = readdirSync(CORPUS_DIR)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => f.slice(0, -5))
-  .sort();
+const records = corpusNames();
 
 function load(name: string) {
-  const record = JSON.parse(readFileSync(new URL(`${name}.json`, CORPUS_DIR), "utf8")) as CorpusRecord;
-  const parsed = parseLines(readCorpusLog(new URL(`${name}.log`, CORPUS_DIR)));
-  return { record, ...parsed };
+  const { record, lines } = readCorpusCase(name);
+  return { record, ...parseLines(lines) };
 }
 
 const causes = (deaths: { pid: number; cause: string }[]) => Object.fromEntries(deaths.map((d) => [String(d.pid), d.cause]));

@@ -1,20 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { classifyLogStream, type StreamVerdict } from "./classify-stream.ts";
-import { CORPUS_DIR, type CorpusRecord, readCorpusLog } from "./corpus/corpus-format.ts";
+import { corpusNames, readCorpusCase } from "./corpus/corpus-format.ts";
 
-const names = readdirSync(CORPUS_DIR)
-  .filter((f) => f.endsWith(".log"))
-  .map((f) => f.slice(0, -4))
-  .sort();
-
-function corpus(name: string) {
-  const record = JSON.parse(readFileSync(new URL(`${name}.json`, CORPUS_DIR), "utf8")) as CorpusRecord;
-  const lines = readCorpusLog(new URL(`${name}.log`, CORPUS_DIR)).map((l) => ({ at: l.at, text: l.text }));
-  return { record, lines };
-}
+const names = corpusNames();
+const corpus = readCorpusCase;
 
 const RECORD = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) \+0000 \[(\d+)\] \[(\w+)\] (.*)$/;
 const iso = (at: number) => new Date(Math.floor(at)).toISOString();
@@ -148,7 +139,7 @@ describe("input that is not a log", () => {
   });
 
   it("a line over 1 MiB is cut there and counted", async () => {
-    const verdict = await classify(`${"y".repeat(3 * 1024 * 1024)}\n[ERROR] Worker (pid:9) was sent SIGKILL!\n`);
+    const verdict = await classify(`[ERROR] ${"y".repeat(3 * 1024 * 1024)}\n[ERROR] Worker (pid:9) was sent SIGKILL!\n`);
     expect(verdict.overlong).toBe(1);
     expect(verdict.deaths.map((d) => d.pid)).toEqual([9]);
   });

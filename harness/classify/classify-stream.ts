@@ -1,6 +1,6 @@
 import { type JsonKeys, type LineShape, unwrapLine } from "../logs/line-envelope.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
-import { type LineStats, readLines } from "../logs/read-lines.ts";
+import { type ReadStats, readLineRuns } from "../logs/read-line-runs.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { ClassifyOptions, Death } from "./death.ts";
 
@@ -32,13 +32,16 @@ export interface StreamVerdict {
 
 /**
  * Words the classifier needs, one of which is on every line that can matter; any other line is routine
- * (an access line, the app's own chatter) and is passed over, unless a banner or traceback is open. The
- * target's banner patterns join them.
+ * (an access line, the app's own chatter) and is passed over unread, unless a banner or traceback is
+ * open. Upper-case initials on purpose: a pattern that can start with a common letter makes the search
+ * of a whole run slow. The target's banner patterns join them.
  */
 const NEEDED =
   "Starting gunicorn|Booting worker|Handling signal|Hang up|Shutting down|Reason:|Application startup|Waiting for connections|" +
-  "Finished server process|Worker exiting|Maximum request limit|Autorestarting|WORKER|Worker \\(pid|Worker with pid|" +
-  "={5}|#{5}|\\*{5}|Traceback|Fatal Python error|ERROR|[Ee]rror|CRITICAL|[Cc]ritical|FATAL|[Ff]atal";
+  "Finished server process|Worker |WORKER|Maximum request limit|Autorestarting|={5}|#{5}|\\*{5}|Traceback|Fatal|FATAL|" +
+  'ERROR|Error|CRITICAL|Critical|Exception|"(?:error|critical|fatal)"';
+/** A line is cut at this many characters when read closely (a longer one is counted). */
+const MAX_LINE_CHARS = 1024 * 1024;
 
 interface Instance {
   parser: GunicornLogParser;
@@ -49,7 +52,7 @@ interface Instance {
  * Classifies an exported log as production delivers it (plain gunicorn text, JSON lines, collector
  * prefixes, several instances in one stream, gzip), streaming: deaths are keyed by (instance, pid) and
  * never merged across instances, so interleaved replicas cannot change a verdict. Memory grows with live
- * workers and deaths, not with lines.
+ * workers and deaths, not with lines; the search for lines that matter runs over whole runs of text.
  */
 export async function classifyLogStream(input: AsyncIterable<Buffer | string>, options: StreamOptions = {}): Promise<StreamVerdict> {
   const instances = new Map<string | null, Instance>();
@@ -62,16 +65,16 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     }
     return instance;
   };
-  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"));
+  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"), "g");
   let openBlocks = 0;
   let lastInstance: string | null = null;
-  const stats: LineStats = { overlong: 0, gzip: false };
+  const stats: ReadStats = { overlong: 0, gzip: false };
   const verdict: StreamVerdict = { deaths, lines: 0, inspected: 0, unparsed: 0, shapes: {}, unparsedByShape: {}, overlong: 0, gzip: false };
-  for await (const raw of readLines(input, stats)) {
-    const seq = ++verdict.lines;
-    if (openBlocks === 0 && !needed.test(raw)) continue;
+
+  const inspect = (raw: string, seq: number) => {
     verdict.inspected++;
-    const line = unwrapLine(raw, options.jsonKeys);
+    if (raw.length > MAX_LINE_CHARS) stats.overlong++;
+    const line = unwrapLine(raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw, options.jsonKeys);
     // A line with no instance of its own (what the app printed itself, beside JSON records that name their host) belongs to the last one named.
     lastInstance = line.instance ?? lastInstance;
     const { parser } = instanceOf(lastInstance);
@@ -84,6 +87,26 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     verdict.shapes[line.shape] = (verdict.shapes[line.shape] ?? 0) + 1;
     const unparsed = parser.unparsed - before;
     if (unparsed > 0) verdict.unparsedByShape[line.shape] = (verdict.unparsedByShape[line.shape] ?? 0) + unparsed;
+  };
+
+  for await (const run of readLineRuns(input, stats)) {
+    let start = 0;
+    while (start < run.length) {
+      if (openBlocks === 0) {
+        needed.lastIndex = start;
+        const found = needed.exec(run);
+        if (!found) {
+          verdict.lines += countLines(run, start, run.length);
+          break;
+        }
+        const lineStart = run.lastIndexOf("\n", found.index - 1) + 1;
+        verdict.lines += countLines(run, start, lineStart);
+        start = lineStart;
+      }
+      const end = run.indexOf("\n", start);
+      inspect(run.slice(start, end), ++verdict.lines);
+      start = end + 1;
+    }
   }
   for (const { parser, classifier } of instances.values()) {
     parser.flush();
@@ -92,4 +115,11 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
   }
   deaths.sort((a, b) => a.at - b.at);
   return { ...verdict, overlong: stats.overlong, gzip: stats.gzip };
+}
+
+/** Lines (each ending with \n) in run[from, to). */
+function countLines(run: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = run.indexOf("\n", from); at >= 0 && at < to; at = run.indexOf("\n", at + 1)) count++;
+  return count;
 }

@@ -1,13 +1,12 @@
 // npm run bench: classify's throughput and memory on a generated multi-million-line export, side by side,
 // in one run, with a bare Node readline loop over the same file and grep -cE with the patterns classify needs.
 import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
-import { CORPUS_DIR } from "../classify/corpus/corpus-format.ts";
-import { splitDockerTimestamp } from "../logs/container-logs.ts";
+import { corpusNames, readCorpusCase } from "../classify/corpus/corpus-format.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 
@@ -42,7 +41,7 @@ await runCli(async () => {
     file,
   ]);
   const grep = measure("grep -cE", ["grep", "-cE", GREP_PATTERN, file]);
-  const classify = measure("npm run classify --json", [process.execPath, "--import", "tsx", "harness/cli/classify.ts", file, "--json"]);
+  const classify = measure("npm run classify --json", [process.execPath, ...classifyNodeArgs(), file, "--json"]);
   const found = (JSON.parse(classify.stdout) as { deaths: unknown[] }).deaths.length;
   const rows = [readline, grep, classify].map((m) => ({
     what: m.what,
@@ -84,16 +83,7 @@ function measure(what: string, command: string[]): Measurement {
  * many stories it holds.
  */
 async function ensureExport(file: string, lines: number): Promise<number> {
-  const stories = readdirSync(CORPUS_DIR)
-    .filter((f) => f.endsWith(".log"))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(new URL(name, CORPUS_DIR), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => splitDockerTimestamp(line)[1].replace(/^(stdout|stderr) /, ""));
-      return { text };
-    });
+  const stories = corpusNames().map((name) => ({ text: readCorpusCase(name).lines.map((line) => line.text) }));
   const routinePerStory = 20_000;
   const storyCount = Math.ceil(lines / (routinePerStory + 60));
   if (existsSync(file) && statSync(file).size > 0 && countLines(file) === lines) return storyCount;
@@ -126,6 +116,12 @@ async function ensureExport(file: string, lines: number): Promise<number> {
   }
   await new Promise<void>((resolve) => out.end(resolve));
   return storyCount;
+}
+
+/** What `npm run classify` runs after `node`, from package.json: the benchmark measures the command users run. */
+function classifyNodeArgs(): string[] {
+  const script = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.classify!;
+  return script.split(" ").slice(1);
 }
 
 function countLines(file: string): number {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCliToEnd, startCli } from "../testing/run-command.ts";
 
@@ -26,6 +27,21 @@ describe("npm run classify", () => {
     expect(result.stdout).toMatch(/59 .* shutdown .* normal .* probable deploy or restart/);
     expect(result.stdout).toMatch(/VERDICT 3 worker\(s\) stopped — normal: 3 shutdown/);
     expect(result.stdout).not.toMatch(/critical/);
+  });
+
+  it("reads a gzip export, and says so when one was cut short (exit 2)", async () => {
+    const log = "[ERROR] Worker (pid:9) was sent SIGKILL!\n".repeat(3000);
+    const whole = join(work, "export.log.gz");
+    writeFileSync(whole, gzipSync(log));
+    const read = await runCliToEnd("classify", [whole, "--json"]);
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({ lines: 3000, format: { gzip: true } });
+    const cut = join(work, "cut.log.gz");
+    writeFileSync(cut, gzipSync(log).subarray(0, 200));
+    const result = await runCliToEnd("classify", [cut]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/UNREADABLE_INPUT: .*cut\.log\.gz is not a whole gzip file \(.*\): it was cut short or is damaged/);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
   it("recognises a target's own banners with --target", async () => {

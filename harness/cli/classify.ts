@@ -7,8 +7,6 @@ import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { DEFAULT_JSON_KEYS, type LineShape, parseJsonKeys } from "../logs/line-envelope.ts";
 import { paintSeverity } from "../report/format.ts";
-import { consoleTable } from "../report/table.ts";
-import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 
@@ -30,7 +28,8 @@ const [file] = program.args as [string];
 const options = program.opts<{ json?: boolean; target?: string; jsonKeys?: string }>();
 
 await runCli(async () => {
-  const banners = options.target ? (await loadTarget(options.target)).banners : undefined;
+  // Loaded only when asked for: the target schema would add to every run's memory.
+  const banners = options.target ? (await (await import("../target/load-target.ts")).loadTarget(options.target)).banners : undefined;
   const jsonKeys = options.jsonKeys ? { ...DEFAULT_JSON_KEYS, ...jsonKeysOption(options.jsonKeys) } : undefined;
   const verdict = await classifyLogStream(openInput(file), { banners, jsonKeys }).catch((error: NodeJS.ErrnoException) => {
     if (error.code?.startsWith("Z_")) {
@@ -58,6 +57,7 @@ await runCli(async () => {
     return ExitCode.ok;
   }
   if (verdict.deaths.length > 0) {
+    const { consoleTable } = await import("../report/table.ts");
     const table = consoleTable([...(multi ? ["instance"] : []), "pid", "time", "cause", "severity", "why"]);
     for (const d of verdict.deaths)
       table.push([...(multi ? [d.instance ?? "-"] : []), d.pid, isoOrNull(d.at) ?? "?", d.cause, paintSeverity(d.severity), d.summary]);

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
 import type { SuiteName } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
@@ -42,6 +42,20 @@ export function readCorpusLog(file: URL, source: LogSource = "app"): LogLine[] {
       const space = rest.indexOf(" ");
       return { seq: i + 1, at, source, stream: rest.slice(0, space) as LogStream, text: rest.slice(space + 1) };
     });
+}
+
+/** The names of the recorded cases (`<case>.<suite>.<config>`), sorted. */
+export function corpusNames(): string[] {
+  return readdirSync(CORPUS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** One recorded case: what the harness did and the truth, and the app's lines as Docker received them. */
+export function readCorpusCase(name: string): { record: CorpusRecord; lines: LogLine[] } {
+  const record = JSON.parse(readFileSync(new URL(`${name}.json`, CORPUS_DIR), "utf8")) as CorpusRecord;
+  return { record, lines: readCorpusLog(new URL(`${name}.log`, CORPUS_DIR)) };
 }
 
 /** Parses recorded lines into events, as a live run would. */
