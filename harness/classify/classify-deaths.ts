@@ -125,7 +125,7 @@ export class DeathClassifier {
     }
   }
 
-  /** Judges every worker that stopped; workers still running at the end are not deaths. */
+  /** Judges every worker that stopped; workers still running at the end are not deaths (those a listener took are not kept). */
   finish(): Death[] {
     this.judgeSettled(Number.POSITIVE_INFINITY);
     if (this.master.shutdown || this.master.halt || this.container.died)
@@ -183,8 +183,9 @@ export class DeathClassifier {
       bannersSeen: [...new Set(worker.banners.map((b) => b.kind))],
     };
     if (isStopExit(worker)) keepLast(this.recentStopExits, at, 64);
-    this.deaths.push(death);
-    this.onDeath?.(death);
+    // A listener takes each death as it comes (a stream of millions of lines); otherwise finish() returns them all.
+    if (this.onDeath) this.onDeath(death);
+    else this.deaths.push(death);
   }
 
   /** Stop exits within SAME_MOMENT_MS of `at`: those still waiting to be judged, those judged recently, and this one. */

@@ -104,7 +104,8 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
         start = lineStart;
       }
       const end = run.indexOf("\n", start);
-      inspect(run.slice(start, end), ++verdict.lines);
+      // A copy, not a slice: a slice would keep the whole run alive for as long as a death quotes the line.
+      inspect(Buffer.from(run.slice(start, end)).toString(), ++verdict.lines);
       start = end + 1;
     }
   }

@@ -1,16 +1,7 @@
+import { InterruptedError } from "../core/errors.ts";
 import { removeAllContainers } from "./container-registry.ts";
 
 const FORCE_AFTER_MS = 20_000;
-
-export class InterruptedError extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`Interrupted by ${signal}`);
-    this.name = "InterruptedError";
-  }
-  get exitCode(): number {
-    return this.signal === "SIGINT" ? 130 : 143;
-  }
-}
 
 let controller: AbortController | undefined;
 

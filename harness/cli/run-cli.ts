@@ -1,6 +1,5 @@
 import pc from "picocolors";
-import { InterruptedError } from "../cleanup/interrupt.ts";
-import { HarnessError } from "../core/errors.ts";
+import { HarnessError, InterruptedError } from "../core/errors.ts";
 
 /** Exit code for a failure the harness did not anticipate: a bug in the harness. */
 export const INTERNAL_ERROR_EXIT = 4;

@@ -34,6 +34,17 @@ export class EnvironmentError extends HarnessError {
   }
 }
 
+/** Ctrl-C or SIGTERM: the run stopped on purpose; exit 130 or 143. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`Interrupted by ${signal}`);
+    this.name = "InterruptedError";
+  }
+  get exitCode(): number {
+    return this.signal === "SIGINT" ? 130 : 143;
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

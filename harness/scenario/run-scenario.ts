@@ -1,9 +1,8 @@
 import { relative } from "node:path";
 import { classifyRun } from "../classify/classify-run.ts";
-import { InterruptedError } from "../cleanup/interrupt.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { errorMessage, HarnessError } from "../core/errors.ts";
+import { errorMessage, HarnessError, InterruptedError } from "../core/errors.ts";
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
