@@ -34,10 +34,16 @@ function formatConsoleReport(result: RunResult): string {
   const out: string[] = [];
   const { observed, stack } = result;
   const gunicorn = observed.events.find((e) => e.kind === "master-start");
+  // What really ran: gunicorn as it announced itself, and the HTTP parser and event loop uvicorn picked.
+  const ran = [
+    gunicorn?.kind === "master-start" ? `gunicorn ${gunicorn.version}` : undefined,
+    stack.versions.http,
+    stack.versions.loop,
+  ].filter((part): part is string => Boolean(part));
   out.push(`${pc.bold(result.scenario.name)} — ${result.scenario.description}`);
   out.push(
     pc.dim(
-      `run ${result.runId} · ${stack.options.suite}${gunicorn?.kind === "master-start" ? ` (gunicorn ${gunicorn.version})` : ""} · ` +
+      `run ${result.runId} · ${stack.target.name} on ${stack.options.suite} (${ran.join(", ") || "versions unknown"}) · ` +
         `${stack.options.workers} workers · ${stack.options.config} config`,
     ),
   );

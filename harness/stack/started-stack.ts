@@ -46,6 +46,24 @@ interface Parts {
 }
 
 /**
+ * Versions, and what uvicorn's "auto" picks in this image: httptools or h11 to parse HTTP (httptools
+ * only if it imports), uvloop or asyncio for the event loop, as `pip install uvicorn[standard]` would bring.
+ */
+const VERSIONS = `import json, platform, fastapi, gunicorn, uvicorn
+found = {"gunicorn": gunicorn.__version__, "uvicorn": uvicorn.__version__, "fastapi": fastapi.__version__, "python": platform.python_version()}
+try:
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+    found["http"] = {"HttpToolsProtocol": "httptools", "H11Protocol": "h11"}.get(AutoHTTPProtocol.__name__, AutoHTTPProtocol.__name__)
+except Exception:
+    pass
+try:
+    import uvloop
+    found["loop"] = "uvloop " + uvloop.__version__
+except ImportError:
+    found["loop"] = "asyncio"
+print(json.dumps(found))`;
+
+/**
  * The system under test, running. Control (signals, exec) and evidence (events, logs, inspect, cgroup)
  * go through dockerode. `await using stack = await new Stack(...).start(...)` removes both containers
  * whatever happens.
@@ -81,12 +99,9 @@ export class StartedStack implements AsyncDisposable {
     return this.parts.image;
   }
 
-  /** What really runs in the app container: gunicorn, uvicorn, FastAPI and Python versions. */
+  /** What really runs in the app container: gunicorn, uvicorn, FastAPI and Python versions, the HTTP parser and the event loop. */
   async versions(): Promise<Record<string, string>> {
-    const script =
-      "import json, platform, fastapi, gunicorn, uvicorn; " +
-      'print(json.dumps({"gunicorn": gunicorn.__version__, "uvicorn": uvicorn.__version__, "fastapi": fastapi.__version__, "python": platform.python_version()}))';
-    const result = await execIn(this.parts.docker, this.appContainer, ["python3", "-c", script]).catch(() => undefined);
+    const result = await execIn(this.parts.docker, this.appContainer, ["python3", "-c", VERSIONS]).catch(() => undefined);
     try {
       return result?.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, string>) : {};
     } catch {
