@@ -65,7 +65,8 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     }
     return instance;
   };
-  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"), "g");
+  // "m": a target's banner pattern may anchor at a line's start, and the search runs over many lines at once.
+  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"), "gm");
   let openBlocks = 0;
   let lastInstance: string | null = null;
   const stats: ReadStats = { overlong: 0, gzip: false };

@@ -1,4 +1,5 @@
 import { dockerClient } from "../engine/docker-client.ts";
+import { RUN_LABEL } from "./run-context.ts";
 
 /** Containers this process started and has not removed yet: what an interrupt must clean up. */
 const live = new Set<string>();
@@ -17,6 +18,12 @@ export async function removeContainer(id: string): Promise<void> {
   } finally {
     live.delete(id);
   }
+}
+
+/** Removes every container of one run, including one created but never started (a start that failed half-way). */
+export async function removeRunContainers(runId: string): Promise<void> {
+  const containers = await dockerClient().listContainers({ all: true, filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });
+  await Promise.allSettled(containers.map((c) => removeContainer(c.Id)));
 }
 
 /** Removes everything this process still has; errors are collected, not thrown one by one. */

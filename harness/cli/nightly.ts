@@ -52,6 +52,8 @@ await runCli(async () => {
   if (outcome.unbaselined.length) process.stdout.write(`${pc.yellow("no baseline")} for ${outcome.unbaselined.join(", ")}\n`);
   if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
   process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
-  if (signal.aborted) return 130;
+  if (signal.aborted) return (signal.reason as { exitCode?: number })?.exitCode ?? 130;
+  // A run that could not happen (no image, an app that never started) is not a pass, baseline or not.
+  if (outcome.results.some((r) => r.status === "error")) return ExitCode.environment;
   return outcome.regressions.length && !options.updateBaseline ? ExitCode.expectationFailed : ExitCode.ok;
 });

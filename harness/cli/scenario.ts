@@ -103,6 +103,7 @@ function whereTheReportIs(files: string[]): string {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--workers wants a whole number of at least 1, not "${value}".`);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new InvalidArgumentError(`--workers wants a whole number from 1 to 32, not "${value}".`);
   return n;
 }

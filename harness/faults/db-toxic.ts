@@ -47,17 +47,19 @@ export class DbToxicFault implements Fault {
       record({ action: "db-refuse", target: "database", windowS: this.forS });
       await proxy.refuse();
     }
-    let ended = false;
-    this.end = async () => {
-      if (ended) return;
-      ended = true;
+    let ending: Promise<void> | undefined;
+    this.end = () => {
       clearTimeout(this.timer);
-      if (toxic.kind === "latency") proxy.setLatency(undefined);
-      else if (toxic.kind === "stall") proxy.resume();
-      else await proxy.accept();
-      record({ action: "db-restored", target: "database", after: action });
+      ending ??= (async () => {
+        if (toxic.kind === "latency") proxy.setLatency(undefined);
+        else if (toxic.kind === "stall") proxy.resume();
+        else await proxy.accept();
+        record({ action: "db-restored", target: "database", after: action });
+      })();
+      return ending;
     };
-    this.timer = setTimeout(() => void this.end?.(), this.forS * 1000);
+    // When the window ends by itself a failure is kept for revert() to report; it must not end the harness.
+    this.timer = setTimeout(() => void this.end?.().catch(() => undefined), this.forS * 1000);
   }
 
   async revert(): Promise<void> {

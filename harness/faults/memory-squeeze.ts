@@ -50,8 +50,8 @@ export class MemorySqueezeFault implements Fault {
 
   /** Stops the filling process if it still runs (it also stops by itself once the worker is gone). */
   async revert({ stack }: FaultContext): Promise<void> {
-    await stack
-      .execInApp(["sh", "-c", `[ -f ${PID_FILE} ] && kill $(cat ${PID_FILE}) 2>/dev/null; rm -f ${PID_FILE}; true`])
-      .catch(() => undefined);
+    // Right after the injection the filler may not have written its pid yet: wait for it, a second at most.
+    const stopFiller = `for i in 1 2 3 4 5 6 7 8 9 10; do [ -f ${PID_FILE} ] && break; sleep 0.1; done; [ -f ${PID_FILE} ] && kill $(cat ${PID_FILE}) 2>/dev/null; rm -f ${PID_FILE}; true`;
+    await stack.execInApp(["sh", "-c", stopFiller]).catch(() => undefined);
   }
 }

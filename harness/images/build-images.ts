@@ -11,7 +11,7 @@ import { SUITE_NAMES, SUITES, type SuiteName } from "./suites.ts";
 
 type BaseBuilder = "mmdebstrap" | "dockerfile";
 /** Our images carry it; a team's image built FROM our base inherits it, so it alone never marks an image as ours. */
-const IMAGE_LABEL = "io.chaos-harness.image";
+export const IMAGE_LABEL = "io.chaos-harness.image";
 const OURS = /^chaos-harness\/(base|db|app):/;
 
 /** Makes sure the suite's base and database images exist, building only what is missing, and names the base `chaos-harness/base:<suite>`. */
@@ -81,6 +81,8 @@ export interface ImageBuild {
   tag: string;
   buildargs: Record<string, string>;
   kind: string;
+  /** More labels, e.g. which target file an image is built for. */
+  labels?: Record<string, string>;
 }
 
 /** Builds an image from a Dockerfile, on the host network (a build may fetch from a mirror), labelled as ours. */
@@ -91,7 +93,7 @@ export async function buildImage(docker: Docker, build: ImageBuild): Promise<voi
       t: build.tag,
       dockerfile: build.dockerfile ?? "Dockerfile",
       buildargs: build.buildargs,
-      labels: { [IMAGE_LABEL]: build.kind },
+      labels: { ...build.labels, [IMAGE_LABEL]: build.kind },
       networkmode: "host",
       rm: true,
       forcerm: true,

@@ -115,3 +115,60 @@ describe("the database proxy", () => {
     await proxy.stop();
   });
 });
+
+describe("the database proxy keeps each direction's bytes in order", () => {
+  it("under jitter, and when latency ends with chunks still held", async () => {
+    const received: string[] = [];
+    const sink = createServer((socket) => {
+      socket.on("data", (chunk) => received.push(chunk.toString()));
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: (sink.address() as { port: number }).port });
+    const client = await open(proxy.port);
+    proxy.setLatency({ ms: 40, jitterMs: 40 });
+    const sent = Array.from({ length: 200 }, (_, i) => `${i};`);
+    for (const piece of sent.slice(0, 150)) {
+      client.write(piece);
+      await new Promise((r) => setImmediate(r));
+    }
+    proxy.setLatency(undefined);
+    for (const piece of sent.slice(150)) client.write(piece);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.join("")).toBe(sent.join(""));
+    client.destroy();
+    await proxy.stop();
+    await new Promise<void>((resolve) => sink.close(() => resolve()));
+  });
+
+  it("delivers what the server said before closing, then closes the client", async () => {
+    const farewell = createServer((socket) => socket.end("FATAL: terminating connection"));
+    await new Promise<void>((resolve) => farewell.listen(0, "127.0.0.1", resolve));
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: (farewell.address() as { port: number }).port });
+    proxy.setLatency({ ms: 50, jitterMs: 0 });
+    const client = await open(proxy.port);
+    const heard = await new Promise<string>((resolve) => {
+      let text = "";
+      client.on("data", (chunk) => (text += chunk.toString()));
+      client.on("end", () => resolve(text));
+    });
+    expect(heard).toBe("FATAL: terminating connection");
+    client.destroy();
+    await proxy.stop();
+    await new Promise<void>((resolve) => farewell.close(() => resolve()));
+  });
+
+  it("stays refusing, with a clear error, when its port was taken while it refused", async () => {
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: upstreamPort });
+    await proxy.refuse();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(proxy.port, "127.0.0.1", resolve));
+    await expect(proxy.accept()).rejects.toMatchObject({ code: "EADDRINUSE" });
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await proxy.accept();
+    const again = await open(proxy.port);
+    expect(await roundTrip(again, "back")).toMatchObject({ echo: "back" });
+    again.destroy();
+    await proxy.stop();
+  });
+});

@@ -7,21 +7,29 @@ export interface Upstream {
   port: number;
 }
 
+/** One direction of a connection: chunks wait here, in order, until they are due (the latency toxic). */
+interface Lane {
+  queue: Array<{ due: number; chunk: Buffer | "end" }>;
+  timer: NodeJS.Timeout | undefined;
+  /** Its end was delivered: this direction is over. */
+  ended: boolean;
+}
+
 interface Pair {
   client: Socket;
   upstream?: Socket;
-  /** Deliveries the latency toxic is still holding back. */
-  timers: Set<NodeJS.Timeout>;
+  lanes: Lane[];
 }
 
-/** At most this many connections through the proxy at once; more are refused. */
+/** New connections beyond this many are closed at once. */
 const MAX_CONNECTIONS = 512;
 
 /**
  * A TCP proxy between the app and the harness's Postgres (Toxiproxy's model, on node:net): the app's
  * database URL points at it from boot, so faults can act on a pool opened long before they start.
- * It only ever connects to the one loopback upstream it was given. Toxics: latency (with jitter),
- * stall (accept, forward nothing), reset (every live connection), refuse (new connections).
+ * It only ever connects to the one loopback upstream it was given. Toxics: latency (with jitter; the
+ * byte order of each direction is kept), stall (accept, forward nothing), reset (every live
+ * connection), refuse (new connections).
  */
 export class DbProxy {
   private readonly pairs = new Set<Pair>();
@@ -56,7 +64,7 @@ export class DbProxy {
     return this.pairs.size;
   }
 
-  /** Delays every chunk, both ways, by `ms` ± `jitterMs` (order kept); `undefined` ends it. */
+  /** Delays every chunk, both ways, by `ms` ± `jitterMs`, in order; `undefined` ends it (what is held still goes first). */
   setLatency(latency: { ms: number; jitterMs: number } | undefined): void {
     this.latency = latency;
   }
@@ -95,7 +103,7 @@ export class DbProxy {
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Accepts again, on the same port. */
+  /** Accepts again, on the same port; rejects (and stays refusing) when the port was taken meanwhile. */
   async accept(): Promise<void> {
     if (!this.server && !this.stopped) await this.listen(this.port);
   }
@@ -109,11 +117,13 @@ export class DbProxy {
   private listen(port: number): Promise<number> {
     const server = createServer((client) => this.onClient(client));
     server.maxConnections = MAX_CONNECTIONS;
-    this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, "127.0.0.1", () => {
         server.off("error", reject);
+        // A failed accept (out of file descriptors) must not end the harness: that client just fails.
+        server.on("error", () => undefined);
+        this.server = server;
         const address = server.address();
         resolve(typeof address === "object" && address ? address.port : port);
       });
@@ -121,10 +131,9 @@ export class DbProxy {
   }
 
   private onClient(client: Socket): void {
-    const pair: Pair = { client, timers: new Set() };
+    const pair: Pair = { client, lanes: [] };
     this.pairs.add(pair);
-    client.on("error", () => this.close(pair));
-    client.on("close", () => this.close(pair));
+    client.on("error", () => this.close(pair, true));
     if (this.stalled) client.pause();
     else this.connectUpstream(pair);
   }
@@ -133,33 +142,43 @@ export class DbProxy {
     const upstream = createConnection({ host: this.upstream.host, port: this.upstream.port });
     pair.upstream = upstream;
     upstream.on("error", () => this.close(pair, true));
-    upstream.on("close", () => this.close(pair));
     this.forward(pair, pair.client, upstream);
     this.forward(pair, upstream, pair.client);
     if (this.stalled) upstream.pause();
   }
 
-  /** Copies `from` to `to`, through the latency toxic, keeping order; ends `to` after the last chunk. */
+  /**
+   * Copies `from` to `to` through one lane: a chunk (or the end) waits behind what is already held, so
+   * order is kept when latency changes or jitters, and what a side sent before closing still arrives.
+   */
   private forward(pair: Pair, from: Socket, to: Socket): void {
-    let lastDelivery = 0;
-    const deliver = (act: () => void) => {
-      if (!this.latency) return act();
-      const { ms, jitterMs } = this.latency;
-      const delay = Math.max(0, ms + (Math.random() * 2 - 1) * jitterMs);
-      lastDelivery = Math.max(Date.now() + delay, lastDelivery);
-      const timer = setTimeout(() => {
-        pair.timers.delete(timer);
-        act();
-      }, lastDelivery - Date.now());
-      pair.timers.add(timer);
+    const lane: Lane = { queue: [], timer: undefined, ended: false };
+    pair.lanes.push(lane);
+    const deliver = () => {
+      lane.timer = undefined;
+      while (lane.queue.length > 0 && lane.queue[0]!.due <= Date.now()) {
+        const { chunk } = lane.queue.shift()!;
+        if (chunk === "end") lane.ended = true;
+        if (to.destroyed) continue;
+        if (chunk === "end") to.end();
+        else to.write(chunk);
+      }
+      if (lane.queue.length > 0) lane.timer = setTimeout(deliver, lane.queue[0]!.due - Date.now());
+      else if (pair.lanes.length === 2 && pair.lanes.every((l) => l.ended)) this.close(pair);
     };
-    from.on("data", (chunk: Buffer) => deliver(() => !to.destroyed && to.write(chunk)));
-    from.on("end", () => deliver(() => !to.destroyed && to.end()));
+    const enqueue = (chunk: Buffer | "end") => {
+      const delay = this.latency ? Math.max(0, this.latency.ms + (Math.random() * 2 - 1) * this.latency.jitterMs) : 0;
+      const last = lane.queue.at(-1)?.due ?? 0;
+      lane.queue.push({ due: Math.max(Date.now() + delay, last), chunk });
+      if (!lane.timer) lane.timer = setTimeout(deliver, Math.max(0, lane.queue[0]!.due - Date.now()));
+    };
+    from.on("data", (chunk: Buffer) => enqueue(chunk));
+    from.on("end", () => enqueue("end"));
   }
 
   private close(pair: Pair, reset = false): void {
     if (!this.pairs.delete(pair)) return;
-    for (const timer of pair.timers) clearTimeout(timer);
+    for (const lane of pair.lanes) clearTimeout(lane.timer);
     if (reset && !pair.client.destroyed) pair.client.resetAndDestroy();
     else pair.client.destroy();
     pair.upstream?.destroy();

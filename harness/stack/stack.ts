@@ -1,6 +1,6 @@
 import getPort from "get-port";
 import type { StartedTestContainer } from "testcontainers";
-import { removeContainer } from "../cleanup/container-registry.ts";
+import { removeRunContainers } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { watchContainerEvents } from "../control/container-events.ts";
 import { Progress } from "../core/progress.ts";
@@ -94,7 +94,7 @@ export class Stack {
       await logs.drain(200);
       stopWatching();
       await proxy?.stop();
-      await Promise.allSettled(started.map((c) => removeContainer(c.getId())));
+      await removeRunContainers(run.runId);
       throw error;
     }
   }

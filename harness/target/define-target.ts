@@ -44,7 +44,9 @@ const configVariant = z
 export const targetSchema = z
   .object({
     /** Shown in reports. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, "letters, digits, dots, dashes and underscores, e.g. my-service"),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i, "letters and digits, separated by single dots, dashes or underscores, e.g. my-service"),
     /** Build the image from your Dockerfile (paths relative to the target file); rebuilt only when the context changes. */
     build: z
       .object({

@@ -2,9 +2,12 @@ import type Docker from "dockerode";
 import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { buildImage, imageExists } from "../images/build-images.ts";
+import { buildImage, IMAGE_LABEL, imageExists } from "../images/build-images.ts";
 import { contextFiles, inputsHash, type SuiteImages } from "../images/image-inputs.ts";
 import type { Target } from "./define-target.ts";
+
+/** Which target file an image was built for (a hash of its path): two targets of one name never remove each other's images. */
+const TARGET_FILE_LABEL = "io.chaos-harness.target-file";
 
 /**
  * The image the target's app runs from: its own `image`, or one built from its Dockerfile, tagged by a
@@ -26,20 +29,33 @@ export async function ensureTargetImage(target: Target, suite: SuiteImages, prog
   const baseId = (await docker.getImage(suite.stableBase).inspect()).Id;
   const hash = inputsHash([baseId, build.dockerfile ?? "Dockerfile", JSON.stringify(buildargs)], { dir: build.context, files });
   const tag = `chaos-harness/target-${target.name.toLowerCase()}:${suite.stableBase.split(":")[1]}-${hash}`;
+  const fileKey = inputsHash([target.file]);
   if (!(await imageExists(docker, tag))) {
     await progress.step(`build ${target.name}'s image ${tag} (${files.length} files)`, () =>
-      buildImage(docker, { context: build.context, files, dockerfile: build.dockerfile, tag, buildargs, kind: "target" }),
+      buildImage(docker, {
+        context: build.context,
+        files,
+        dockerfile: build.dockerfile,
+        tag,
+        buildargs,
+        kind: "target",
+        labels: { [TARGET_FILE_LABEL]: fileKey },
+      }),
     );
-    await removeSuperseded(docker, tag);
+    await removeSuperseded(docker, tag, fileKey);
   }
   return tag;
 }
 
-/** The same target's older images for the same suite: a changed context replaced them (one still in use stays). */
-async function removeSuperseded(docker: Docker, tag: string): Promise<void> {
+/**
+ * The same target's older images for the same suite, built by the harness from the same target file: a changed
+ * context replaced them (one still in use by a container stays). Nothing else is ever removed.
+ */
+async function removeSuperseded(docker: Docker, tag: string, fileKey: string): Promise<void> {
   const [repository, version] = tag.split(":") as [string, string];
   const suitePrefix = `${repository}:${version.split("-")[0]}-`;
-  for (const image of await docker.listImages({ filters: JSON.stringify({ reference: [repository] }) })) {
+  const filters = { reference: [repository], label: [`${IMAGE_LABEL}=target`, `${TARGET_FILE_LABEL}=${fileKey}`] };
+  for (const image of await docker.listImages({ filters: JSON.stringify(filters) })) {
     const tags = image.RepoTags ?? [];
     if (tags.includes(tag) || !tags.every((t) => t.startsWith(suitePrefix))) continue;
     await docker
