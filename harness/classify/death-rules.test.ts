@@ -319,6 +319,19 @@ describe("judgeDeath: SIGKILL", () => {
     // A stop signal after the kill does not explain it.
     expect(judge(killed(5), { master: master({ stopping: line.master("term", 10) }) }).cause).toBe("sigkill");
   });
+
+  it("does not give the master's graceful-timeout SIGKILL to an OOM event from before the master began stopping", () => {
+    // Seen in a real run: a worker OOM-killed at 36 s, then a deploy at 38 s whose busy worker was SIGKILLed at 40 s.
+    const stopping = master({ stopping: line.master("term", 38) });
+    const earlierOom = container({ present: true, oomEvents: [t(36)] });
+    expect(judge(killed(40), { master: stopping, container: earlierOom })).toMatchObject({ cause: "graceful-timeout", claims: {} });
+    // An OOM kill during the shutdown itself is still an OOM kill.
+    const duringShutdown = container({ present: true, oomEvents: [t(39)] });
+    expect(judge(killed(40), { master: stopping, container: duringShutdown })).toMatchObject({
+      cause: "oom-kill",
+      claims: { oomKill: true },
+    });
+  });
 });
 
 describe("judgeDeath: stopped by a signal", () => {

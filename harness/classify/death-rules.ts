@@ -184,7 +184,9 @@ function sigkillVerdict(
   const verdict = (cause: Cause, extra: Partial<Verdict> = {}): Verdict => ({ cause, evidence, claims, ...extra });
   const banner = worker.banners.find((b) => b.kind === "sigkill");
   const bannerSays = banner ? bannerOomVerdict(banner) : undefined;
-  const oomEventNear = container.oomEvents.some((t) => t <= at + 500 && at - t <= OOM_EVENT_WINDOW_MS);
+  const stopping = master.stopping && master.stopping.at <= at ? master.stopping : undefined;
+  // Once the master is stopping it SIGKILLs what outlives graceful_timeout: an OOM event from before it began is another death's.
+  const oomEventNear = container.oomEvents.some((t) => t <= at + 500 && at - t <= OOM_EVENT_WINDOW_MS && (!stopping || t >= stopping.at));
   // The cgroup's count speaks only for deaths between two readings.
   const bracketed = container.cgroupFirst != null && container.cgroupLast != null && container.cgroupLastAt >= at;
   const cgroupKills = bracketed ? container.cgroupLast! - container.cgroupFirst! : undefined;
@@ -200,7 +202,6 @@ function sigkillVerdict(
     claims.oomKill = true;
     return verdict("oom-kill");
   }
-  const stopping = master.stopping && master.stopping.at <= at ? master.stopping : undefined;
   if (stopping) {
     add(quote(stopping));
     evidence.push(
