@@ -8,7 +8,7 @@ import type { SuiteName } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
-import { missingFor } from "../scenario/fit-target.ts";
+import { missingFor, partitionByFit } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { variantOf } from "../target/define-target.ts";
@@ -66,9 +66,8 @@ await runCli(async () => {
   if (options.config) variantOf(target, options.config);
   const named = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
   // One scenario that does not fit the target is refused (exit 2, by runScenario); --all runs those that fit and says which it left out.
-  const scenarios = options.all ? named.filter((s) => !missingFor(s, target)) : named;
-  for (const left of named.filter((s) => !scenarios.includes(s)))
-    process.stderr.write(`${pc.dim(`not run on ${target.name}: ${left.name} needs ${missingFor(left, target)}`)}\n`);
+  const { fitting: scenarios, leftOut } = options.all ? partitionByFit(named, target) : { fitting: named, leftOut: [] };
+  for (const line of leftOut) process.stderr.write(`${pc.dim(line)}\n`);
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const overrides = {

@@ -13,7 +13,7 @@ import type { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
-import { missingFor } from "../scenario/fit-target.ts";
+import { partitionByFit } from "../scenario/fit-target.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import type { Target } from "../target/define-target.ts";
@@ -50,9 +50,8 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyOutcom
   const unbaselined: string[] = [];
   const target = options.target ?? (await loadTarget());
   const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
-  const fitting = scenarios.filter((scenario) => !missingFor(scenario, target));
-  for (const left of scenarios.filter((s) => !fitting.includes(s)))
-    options.progress.info(`not run on ${target.name}: ${left.name} needs ${missingFor(left, target)}`);
+  const { fitting, leftOut } = partitionByFit(scenarios, target);
+  for (const line of leftOut) options.progress.info(line);
   const total = options.suites.length * fitting.length;
   for (const suite of options.suites) {
     for (const scenario of fitting) {

@@ -26,6 +26,18 @@ export function fitScenario(scenario: Scenario, target: Target): Scenario {
   };
 }
 
+/** The scenarios that fit the target, and one line for each that does not: what `--all` and nightly run, and what they say they left out. */
+export function partitionByFit(scenarios: readonly Scenario[], target: Target): { fitting: Scenario[]; leftOut: string[] } {
+  const fitting: Scenario[] = [];
+  const leftOut: string[] = [];
+  for (const scenario of scenarios) {
+    const missing = missingFor(scenario, target);
+    if (missing) leftOut.push(`not run on ${target.name}: ${scenario.name} needs ${missing}`);
+    else fitting.push(scenario);
+  }
+  return { fitting, leftOut };
+}
+
 /** What the scenario needs and the target lacks, in words; undefined when it fits. */
 export function missingFor(scenario: Scenario, target: Target): string | undefined {
   const roles = [
