@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFailed } from "vitest";
+import { formatEvent } from "../events/format-event.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
@@ -30,11 +31,20 @@ describe.each(SUITE_NAMES.flatMap((stack) => (["default", "seed"] as const).map(
         suite: stackName,
         config,
         workers: 3,
-        timeoutS: 3,
+        // uvicorn notifies the master every 2 s at best (every timeout/2, on a 1 s tick): a 3 s timeout leaves an
+        // idle worker 1 s of stall before a spurious WORKER TIMEOUT, which the OOM step's reclaim can cause on a
+        // loaded machine. 5 s leaves 3 s.
+        timeoutS: 5,
         gracefulTimeoutS: 2,
         memoryLimitMb: 400,
       }).start({
         run: newRunContext(`classify-${stackName}-${config}`),
+      });
+      // A death judged otherwise than its truth is explained only by the timeline: print it on failure.
+      onTestFailed(() => {
+        const at0 = stack.events.sorted()[0]?.at ?? 0;
+        const timeline = stack.events.sorted().map((e) => `${((e.at - at0) / 1000).toFixed(3).padStart(8)}  ${formatEvent(e)}`);
+        console.error(`truth: ${JSON.stringify(Object.fromEntries(truth))}\n${timeline.join("\n")}`);
       });
       await stack.recordMemory();
       const faults = new FaultSchedule(stack);
@@ -48,7 +58,7 @@ describe.each(SUITE_NAMES.flatMap((stack) => (["default", "seed"] as const).map(
       await waitForDeath(stack, killed);
       truth.set(killed, "sigkill");
 
-      const blocked = await hit({ action: "request", path: "/block?ms=7000" });
+      const blocked = await hit({ action: "request", path: "/block?ms=9000" });
       await waitForDeath(stack, blocked);
       truth.set(blocked, "timeout");
 
