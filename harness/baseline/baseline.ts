@@ -20,7 +20,7 @@ export const tolerancesSchema = z
 
 const baselineEntrySchema = z
   .object({
-    status: z.enum(["passed", "failed", "aborted", "error"]),
+    status: z.enum(["passed", "failed", "inconclusive", "aborted", "error"]),
     /** Deaths by cause. */
     deaths: z.record(z.string(), z.number()),
     bannersMissing: z.number(),

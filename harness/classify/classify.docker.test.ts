@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFailed } from "vitest";
-import { formatEvent } from "../events/format-event.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
+import { formatEvent } from "../events/format-event.ts";
 import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
 import { SUITE_NAMES } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";

@@ -23,9 +23,13 @@ export const loadProfileSchema = z
     durationS: z.number().positive().max(LOAD_LIMITS.maxDurationS),
     /** Stop after this many requests even if the duration has not elapsed. */
     maxRequests: z.number().int().positive().max(LOAD_LIMITS.maxRequests).default(1_000_000),
+    /** Closed loop: the connections, each sending its next request when the last is answered. Open loop: the most requests in flight. */
     connections: z.number().int().min(1).max(LOAD_LIMITS.maxConnections).default(10),
-    /** Requests per second over all connections; omitted = as fast as the connections allow. */
-    ratePerS: z.number().int().positive().optional(),
+    /**
+     * Requests per second, started on a fixed schedule whatever the server does (open loop: latency from each
+     * request's intended start, no coordinated omission). Omitted: closed loop, as fast as the connections allow.
+     */
+    rate: z.number().positive().max(100_000).optional(),
     /** A request with no response for this long counts as a timeout. */
     timeoutS: z.number().positive().default(10),
     requests: z

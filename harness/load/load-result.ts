@@ -37,6 +37,32 @@ export interface LoadResult {
   /** Failed responses by the app's own error kind (`{"error": "db-pool-timeout"}`), else `http-<status>`. */
   appErrors: Record<string, number>;
   timeline: TimelinePoint[];
+  /** Present when the load was open-loop (a fixed rate): what was offered, and how well the generator kept to it. */
+  openLoop?: OpenLoopFacts;
+}
+
+export interface OpenLoopFacts {
+  offeredRps: number;
+  /** Requests the schedule held (rate × duration, within the request bound). */
+  scheduled: number;
+  sent: number;
+  /** Requests that found every allowed connection busy at their start time and waited for one. */
+  lateStarts: number;
+  /** Requests still waiting for a connection when the run ended: never sent, counted as timeouts. */
+  notStarted: number;
+  /** Answers (any status) received within the load window, per second of it. */
+  achievedRps: number;
+  /** Latency from when each request was actually sent: what a closed-loop tool would have reported. */
+  serviceMs: LatencySummary;
+  generator: {
+    /** How late the generator itself started requests (its timers, not the server). */
+    scheduleLagMs: LatencySummary;
+    /** CPU the generator's process used, in cores (1 = one core busy). */
+    cpuShare: number;
+    eventLoopDelayP99Ms: number;
+  };
+  /** Set when the generator lagged: the run says nothing about the server. */
+  inconclusive?: string;
 }
 
 export const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 });

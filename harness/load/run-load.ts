@@ -1,17 +1,10 @@
 import autocannon from "autocannon";
-import type { Histogram } from "hdr-histogram-js";
 import { assertLoopbackUrl } from "../core/loopback.ts";
-import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
+import { Buckets, errorKindOf, sumErrors } from "./buckets.ts";
+import { mergeHistograms, recordLatency, summarize } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
-import { type ErrorCounts, type LoadResult, noErrors, type TimelinePoint } from "./load-result.ts";
-
-interface Bucket {
-  completed: number;
-  ok: number;
-  non2xx: number;
-  errors: ErrorCounts;
-  histogram: Histogram;
-}
+import type { ErrorCounts, LoadResult, TimelinePoint } from "./load-result.ts";
+import { runOpenLoop } from "./open-loop.ts";
 
 export interface LoadOptions {
   signal?: AbortSignal;
@@ -20,7 +13,15 @@ export interface LoadOptions {
 }
 
 /**
- * Drives load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
+ * Drives the profile's load: open loop (runOpenLoop) when it sets a rate, else closed loop with autocannon.
+ */
+export function driveLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
+  if (profile.rate === undefined) return runLoad(baseUrl, profile, options);
+  return runOpenLoop(baseUrl, { ...profile, rate: profile.rate }, options);
+}
+
+/**
+ * Closed-loop load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
  * Every response and error lands in a per-second bucket (counts + HDR histogram) and a per-path one.
  */
 export async function runLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
@@ -28,7 +29,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   const unresolved = profile.requests.find((r) => !r.path);
   if (unresolved) throw new Error(`the load names the role "${unresolved.role}": resolve it against a target first (fitScenario)`);
   const startedAt = Date.now();
-  const buckets: Bucket[] = [];
+  const buckets = new Buckets(Date.now, startedAt);
   const appErrors: Record<string, number> = {};
   const onFailedResponse = (status: number, body: string) => {
     if (status < 400) return;
@@ -39,13 +40,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   let completed = 0;
   let stoppedBy: LoadResult["stoppedBy"] = "max-requests";
 
-  const bucketNow = (): Bucket => {
-    const second = Math.floor((Date.now() - startedAt) / 1000);
-    while (buckets.length <= second) {
-      buckets.push({ completed: 0, ok: 0, non2xx: 0, errors: noErrors(), histogram: newLatencyHistogram() });
-    }
-    return buckets[second]!;
-  };
+  const bucketNow = () => buckets.now();
 
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
@@ -56,7 +51,6 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
       // autocannon stops exactly at `amount` requests (and then ignores `duration`); the duration bound is ours, below.
       amount: profile.maxRequests,
       timeout: profile.timeoutS,
-      ...(profile.ratePerS ? { overallRate: profile.ratePerS } : {}),
       requests: expandMix(profile.requests, onFailedResponse),
       setupClient: (client) => countClosedConnections(client as unknown as AutocannonClient, () => bucketNow().errors.closed++),
     },
@@ -89,23 +83,15 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   if (options.signal?.aborted) onAbort();
 
   let reported = 0;
-  const ticker = setInterval(() => {
-    const current = Math.floor((Date.now() - startedAt) / 1000);
-    while (reported < current && options.onSecond) {
-      bucketNow();
-      options.onSecond(toPoint(buckets[reported]!, reported));
-      reported++;
-    }
-  }, 250);
+  const ticker = setInterval(() => (reported = buckets.reportEnded(options.onSecond, reported)), 250);
 
   await done;
   clearTimeout(durationBound);
   clearInterval(ticker);
   options.signal?.removeEventListener("abort", onAbort);
 
-  const timeline = buckets.map(toPoint);
-  const errors = noErrors();
-  for (const point of timeline) for (const kind of Object.keys(errors) as Array<keyof ErrorCounts>) errors[kind] += point.errors[kind];
+  const timeline = buckets.timeline();
+  const errors = sumErrors(timeline);
   return {
     target: baseUrl,
     startedAt,
@@ -116,7 +102,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
     status,
     errors,
-    latencyMs: summarize(mergeHistograms(buckets.map((b) => b.histogram))),
+    latencyMs: summarize(mergeHistograms(buckets.all.map((b) => b.histogram))),
     appErrors,
     timeline,
   };
@@ -148,29 +134,9 @@ function countClosedConnections(client: AutocannonClient, onClosed: () => void):
   };
 }
 
-function toPoint(bucket: Bucket, second: number): TimelinePoint {
-  return {
-    second,
-    completed: bucket.completed,
-    ok: bucket.ok,
-    non2xx: bucket.non2xx,
-    errors: { ...bucket.errors },
-    latencyMs: summarize(bucket.histogram),
-  };
-}
-
 /** autocannon cycles through `requests` per connection: repeat each by its weight for the mix. */
 function expandMix(requests: LoadProfile["requests"], onResponse: (status: number, body: string) => void): autocannon.Request[] {
   return requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path, method: r.method, onResponse })));
-}
-
-function errorKindOf(body: string): string | undefined {
-  try {
-    const error = (JSON.parse(body) as { error?: unknown }).error;
-    return typeof error === "string" && /^[a-z0-9-]{1,40}$/.test(error) ? error : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function errorKind(error: Error & { code?: string }): keyof ErrorCounts {

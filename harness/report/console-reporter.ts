@@ -12,6 +12,7 @@ import { consoleTable } from "./table.ts";
 const STATUS_LABEL = {
   passed: pc.green(pc.bold("PASS")),
   failed: pc.red(pc.bold("FAIL")),
+  inconclusive: pc.yellow(pc.bold("INCONCLUSIVE")),
   aborted: pc.yellow(pc.bold("ABORTED")),
   error: pc.red(pc.bold("ERROR")),
 } as const;

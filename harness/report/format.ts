@@ -3,7 +3,7 @@ import type { Severity } from "../classify/causes.ts";
 import type { RunStatus } from "../scenario/run-result.ts";
 
 /** One icon per run status, for markdown. */
-export const STATUS_ICON: Record<RunStatus, string> = { passed: "✅", failed: "❌", aborted: "⚠️", error: "💥" };
+export const STATUS_ICON: Record<RunStatus, string> = { passed: "✅", failed: "❌", inconclusive: "❔", aborted: "⚠️", error: "💥" };
 
 /** Text as HTML, safe in element content and in a double-quoted attribute. */
 export function escapeHtml(text: string): string {

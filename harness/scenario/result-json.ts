@@ -21,7 +21,9 @@ export const resultSchema = z
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
     runId: z.string(),
     scenario: z.object({ name: z.string(), description: z.string() }),
-    status: z.enum(["passed", "failed", "aborted", "error"]).describe("aborted: interrupted; error: the run could not finish"),
+    status: z
+      .enum(["passed", "failed", "inconclusive", "aborted", "error"])
+      .describe("inconclusive: the load generator lagged its schedule; aborted: interrupted; error: the run could not finish"),
     error: z.object({ code: z.string().nullable(), message: z.string() }).nullable(),
     startedAt: iso,
     endedAt: iso,
@@ -49,6 +51,20 @@ export const resultSchema = z
           errors: errorCounts.describe("requests with no response, by kind"),
           latencyMs: latency.describe("over every response, from HDR histograms"),
           throughput: z.number().describe("completed requests per second"),
+          openLoop: z
+            .object({
+              offeredRps: z.number(),
+              scheduled: z.number(),
+              sent: z.number(),
+              lateStarts: z.number().describe("requests that waited for a free connection past their start time"),
+              notStarted: z.number().describe("requests never sent: still waiting when the run ended (counted as timeouts)"),
+              achievedRps: z.number(),
+              serviceMs: latency.describe("from each request's actual send, as a closed-loop tool would report"),
+              generator: z.object({ scheduleLagMs: latency, cpuShare: z.number(), eventLoopDelayP99Ms: z.number() }),
+              inconclusive: z.string().optional().describe("set when the generator lagged: the run says nothing about the server"),
+            })
+            .nullable()
+            .describe("an open-loop load (a fixed rate): latency is measured from each request's intended start"),
         })
         .nullable(),
     }),
@@ -125,6 +141,7 @@ export function toResultJson(result: RunResult): ResultJson {
             errors: load.errors,
             latencyMs: load.latencyMs,
             throughput: METRICS.throughput(load),
+            openLoop: load.openLoop ?? null,
           }
         : null,
     },

@@ -3,7 +3,8 @@ import type { LogLine } from "../logs/log-line.ts";
 import type { StackOptions } from "../stack/stack-options.ts";
 import type { ExpectationResult, Observed } from "./expectations.ts";
 
-export type RunStatus = "passed" | "failed" | "aborted" | "error";
+/** inconclusive: the open-loop generator could not keep to its schedule, so the run says nothing about the app. */
+export type RunStatus = "passed" | "failed" | "inconclusive" | "aborted" | "error";
 
 /**
  * One scenario run, whatever its end: the one result every reporter reads. What was observed lives
@@ -13,7 +14,7 @@ export interface RunResult {
   scenario: { name: string; description: string };
   runId: string;
   status: RunStatus;
-  /** Why the run could not finish (status "error" or "aborted"). */
+  /** Why the run could not finish (status "error" or "aborted") or could not judge the app (status "inconclusive"). */
   error?: Error;
   startedAt: number;
   endedAt: number;

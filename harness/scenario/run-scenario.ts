@@ -2,14 +2,14 @@ import { relative } from "node:path";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { errorMessage, HarnessError, InterruptedError } from "../core/errors.ts";
+import { EnvironmentError, errorMessage, HarnessError, InterruptedError } from "../core/errors.ts";
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import { workerRoster } from "../events/worker-roster.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
-import { runLoad } from "../load/run-load.ts";
+import { driveLoad } from "../load/run-load.ts";
 import { healthAnswers } from "../stack/gunicorn-ready.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
@@ -102,9 +102,21 @@ export async function runScenario(
     recovery,
     bootFailure,
   };
+  // A generator that lagged its schedule measured itself, not the app: the run is inconclusive, exit 3.
+  const lagged = load?.openLoop?.inconclusive;
+  if (!error && lagged)
+    error = new EnvironmentError("LOAD_GENERATOR_LAGGED", `inconclusive: ${lagged}. Run it on a less busy machine, or lower load.rate.`);
   const expectations = error ? [] : evaluateExpectations(expect, observed);
   const status: RunStatus =
-    error instanceof InterruptedError ? "aborted" : error ? "error" : expectations.every((e) => e.pass) ? "passed" : "failed";
+    error instanceof InterruptedError
+      ? "aborted"
+      : error instanceof EnvironmentError && error.code === "LOAD_GENERATOR_LAGGED"
+        ? "inconclusive"
+        : error
+          ? "error"
+          : expectations.every((e) => e.pass)
+            ? "passed"
+            : "failed";
   return {
     scenario: { name: scenario.name, description: scenario.description },
     runId: run.runId,
@@ -135,7 +147,7 @@ async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progr
         schedule.start(scenario.faults);
         let completed = 0;
         let failed = 0;
-        return runLoad(stack.url, scenario.load, {
+        return driveLoad(stack.url, scenario.load, {
           signal,
           onSecond: (p) => {
             completed += p.completed;

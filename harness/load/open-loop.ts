@@ -1,0 +1,230 @@
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { Pool } from "undici";
+import { assertLoopbackUrl } from "../core/loopback.ts";
+import { Buckets, errorKindOf, sumErrors } from "./buckets.ts";
+import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
+import type { ErrorCounts, LoadResult, OpenLoopFacts, TimelinePoint } from "./load-result.ts";
+
+/** A generator whose own schedule lag (p99) exceeds this cannot say what the server did: its run is inconclusive. */
+export const MAX_SCHEDULE_LAG_MS = 10;
+/** At most this many requests are started in one timer turn, so that responses are read while it catches up. */
+const MAX_BATCH = 512;
+
+export interface OpenLoopProfile {
+  /** Requests per second, started on a fixed schedule whatever the server does. */
+  rate: number;
+  durationS: number;
+  maxRequests: number;
+  /** At most this many requests in flight (one connection each); a request due while all are busy waits, and is counted late. */
+  connections: number;
+  timeoutS: number;
+  /** Resolved paths and their weights. */
+  requests: ReadonlyArray<{ path?: string; method: string; weight: number }>;
+}
+
+export interface OpenLoopOptions {
+  signal?: AbortSignal;
+  onSecond?: (point: TimelinePoint) => void;
+}
+
+interface Due {
+  index: number;
+  /** performance.now() when it should start. */
+  intended: number;
+}
+
+/**
+ * Open-loop load: request i starts at start + i/rate whatever the server does, so a slow server gets a
+ * queue, not fewer requests. Each latency is measured from the request's intended start (no coordinated
+ * omission); one that had to wait for a free connection is counted late; one still waiting when the run
+ * ends is counted as not started (and as a timeout: its user never got an answer). The generator reports
+ * its own schedule lag and CPU; when it lagged, the run says so (`openLoop.inconclusive`).
+ */
+export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, options: OpenLoopOptions = {}): Promise<LoadResult> {
+  assertLoopbackUrl(baseUrl);
+  const unresolved = profile.requests.find((r) => !r.path);
+  if (unresolved) throw new Error("the open-loop load names a role: resolve it against a target first (fitScenario)");
+  if (!(profile.rate > 0)) throw new Error(`the rate must be above 0 requests/s (got ${profile.rate})`);
+  const mix = profile.requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path!, method: r.method })));
+  const total = Math.max(0, Math.min(profile.maxRequests, Math.floor(profile.rate * profile.durationS)));
+  const intervalMs = 1000 / profile.rate;
+  const timeoutMs = profile.timeoutS * 1000;
+  const pool = new Pool(new URL(baseUrl).origin, {
+    connections: profile.connections,
+    pipelining: 1,
+    connectTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const buckets = new Buckets(() => performance.now(), t0);
+  const scheduleLag = newLatencyHistogram();
+  const service = newLatencyHistogram();
+  const status: Record<string, number> = {};
+  const appErrors: Record<string, number> = {};
+  const waiting: Due[] = [];
+  let next = 0;
+  let sent = 0;
+  let late = 0;
+  let inFlight = 0;
+  let completedInWindow = 0;
+  let stoppedBy: LoadResult["stoppedBy"] = total < Math.floor(profile.rate * profile.durationS) ? "max-requests" : "duration";
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const windowEnd = t0 + profile.durationS * 1000;
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const cpuBefore = process.cpuUsage();
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  const finishedAll = () => next >= total && waiting.length === 0 && inFlight === 0;
+  const send = (due: Due) => {
+    inFlight++;
+    sent++;
+    const sentAt = performance.now();
+    const request = mix[due.index % mix.length]!;
+    const done = (statusCode: number | undefined, error?: Error & { code?: string }) => {
+      const end = performance.now();
+      const bucket = buckets.now();
+      inFlight--;
+      if (end <= windowEnd) completedInWindow++;
+      if (statusCode === undefined) bucket.errors[errorKind(error!)]++;
+      else {
+        bucket.completed++;
+        if (statusCode >= 200 && statusCode < 300) bucket.ok++;
+        else bucket.non2xx++;
+        status[statusCode] = (status[statusCode] ?? 0) + 1;
+        recordLatency(bucket.histogram, end - due.intended);
+        recordLatency(service, end - sentAt);
+      }
+      const queued = waiting.shift();
+      if (queued && !stopped) send(queued);
+      if (finishedAll() || (stopped && inFlight === 0)) settle();
+    };
+    pool
+      .request({ path: request.path, method: request.method as "GET" })
+      .then(async ({ statusCode, body }) => {
+        if (statusCode >= 400) {
+          const kind = errorKindOf(await body.text()) ?? `http-${statusCode}`;
+          appErrors[kind] = (appErrors[kind] ?? 0) + 1;
+        } else await body.dump();
+        done(statusCode);
+      })
+      .catch((error: Error & { code?: string }) => done(undefined, error));
+  };
+
+  const tick = () => {
+    timer = undefined;
+    if (stopped) return;
+    const now = performance.now();
+    let batch = 0;
+    while (next < total && t0 + next * intervalMs <= now && batch < MAX_BATCH) {
+      const due = { index: next, intended: t0 + next * intervalMs };
+      recordLatency(scheduleLag, now - due.intended);
+      next++;
+      batch++;
+      if (inFlight < profile.connections) send(due);
+      else {
+        late++;
+        waiting.push(due);
+      }
+    }
+    if (next < total) {
+      const wait = t0 + next * intervalMs - performance.now();
+      timer = batch >= MAX_BATCH ? setImmediate(tick) : setTimeout(tick, Math.max(0, wait));
+    } else if (finishedAll()) settle();
+  };
+  tick();
+
+  // Stops by itself: the schedule ends at durationS, then in-flight and waiting requests get `timeoutS` to finish.
+  const stop = (reason: LoadResult["stoppedBy"]) => {
+    if (stopped) return;
+    stopped = true;
+    if (reason === "aborted") stoppedBy = reason;
+    if (timer) {
+      clearTimeout(timer as NodeJS.Timeout);
+      clearImmediate(timer as NodeJS.Immediate);
+    }
+    settle();
+  };
+  const onAbort = () => stop("aborted");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const drainBound = setTimeout(() => stop(stoppedBy), profile.durationS * 1000 + timeoutMs + 1000);
+  let reported = 0;
+  const ticker = setInterval(() => (reported = buckets.reportEnded(options.onSecond, reported)), 250);
+
+  await settled;
+  clearTimeout(drainBound);
+  clearInterval(ticker);
+  options.signal?.removeEventListener("abort", onAbort);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - t0;
+  loopDelay.disable();
+  // Whatever is still queued or in flight now never got an answer in time.
+  const notStarted = waiting.length + (total - next);
+  const unanswered = inFlight;
+  await pool.destroy().catch(() => {});
+
+  const timeline = buckets.timeline();
+  const errors = sumErrors(timeline);
+  errors.timeout += unanswered + (options.signal?.aborted ? 0 : notStarted);
+  const lag = summarize(scheduleLag);
+  const cpuShare = (cpu.user + cpu.system) / 1000 / wallMs;
+  const openLoop: OpenLoopFacts = {
+    offeredRps: profile.rate,
+    scheduled: total,
+    sent,
+    lateStarts: late,
+    notStarted,
+    achievedRps: Math.round((completedInWindow / profile.durationS) * 10) / 10,
+    serviceMs: summarize(service),
+    generator: {
+      scheduleLagMs: lag,
+      cpuShare: Math.round(cpuShare * 1000) / 1000,
+      eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+    },
+  };
+  if (lag.p99 > MAX_SCHEDULE_LAG_MS) {
+    openLoop.inconclusive =
+      `the generator started requests up to ${lag.p99} ms late (p99; limit ${MAX_SCHEDULE_LAG_MS} ms) with ` +
+      `${Math.round(cpuShare * 100)} % of a core busy: what the server did at this rate is unknown`;
+  }
+  return {
+    target: baseUrl,
+    startedAt,
+    endedAt: Date.now(),
+    stoppedBy,
+    completed: timeline.reduce((n, p) => n + p.completed, 0),
+    ok: timeline.reduce((n, p) => n + p.ok, 0),
+    non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
+    status,
+    errors,
+    latencyMs: summarize(mergeHistograms(buckets.all.map((b) => b.histogram))),
+    appErrors,
+    timeline,
+    openLoop,
+  };
+}
+
+function errorKind(error: Error & { code?: string }): keyof ErrorCounts {
+  switch (error.code) {
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "timeout";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "reset";
+    case "ECONNREFUSED":
+      return "refused";
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_CLOSED":
+      return "closed";
+    default:
+      return "other";
+  }
+}
