@@ -15,7 +15,7 @@ describe("npm run nightly", () => {
     const baseline: Baseline = {
       version: 1,
       updatedAt: "2026-11-01T00:00:00.000Z",
-      tolerances: { p99Factor: 3, p99SlackMs: 25, throughputFactor: 0.5, errorsFactor: 2, errorsSlack: 10 },
+      tolerances: { errorsFactor: 2, errorsSlack: 10 },
       // A baseline from a world where this scenario killed a worker: today's run must be told apart.
       scenarios: {
         "demo/stray-sigterm/trixie": { status: "passed", deaths: { sigkill: 1 }, bannersMissing: 0, errors: 0, p99Ms: 5, throughput: 1000 },

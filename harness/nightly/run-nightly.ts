@@ -40,7 +40,11 @@ export interface NightlyOutcome {
   baseline: Baseline | undefined;
 }
 
-/** Runs the catalogue on each suite, writes one combined report, and compares every run with the baseline. */
+/**
+ * Runs the catalogue on each suite, writes one combined report, and compares every run's behaviour with the
+ * baseline (death causes, banners, expectations, errors). Performance is not judged against the baseline:
+ * its p99 and throughput were measured on whatever machine recorded it.
+ */
 export async function runNightly(options: NightlyOptions): Promise<NightlyOutcome> {
   const parent = options.reportsDir ?? REPORTS_DIR;
   const dir = nightlyDir(parent);
@@ -67,7 +71,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyOutcom
       options.progress.info(`${json.status.toUpperCase()} ${key}${regressions.some((r) => r.key === key) ? " — regression" : ""}`);
     }
   }
-  writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances: baseline?.tolerances });
+  writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances: baseline?.tolerances, baseline: baseline?.scenarios });
   const outcome: NightlyOutcome = { dir, results, regressions, unbaselined, baseline };
   if (options.updateBaseline && !options.signal.aborted) outcome.baseline = writeBaseline(options.baselineFile, results, baseline);
   pointLatestAt(parent, dir);

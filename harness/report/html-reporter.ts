@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { baselineEntry, baselineKey } from "../baseline/baseline.ts";
+import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
 import type { RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { totalErrors } from "../load/load-result.ts";
@@ -213,16 +213,19 @@ ${chartLibraries()}
 function nightlyIndexHtml(nightly: NightlyReport): string {
   const rows = nightly.runs.map((r) => {
     const entry = baselineEntry(r);
-    const regressions = nightly.regressions.filter((x) => x.key === baselineKey(r));
+    const key = baselineKey(r);
+    const before = nightly.baseline?.[key];
+    const regressions = nightly.regressions.filter((x) => x.key === key);
     const link = `${r.runId}/report.html`;
-    return `<tr class="${r.status}"><td><a href="${escapeHtml(link)}">${escapeHtml(r.scenario.name)}</a></td><td>${escapeHtml(r.stack.name)}</td><td>${r.status}</td><td>${escapeHtml(describeCounts(entry.deaths))}</td><td>${entry.errors}</td><td>${entry.p99Ms}</td><td>${entry.throughput}</td><td>${escapeHtml(regressions.map((x) => x.message).join("; "))}</td></tr>`;
+    return `<tr class="${r.status}"><td><a href="${escapeHtml(link)}">${escapeHtml(r.scenario.name)}</a></td><td>${escapeHtml(r.stack.name)}</td><td>${r.status}</td><td>${escapeHtml(describeCounts(entry.deaths))}</td><td>${entry.errors}</td><td>${measuredHere(entry.p99Ms, before?.p99Ms)}</td><td>${measuredHere(entry.throughput, before?.throughput)}</td><td>${escapeHtml(regressions.map((x) => x.message).join("; "))}</td></tr>`;
   });
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Nightly ${escapeHtml(nightly.dir.split("/").at(-1) ?? "")}</title>
 <style>body{font:14px system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}
 tr.failed td,tr.error td{color:#cf222e}tr.aborted td{color:#9a6700}</style></head><body>
 <h1>${nightly.regressions.length ? `${nightly.regressions.length} regression(s)` : "No regression"}</h1>
-<table><thead><tr><th>scenario</th><th>stack</th><th>result</th><th>deaths</th><th>errors</th><th>p99 ms</th><th>req/s</th><th>regressions</th></tr></thead>
+<table><thead><tr><th>scenario</th><th>stack</th><th>result</th><th>deaths</th><th>errors</th><th>p99 ms (measured here)</th><th>req/s (measured here)</th><th>regressions</th></tr></thead>
 <tbody>${rows.join("\n")}</tbody></table>
+<p>Behaviour (deaths, banners, expectations, errors) is compared with the baseline. p99 and req/s are measured in this run, on this machine, and never judged against it; in brackets, for information, the figures of the machine that recorded the baseline.</p>
 <p><a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a> · <a href="comparison.json">comparison.json</a></p>
 </body></html>
 `;

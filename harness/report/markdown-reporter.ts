@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { baselineEntry } from "../baseline/baseline.ts";
+import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
 import { totalErrors } from "../load/load-result.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { describeCounts, markdownCell, STATUS_ICON } from "./format.ts";
@@ -65,18 +65,27 @@ function runSummaryMarkdown(result: ResultJson): string {
   return lines.join("\n");
 }
 
+const PERFORMANCE_NOT_JUDGED =
+  "_Behaviour (deaths, banners, expectations, errors) is compared with the baseline. p99 and req/s are " +
+  "measured in this run, on this machine, and never judged against it; in brackets, for information, the figures of " +
+  "the machine that recorded the baseline._";
+
 function nightlySummaryMarkdown(nightly: NightlyReport): string {
   const passed = nightly.runs.filter((r) => r.status === "passed").length;
   const verdict = nightly.regressions.length ? `❌ ${nightly.regressions.length} regression(s)` : "✅ no regression";
   const lines = [`## Nightly: ${verdict} · ${passed} of ${nightly.runs.length} runs passed`, ""];
-  lines.push("| scenario | stack | result | deaths | errors | p99 ms | req/s |", "|---|---|---|---|---|---|---|");
+  lines.push(
+    "| scenario | stack | result | deaths | errors | p99 ms (measured here) | req/s (measured here) |",
+    "|---|---|---|---|---|---|---|",
+  );
   for (const r of nightly.runs) {
     const entry = baselineEntry(r);
+    const before = nightly.baseline?.[baselineKey(r)];
     lines.push(
-      `| ${r.scenario.name} | ${r.stack.name} | ${STATUS_ICON[r.status]} ${r.status} | ${describeCounts(entry.deaths)} | ${entry.errors} | ${entry.p99Ms} | ${entry.throughput} |`,
+      `| ${r.scenario.name} | ${r.stack.name} | ${STATUS_ICON[r.status]} ${r.status} | ${describeCounts(entry.deaths)} | ${entry.errors} | ${measuredHere(entry.p99Ms, before?.p99Ms)} | ${measuredHere(entry.throughput, before?.throughput)} |`,
     );
   }
-  lines.push("");
+  lines.push("", PERFORMANCE_NOT_JUDGED, "");
   if (nightly.regressions.length) {
     lines.push("### Regressions", "");
     for (const r of nightly.regressions) lines.push(`- **${r.key}** (${r.kind}): ${markdownCell(r.message)}`);

@@ -1,4 +1,4 @@
-import type { Regression } from "../baseline/baseline.ts";
+import type { BaselineEntry, Regression } from "../baseline/baseline.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 
@@ -17,6 +17,11 @@ export interface NightlyReport {
   /** Runs with no baseline to compare with. */
   unbaselined: string[];
   tolerances: unknown;
+  /**
+   * The baseline's entries by key, shown beside each run for information: their p99 and throughput are the
+   * recording machine's figures, never judged (only behaviour is, in `regressions`).
+   */
+  baseline?: Readonly<Record<string, BaselineEntry>>;
 }
 
 /**

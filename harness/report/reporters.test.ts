@@ -167,7 +167,18 @@ describe("a nightly's combined report", () => {
       runs,
       regressions: [{ key: "demo/deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
       unbaselined: ["demo/slow-db/bookworm"],
-      tolerances: { p99Factor: 3 },
+      tolerances: { errorsFactor: 2, errorsSlack: 10 },
+      // Recorded on another machine: shown beside today's figures, never judged.
+      baseline: {
+        "demo/worker-timeout/trixie": {
+          status: "passed",
+          deaths: { timeout: 1 },
+          bannersMissing: 0,
+          errors: 0,
+          p99Ms: 4.5,
+          throughput: 9876.5,
+        },
+      },
     },
     fileReporters(),
   );
@@ -177,7 +188,7 @@ describe("a nightly's combined report", () => {
     expect(JSON.parse(read(dir, "comparison.json"))).toEqual({
       regressions: [{ key: "demo/deploy/trixie", kind: "banner-missing", message: 'banners newly missing: "3" <of 3>' }],
       unbaselined: ["demo/slow-db/bookworm"],
-      tolerances: { p99Factor: 3 },
+      tolerances: { errorsFactor: 2, errorsSlack: 10 },
     });
   });
 
@@ -192,8 +203,14 @@ describe("a nightly's combined report", () => {
   it("summary.md gives the verdict and one row per run", () => {
     const summary = read(dir, "summary.md");
     expect(summary).toMatch(/^## Nightly: ❌ 1 regression\(s\) · 2 of 3 runs passed$/m);
-    expect(summary).toMatch(/^\| worker-timeout \| trixie \| ✅ passed \| 1 timeout \| \d+ \| [\d.]+ \| [\d.]+ \|$/m);
-    expect(summary).toMatch(/^\| slow-db \| bookworm \| ✅ passed \| none \|/m);
+    expect(summary).toMatch(
+      /^\| scenario \| stack \| result \| deaths \| errors \| p99 ms \(measured here\) \| req\/s \(measured here\) \|$/m,
+    );
+    expect(summary).toMatch(
+      /^\| worker-timeout \| trixie \| ✅ passed \| 1 timeout \| \d+ \| [\d.]+ \(baseline machine: 4\.5\) \| [\d.]+ \(baseline machine: 9876\.5\) \|$/m,
+    );
+    expect(summary).toMatch(/^\| slow-db \| bookworm \| ✅ passed \| none \| \d+ \| [\d.]+ \| [\d.]+ \|$/m); // no baseline entry: nothing beside
+    expect(summary).toContain("never judged against it");
     expect(summary).toMatch(/^- \*\*demo\/deploy\/trixie\*\* \(banner-missing\): banners newly missing: "3" <of 3>$/m);
     expect(summary).toMatch(/^No baseline yet for: demo\/slow-db\/bookworm/m);
   });
@@ -203,5 +220,7 @@ describe("a nightly's combined report", () => {
     for (const run of runs) expect(index).toContain(`<a href="${run.runId}/report.html">${run.scenario.name}</a>`);
     expect(index).toContain("banners newly missing: &quot;3&quot; &lt;of 3&gt;");
     expect(index).toMatch(/<h1>1 regression\(s\)<\/h1>/);
+    expect(index).toContain("<th>p99 ms (measured here)</th><th>req/s (measured here)</th>");
+    expect(index).toMatch(/<td>[\d.]+ \(baseline machine: 4\.5\)<\/td><td>[\d.]+ \(baseline machine: 9876\.5\)<\/td>/);
   });
 });
