@@ -31,7 +31,7 @@ function write(file: string, html: string): string {
 }
 
 /** Chart.js and its annotation plugin, inlined: the report opens with no network. */
-function chartLibraries(): string {
+export function chartLibraries(): string {
   const chart = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
   const annotation = join(dirname(require.resolve("chartjs-plugin-annotation")), "chartjs-plugin-annotation.min.js");
   return [chart, annotation]
@@ -40,7 +40,7 @@ function chartLibraries(): string {
 }
 
 /** JSON inside <script>: nothing in it can close the element. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 interface Lifeline {
   pid: number;
