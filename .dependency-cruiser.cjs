@@ -5,7 +5,7 @@ const LAYERS = [
   ["nightly"],
   ["report"],
   ["baseline"],
-  ["scenario"],
+  ["scenario", "capacity"],
   ["faults", "classify"],
   ["stack"],
   ["target"],

@@ -7,7 +7,12 @@ export interface ProcessInfo {
   rssKb: number;
   state: string;
   command: string;
+  /** CPU time used so far, user + system, in clock ticks (USER_HZ, 100 on Linux). */
+  cpuTicks: number;
 }
+
+/** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on every Linux architecture we run on). */
+export const CLOCK_TICKS_PER_S = 100;
 
 // Read from /proc with the shell alone: a team's image need not have procps.
 const LIST_PROCESSES = `for p in /proc/[0-9]*; do
@@ -27,7 +32,9 @@ export async function listProcesses(docker: Docker, container: Docker.Container)
     // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses.
     const after = fields.slice(fields.lastIndexOf(")") + 2).split(" ");
     if (!pid || after.length < 2) return [];
-    return [{ pid: Number(pid), ppid: Number(after[1]), rssKb: Number(rss), state: after[0]!, command: (command ?? "").trim() }];
+    // Fields 14 and 15 (utime, stime) of stat; `after` starts at field 3.
+    const cpuTicks = Number(after[11] ?? 0) + Number(after[12] ?? 0);
+    return [{ pid: Number(pid), ppid: Number(after[1]), rssKb: Number(rss), state: after[0]!, command: (command ?? "").trim(), cpuTicks }];
   });
 }
 

@@ -5,8 +5,15 @@ import { Buckets, errorKindOf, sumErrors } from "./buckets.ts";
 import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
 import type { ErrorCounts, LoadResult, OpenLoopFacts, TimelinePoint } from "./load-result.ts";
 
-/** A generator whose own schedule lag (p99) exceeds this cannot say what the server did: its run is inconclusive. */
+/** A request the generator itself started later than this (its timers, not a busy connection) was not on schedule. */
 export const MAX_SCHEDULE_LAG_MS = 10;
+/**
+ * More late starts than this share of the schedule (and more than MAX_LATE_STARTS) make a run inconclusive:
+ * the rate was not really offered. A stall or two of a busy machine does not (its requests' latency, measured
+ * from their intended start, already carries the stall).
+ */
+const MAX_LATE_SHARE = 0.02;
+const MAX_LATE_STARTS = 5;
 /** At most this many requests are started in one timer turn, so that responses are read while it catches up. */
 const MAX_BATCH = 512;
 
@@ -68,6 +75,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   let next = 0;
   let sent = 0;
   let late = 0;
+  let offSchedule = 0;
   let inFlight = 0;
   let completedInWindow = 0;
   let stoppedBy: LoadResult["stoppedBy"] = total < Math.floor(profile.rate * profile.durationS) ? "max-requests" : "duration";
@@ -124,6 +132,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
     while (next < total && t0 + next * intervalMs <= now && batch < MAX_BATCH) {
       const due = { index: next, intended: t0 + next * intervalMs };
       recordLatency(scheduleLag, now - due.intended);
+      if (now - due.intended > MAX_SCHEDULE_LAG_MS) offSchedule++;
       next++;
       batch++;
       if (inFlight < profile.connections) send(due);
@@ -188,10 +197,10 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
       eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
     },
   };
-  if (lag.p99 > MAX_SCHEDULE_LAG_MS) {
+  if (offSchedule > MAX_LATE_STARTS && offSchedule > MAX_LATE_SHARE * next) {
     openLoop.inconclusive =
-      `the generator started requests up to ${lag.p99} ms late (p99; limit ${MAX_SCHEDULE_LAG_MS} ms) with ` +
-      `${Math.round(cpuShare * 100)} % of a core busy: what the server did at this rate is unknown`;
+      `the generator itself started ${offSchedule} of ${next} requests more than ${MAX_SCHEDULE_LAG_MS} ms late (p99 ${lag.p99} ms, ` +
+      `${Math.round(cpuShare * 100)} % of a core busy): what the server did at this rate is unknown`;
   }
   return {
     target: baseUrl,

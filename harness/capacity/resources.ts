@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
+
+/** What the server's resources did during one trial: the evidence for what limits it. */
+export interface ResourceUse {
+  /** Each worker's CPU over the trial, in cores (1 = one core busy the whole time). */
+  workerCpu: Record<string, number>;
+  /** The whole machine's CPU over the trial, 0..1 of all its cores (the generator shares them). */
+  machineCpu: number;
+  machineCores: number;
+  memory?: { usageMb: number; limitMb: number | null };
+  /** OOM kills in the app's memory cgroup during the trial. */
+  oomKills: number;
+  /** Failed responses the app itself called a DB pool timeout (`{"error": "...pool..."}`). */
+  poolTimeouts: number;
+}
+
+interface Snapshot {
+  at: number;
+  workers: Map<number, number>;
+  machine: { busy: number; total: number };
+  oomKills: number | null;
+}
+
+/** The host's /proc/stat first line: busy and total jiffies over all cores. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+const machineCores = () =>
+  readFileSync("/proc/stat", "utf8")
+    .split("\n")
+    .filter((l) => /^cpu\d+ /.test(l)).length;
+
+/** Reads what a trial's evidence needs, before and after it: worker CPU ticks (from the container's /proc), the machine's, OOM kills. */
+export class ResourceSampler {
+  private start?: Snapshot;
+
+  constructor(private readonly stack?: StartedStack) {}
+
+  async begin(): Promise<void> {
+    this.start = await this.snapshot();
+  }
+
+  async end(appErrors: Record<string, number>): Promise<ResourceUse> {
+    const end = await this.snapshot();
+    const start = this.start!;
+    const seconds = (end.at - start.at) / 1000;
+    const workerCpu: Record<string, number> = {};
+    for (const [pid, ticks] of end.workers) {
+      const before = start.workers.get(pid);
+      if (before !== undefined) workerCpu[pid] = round((ticks - before) / CLOCK_TICKS_PER_S / seconds);
+    }
+    const memory = await this.stack?.memory().catch(() => undefined);
+    const machineTotal = end.machine.total - start.machine.total;
+    return {
+      workerCpu,
+      machineCpu: machineTotal > 0 ? round((end.machine.busy - start.machine.busy) / machineTotal) : 0,
+      machineCores: machineCores(),
+      ...(memory?.usageBytes != null && {
+        memory: {
+          usageMb: Math.round(memory.usageBytes / 2 ** 20),
+          limitMb: memory.limitBytes && memory.limitBytes < 2 ** 60 ? Math.round(memory.limitBytes / 2 ** 20) : null,
+        },
+      }),
+      oomKills: end.oomKills !== null && start.oomKills !== null ? end.oomKills - start.oomKills : 0,
+      poolTimeouts: Object.entries(appErrors).reduce((n, [kind, count]) => (/pool/i.test(kind) ? n + count : n), 0),
+    };
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    const [workers, memory] = await Promise.all([
+      this.stack ? this.stack.liveWorkers().catch(() => []) : Promise.resolve([]),
+      this.stack ? this.stack.memory().catch(() => undefined) : Promise.resolve(undefined),
+    ]);
+    return {
+      at: Date.now(),
+      workers: new Map(workers.map((w) => [w.pid, w.cpuTicks])),
+      machine: machineTicks(),
+      oomKills: memory?.oomKills ?? null,
+    };
+  }
+}
+
+export interface LimitingResource {
+  kind: "worker-cpu" | "db-pool" | "oom" | "memory" | "machine-cpu" | "unknown";
+  summary: string;
+  evidence: string[];
+}
+
+const BUSY_CORE = 0.85;
+
+/**
+ * What limits the build, from what its resources did at the first rate that failed: OOM kills, then
+ * DB pool timeouts, then workers' CPU (each near a core, or all of them near the machine), then the
+ * machine's CPU (the generator shares it), then memory near the limit.
+ */
+export function limitingResource(use: ResourceUse | undefined, atRps: number | undefined, workers: number | undefined): LimitingResource {
+  if (!use) return { kind: "unknown", summary: "no rate failed, so nothing limited the build within the rates tried", evidence: [] };
+  const at = atRps ? ` at ${atRps} req/s` : "";
+  const cpu = Object.entries(use.workerCpu).map(([pid, cores]) => `worker ${pid}: ${Math.round(cores * 100)} % of a core`);
+  const machine = `the machine: ${Math.round(use.machineCpu * 100)} % of ${use.machineCores} cores busy (the load generator included)`;
+  const memory = use.memory
+    ? `memory: ${use.memory.usageMb} MB${use.memory.limitMb ? ` of a ${use.memory.limitMb} MB limit` : ""}`
+    : undefined;
+  const evidence = [...cpu, machine, ...(memory ? [memory] : [])];
+  if (use.oomKills > 0)
+    return {
+      kind: "oom",
+      summary: `memory: ${use.oomKills} OOM kill(s)${at}`,
+      evidence: [`oom_kill +${use.oomKills} in the app's memory cgroup`, ...evidence],
+    };
+  if (use.poolTimeouts > 0)
+    return {
+      kind: "db-pool",
+      summary: `the DB connection pool: ${use.poolTimeouts} pool timeout(s)${at}`,
+      evidence: [`${use.poolTimeouts} responses said the pool timed out`, ...evidence],
+    };
+  const cores = Object.values(use.workerCpu);
+  const busy = cores.filter((c) => c >= BUSY_CORE);
+  const total = cores.reduce((a, b) => a + b, 0);
+  if (cores.length && (busy.length === cores.length || busy.length >= (workers ?? cores.length)))
+    return { kind: "worker-cpu", summary: `worker CPU: ${busy.length} of ${cores.length} workers at a full core${at}`, evidence };
+  if (cores.length && total >= use.machineCores * BUSY_CORE)
+    return { kind: "worker-cpu", summary: `worker CPU: the workers used ${total.toFixed(2)} of ${use.machineCores} cores${at}`, evidence };
+  if (use.machineCpu >= 0.9) return { kind: "machine-cpu", summary: `the machine's CPU (shared with the load generator)${at}`, evidence };
+  if (use.memory?.limitMb && use.memory.usageMb >= use.memory.limitMb * 0.9)
+    return { kind: "memory", summary: `memory near its limit${at}`, evidence };
+  return {
+    kind: "unknown",
+    summary: `no resource was saturated${at}: the latency comes from waiting (I/O, the DB, locks, sleeps) rather than from CPU or memory`,
+    evidence,
+  };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,0 +1,414 @@
+import { cpus } from "node:os";
+import { relative } from "node:path";
+import { newRunContext, type RunContext } from "../cleanup/run-context.ts";
+import { sweepStaleContainers } from "../cleanup/sweep.ts";
+import { errorMessage, InterruptedError } from "../core/errors.ts";
+import { sleep } from "../core/poll-until.ts";
+import type { Progress } from "../core/progress.ts";
+import type { SuiteName } from "../images/suites.ts";
+import { runOpenLoop } from "../load/open-loop.ts";
+import { runLoad } from "../load/run-load.ts";
+import { Stack } from "../stack/stack.ts";
+import type { StartedStack } from "../stack/started-stack.ts";
+import type { Target } from "../target/define-target.ts";
+import type { CapacityReport, ConfigurationResult, TrialRecord } from "./capacity-result.ts";
+import { type LimitingResource, limitingResource, ResourceSampler } from "./resources.ts";
+import { searchCapacity } from "./search.ts";
+import { judgeTrial, percent, type Slo } from "./slo.ts";
+
+export interface CapacityRequest {
+  path: string;
+  method: "GET";
+  weight: number;
+}
+
+export interface CapacityPlan {
+  /** The system under test: a target the harness boots, or a service already running on loopback (`url`). */
+  target?: Target;
+  url?: string;
+  requests: CapacityRequest[];
+  slo: Slo;
+  requireRps?: number;
+  suite?: SuiteName;
+  config?: string;
+  /** Gunicorn worker counts to measure (one configuration each); empty: the target's default. */
+  workers: number[];
+  /** Memory limits in MB (crossed with `workers`); empty: the target's default. */
+  memoryMb: number[];
+  /** Another build measured in the same job, interleaved A B B A: a target, or this target run from another image. */
+  compare?: { label: string; target: Target };
+  budgetS: number;
+  trialS: number;
+  confirmS: number;
+  /** Most requests in flight during a trial. */
+  connections: number;
+  timeoutS: number;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+interface Shape {
+  workers?: number;
+  memoryMb?: number;
+}
+
+/**
+ * Measures, per configuration (worker count × memory limit), the highest constant rate the build sustains
+ * under the SLO; with `compare`, measures the reference build too, interleaved A B B A, and judges a drop
+ * only against the spread it measured. Every stack it boots carries a run label and is torn down.
+ */
+export async function runCapacity(plan: CapacityPlan): Promise<CapacityReport> {
+  const startedAt = new Date();
+  const run = newRunContext("capacity");
+  const configurations: ConfigurationResult[] = [];
+  const shapes = crossShapes(plan);
+  if (plan.url) {
+    configurations.push(await measureGuarded(plan, "candidate", 1, {}, undefined, run));
+  } else {
+    const swept = await sweepStaleContainers();
+    if (swept.removed.length)
+      plan.progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
+    for (const shape of shapes) {
+      const order: Array<["candidate" | "reference", number]> = plan.compare
+        ? [
+            ["reference", 1],
+            ["candidate", 1],
+            ["candidate", 2],
+            ["reference", 2],
+          ]
+        : [["candidate", 1]];
+      for (const [role, round] of order) {
+        plan.signal.throwIfAborted();
+        const target = role === "reference" ? plan.compare!.target : plan.target!;
+        configurations.push(await measureGuarded(plan, role, round, shape, target, run));
+      }
+    }
+  }
+  const comparison = plan.compare ? compareRounds(plan.compare.label, configurations) : null;
+  const { status, summary } = judgeReport(plan, configurations, comparison);
+  return {
+    version: 1,
+    kind: "capacity",
+    runId: run.runId,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    status,
+    summary,
+    target: plan.target ? { name: plan.target.name, file: relative(process.cwd(), plan.target.file) } : null,
+    url: plan.url ?? null,
+    requests: plan.requests.map(({ path, weight }) => ({ path, weight })),
+    slo: { text: plan.slo.text, latency: plan.slo.latency, maxErrorRatio: plan.slo.maxErrorRatio },
+    requireRps: plan.requireRps ?? null,
+    machine: { cores: cpus().length, node: process.version },
+    configurations,
+    comparison,
+  };
+}
+
+function crossShapes(plan: CapacityPlan): Shape[] {
+  const workers = plan.workers.length ? plan.workers : [undefined];
+  const memory = plan.memoryMb.length ? plan.memoryMb : [undefined];
+  return workers.flatMap((w) => memory.map((m) => ({ workers: w, memoryMb: m })));
+}
+
+function labelOf(shape: Shape, role: "candidate" | "reference", compare: boolean): string {
+  const parts = [
+    ...(compare ? [role] : []),
+    ...(shape.workers ? [`workers=${shape.workers}`] : []),
+    ...(shape.memoryMb ? [`memory=${shape.memoryMb}MB`] : []),
+  ];
+  return parts.join(" ") || "default";
+}
+
+/** One configuration measured; a failure to boot or measure becomes its `error`, and the others still run. */
+async function measureGuarded(
+  plan: CapacityPlan,
+  role: "candidate" | "reference",
+  round: number,
+  shape: Shape,
+  target: Target | undefined,
+  run: RunContext,
+): Promise<ConfigurationResult> {
+  const label = `${labelOf(shape, role, Boolean(plan.compare))}${plan.compare ? ` #${round}` : ""}`;
+  const empty: ConfigurationResult = {
+    label,
+    role,
+    round,
+    workers: shape.workers ?? null,
+    memoryLimitMb: shape.memoryMb ?? null,
+    suite: plan.url ? null : (plan.suite ?? null),
+    image: null,
+    versions: {},
+    peakRps: 0,
+    capacityRps: 0,
+    firstFailRps: null,
+    confirmed: false,
+    atCapacity: null,
+    limiting: { kind: "unknown", summary: "not measured", evidence: [] },
+    confidence: "low",
+    confidenceWhy: [],
+    meetsRequirement: null,
+    searchS: 0,
+    trials: [],
+  };
+  plan.progress.info(`\n${label}${target ? ` — ${target.name}` : ` — ${plan.url}`}`);
+  try {
+    if (!target) return await measure(plan, plan.url!, undefined, empty);
+    const started = await plan.progress.step(`boot ${target.name} (${label})`, () =>
+      new Stack(
+        {
+          ...(plan.suite && { suite: plan.suite }),
+          ...(plan.config && { config: plan.config }),
+          ...(shape.workers && { workers: shape.workers }),
+          ...(shape.memoryMb && { memoryLimitMb: shape.memoryMb }),
+        },
+        target,
+      ).start({ run, progress: plan.progress }),
+    );
+    await using stack = started;
+    const booted = {
+      ...empty,
+      workers: stack.options.workers,
+      suite: stack.options.suite,
+      image: stack.image,
+      versions: await stack.versions(),
+    };
+    return await measure(plan, stack.url, stack, booted);
+  } catch (error) {
+    if (error instanceof InterruptedError || plan.signal.aborted) throw error;
+    plan.progress.warn(`${label}: ${errorMessage(error)}`);
+    return { ...empty, error: errorMessage(error) };
+  }
+}
+
+async function measure(
+  plan: CapacityPlan,
+  url: string,
+  stack: StartedStack | undefined,
+  base: ConfigurationResult,
+): Promise<ConfigurationResult> {
+  const started = Date.now();
+  const deadline = started + plan.budgetS * 1000;
+  const { progress, signal } = plan;
+  const peak = await progress.step("closed-loop peak (autocannon, 3 s)", async () => {
+    const result = await runLoad(
+      url,
+      {
+        durationS: 3,
+        connections: Math.min(64, Math.max(16, 4 * (stack?.options.workers ?? 4))),
+        maxRequests: 2_000_000,
+        timeoutS: plan.timeoutS,
+        requests: plan.requests,
+      },
+      { signal },
+    );
+    return Math.round(result.ok / ((result.endedAt - result.startedAt) / 1000));
+  });
+  progress.info(`  peak: ${peak} req/s closed loop — the search brackets around it`);
+  const trials: TrialRecord[] = [];
+  const outcome = await searchCapacity(
+    async (rateRps, durationS, phase) => {
+      signal.throwIfAborted();
+      const sampler = new ResourceSampler(stack);
+      await sampler.begin();
+      const result = await runOpenLoop(
+        url,
+        {
+          rate: rateRps,
+          durationS,
+          maxRequests: 2_000_000,
+          connections: plan.connections,
+          timeoutS: plan.timeoutS,
+          requests: plan.requests,
+        },
+        { signal },
+      );
+      signal.throwIfAborted();
+      const resources = await sampler.end(result.appErrors);
+      const judged = judgeTrial(result, plan.slo);
+      const facts = result.openLoop!;
+      const record: TrialRecord = {
+        phase,
+        rateRps,
+        durationS,
+        met: judged.met,
+        missed: judged.missed,
+        ...(facts.inconclusive && { inconclusive: facts.inconclusive }),
+        achievedRps: facts.achievedRps,
+        errorRatio: judged.errorRatio,
+        latencyMs: result.latencyMs,
+        lateStarts: facts.lateStarts,
+        notStarted: facts.notStarted,
+        generator: { scheduleLagP99Ms: facts.generator.scheduleLagMs.p99, cpuShare: facts.generator.cpuShare },
+        resources,
+      };
+      trials.push(record);
+      progress.info(`  ${describeTrial(record)}`);
+      // Let a queue the trial left behind drain before the next one.
+      await sleep(judged.met ? 500 : Math.min(5_000, Math.max(1_000, result.latencyMs.p99)), signal);
+      return { ...record, phase };
+    },
+    { peakRps: peak, trialS: plan.trialS, confirmS: plan.confirmS, deadline, overheadS: 2, resolution: 0.03 },
+  );
+  const failing = outcome.firstFailRps !== undefined ? trials.find((t) => t.rateRps === outcome.firstFailRps && !t.met) : undefined;
+  const limiting = stack || failing ? limitingResource(failing?.resources, failing?.rateRps, stack?.options.workers) : undefined;
+  const confirm = outcome.confirmed ? trials.findLast((t) => t.phase === "confirm" && t.met) : undefined;
+  const result: ConfigurationResult = {
+    ...base,
+    peakRps: peak,
+    capacityRps: outcome.capacityRps,
+    firstFailRps: outcome.firstFailRps ?? null,
+    confirmed: outcome.confirmed,
+    atCapacity: confirm
+      ? {
+          offeredRps: confirm.rateRps,
+          achievedRps: confirm.achievedRps,
+          errorRatio: confirm.errorRatio,
+          latencyMs: confirm.latencyMs,
+          durationS: confirm.durationS,
+        }
+      : null,
+    limiting: withoutProcessAccess(limiting, failing, Boolean(stack)),
+    meetsRequirement: plan.requireRps === undefined ? null : outcome.capacityRps >= plan.requireRps,
+    searchS: Math.round((Date.now() - started) / 100) / 10,
+    trials: [{ ...peakTrial(peak), durationS: 3 }, ...trials],
+    ...confidenceOf(outcome, limiting),
+  };
+  progress.info(
+    `  capacity: ${result.capacityRps} req/s under ${plan.slo.text}${result.firstFailRps ? `, first failure at ${result.firstFailRps} req/s` : ""}` +
+      ` (${result.confidence} confidence; limit: ${result.limiting.summary})`,
+  );
+  return result;
+}
+
+function peakTrial(peak: number): TrialRecord {
+  return {
+    phase: "peak",
+    rateRps: peak,
+    durationS: 3,
+    met: true,
+    missed: [],
+    achievedRps: peak,
+    errorRatio: 0,
+    latencyMs: { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 },
+    lateStarts: 0,
+    notStarted: 0,
+    generator: { scheduleLagP99Ms: 0, cpuShare: 0 },
+  };
+}
+
+/** Against --url the harness sees the machine, not the service's processes: say so rather than guess. */
+function withoutProcessAccess(
+  limiting: LimitingResource | undefined,
+  failing: TrialRecord | undefined,
+  hasStack: boolean,
+): LimitingResource {
+  if (limiting && (hasStack || limiting.kind === "machine-cpu")) return limiting;
+  const machine = failing?.resources
+    ? [`the machine: ${Math.round(failing.resources.machineCpu * 100)} % of ${failing.resources.machineCores} cores busy`]
+    : [];
+  return {
+    kind: "unknown",
+    summary: failing ? "not known: with --url the harness cannot see the service's processes" : "nothing failed within the rates tried",
+    evidence: machine,
+  };
+}
+
+function confidenceOf(
+  outcome: Awaited<ReturnType<typeof searchCapacity>>,
+  limiting: LimitingResource | undefined,
+): Pick<ConfigurationResult, "confidence" | "confidenceWhy"> {
+  const why: string[] = [];
+  if (outcome.capacityRps === 0) why.push("no rate met the SLO");
+  else if (!outcome.confirmed) why.push("no longer trial confirmed the answer");
+  if (outcome.generatorLimited)
+    why.push("the load generator lagged its schedule at the top rates: the build may sustain more than this machine can offer");
+  if (outcome.cutShort) why.push(outcome.cutShort);
+  if (outcome.firstFailRps === undefined && outcome.capacityRps > 0)
+    why.push("every rate tried met the SLO: the capacity is at least this");
+  const low = why.length > 0;
+  const gap =
+    outcome.firstFailRps !== undefined && outcome.capacityRps > 0 ? (outcome.firstFailRps - outcome.capacityRps) / outcome.firstFailRps : 0;
+  if (gap > 0.1) why.push(`the bracket is wide (${outcome.capacityRps}–${outcome.firstFailRps} req/s)`);
+  if (limiting?.kind === "machine-cpu")
+    why.push("the machine's CPU was saturated, the load generator included: the figure is this machine's, not the build's alone");
+  if (limiting?.kind === "unknown" && outcome.firstFailRps !== undefined) why.push("no saturated resource explains the limit");
+  if (low) return { confidence: "low", confidenceWhy: why };
+  if (why.length) return { confidence: "medium", confidenceWhy: why };
+  return {
+    confidence: "high",
+    confidenceWhy: [
+      `confirmed by a longer trial, bracketed ${outcome.capacityRps}–${outcome.firstFailRps} req/s, the generator on schedule, the limit identified`,
+    ],
+  };
+}
+
+function describeTrial(t: TrialRecord): string {
+  const head = `${t.phase.padEnd(7)} ${String(t.rateRps).padStart(6)} req/s × ${t.durationS} s: `;
+  const figures = `p50 ${t.latencyMs.p50} / p99 ${t.latencyMs.p99} ms, errors ${percent(t.errorRatio)}, answered ${t.achievedRps}/s`;
+  if (t.inconclusive) return `${head}INCONCLUSIVE (${t.inconclusive})`;
+  return `${head}${t.met ? "met" : `missed (${t.missed.join("; ")})`} — ${figures}`;
+}
+
+function compareRounds(reference: string, configurations: ConfigurationResult[]): NonNullable<CapacityReport["comparison"]> {
+  const key = (c: ConfigurationResult) => c.label.replace(/^(candidate|reference) /, "").replace(/ #\d+$/, "");
+  const keys = [...new Set(configurations.map(key))];
+  return {
+    reference,
+    order: "A B B A (A: reference, B: candidate)",
+    byConfiguration: keys.map((configuration) => {
+      const of = (role: string) =>
+        configurations.filter((c) => key(c) === configuration && c.role === role && !c.error).map((c) => c.capacityRps);
+      const referenceRps = of("reference");
+      const candidateRps = of("candidate");
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+      const range = (xs: number[]) => (xs.length ? Math.max(...xs) - Math.min(...xs) : 0);
+      const spreadRps = Math.max(range(referenceRps), range(candidateRps));
+      const dropRps = Math.round((mean(referenceRps) - mean(candidateRps)) * 10) / 10;
+      const complete = referenceRps.length === 2 && candidateRps.length === 2;
+      const regression = complete && dropRps > spreadRps && dropRps > 0;
+      const verdict = !complete
+        ? "not judged: a round could not be measured"
+        : regression
+          ? `regression: ${dropRps} req/s lower (${Math.round((dropRps / mean(referenceRps)) * 100)} %), beyond the ${spreadRps} req/s spread between rounds`
+          : dropRps > 0
+            ? `no regression: ${dropRps} req/s lower, within the ${spreadRps} req/s spread between rounds`
+            : `no regression: the candidate sustains ${-dropRps} req/s more`;
+      return { configuration, referenceRps, candidateRps, spreadRps, dropRps, regression, verdict };
+    }),
+  };
+}
+
+function judgeReport(
+  plan: CapacityPlan,
+  configurations: ConfigurationResult[],
+  comparison: CapacityReport["comparison"],
+): Pick<CapacityReport, "status" | "summary"> {
+  const candidates = configurations.filter((c) => c.role === "candidate");
+  const broken = configurations.filter((c) => c.error);
+  if (broken.length)
+    return {
+      status: "error",
+      summary: `${broken.length} configuration(s) could not be measured: ${broken.map((c) => c.label).join(", ")}`,
+    };
+  const regressions = comparison?.byConfiguration.filter((c) => c.regression) ?? [];
+  const short = plan.requireRps !== undefined ? candidates.filter((c) => c.capacityRps < plan.requireRps!) : [];
+  const shortByGenerator = short.filter((c) => c.trials.some((t) => t.inconclusive && t.rateRps <= plan.requireRps! * 1.2));
+  const lines = candidates.map((c) => `${c.label}: ${c.capacityRps} req/s`);
+  if (regressions.length)
+    return { status: "failed", summary: `capacity regression: ${regressions.map((r) => `${r.configuration}: ${r.verdict}`).join("; ")}` };
+  if (short.length && shortByGenerator.length === short.length)
+    return {
+      status: "inconclusive",
+      summary: `the load generator could not offer ${plan.requireRps} req/s on this machine; ${lines.join(", ")}`,
+    };
+  if (short.length)
+    return {
+      status: "failed",
+      summary: `below the required ${plan.requireRps} req/s under ${plan.slo.text}: ${short.map((c) => `${c.label}: ${c.capacityRps} req/s`).join(", ")}`,
+    };
+  return {
+    status: "passed",
+    summary: `${lines.join(", ")} under ${plan.slo.text}${plan.requireRps ? ` (required: ${plan.requireRps} req/s)` : ""}`,
+  };
+}

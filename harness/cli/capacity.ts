@@ -1,0 +1,181 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
+import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
+import { interruptSignal } from "../cleanup/interrupt.ts";
+import { ExitCode, UsageError } from "../core/errors.ts";
+import { assertLoopbackUrl } from "../core/loopback.ts";
+import { Progress } from "../core/progress.ts";
+import type { SuiteName } from "../images/suites.ts";
+import { writeCapacityReport } from "../report/capacity-report.ts";
+import { pointLatestAt, REPORTS_DIR } from "../report/write-run-report.ts";
+import { type Target, variantOf } from "../target/define-target.ts";
+import { loadTarget } from "../target/load-target.ts";
+import { runCli } from "./run-cli.ts";
+import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+
+interface Options {
+  target?: string;
+  url?: string;
+  path: string[];
+  workers?: number[];
+  memory?: number[];
+  slo: string;
+  require?: string;
+  compare?: string;
+  suite?: SuiteName;
+  stack?: SuiteName;
+  config?: string;
+  budget: number;
+  trial: number;
+  confirm: number;
+  connections: number;
+  json?: boolean;
+}
+
+const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity --")), "Debian suite to run the target on")
+  .description(
+    "Finds the highest request rate the build sustains under its SLO, per configuration: a short closed-loop peak, then " +
+      "constant-rate open-loop trials (bisection; latency from each request's intended start), and a longer trial to confirm. " +
+      "Reports the limiting resource (worker CPU per pid, DB pool timeouts, OOM kills, memory) and a confidence.\n" +
+      "Writes reports/capacity-<run>/ (report.html, capacity.json, junit.xml).\n" +
+      "Exit codes: 0 measured (and --require met, no regression), 1 below --require or a capacity drop beyond the spread " +
+      "measured, 2 usage, 3 environment (no Docker, a configuration could not be measured, or the load generator could not " +
+      "offer the rate needed: inconclusive), 130 interrupted.",
+  )
+  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
+  .option("--url <url>", "measure a service already running on loopback (http://127.0.0.1:PORT), with no containers")
+  .option("--path <path-or-role>", "what to request: a path (/items) or a role of the target (db); repeat for a mix", collect, [])
+  .addOption(new Option("--workers <list>", "gunicorn worker counts to measure, e.g. 1,2,4").argParser(positiveList))
+  .addOption(new Option("--memory <list>", "container memory limits in MB to measure, e.g. 256,512").argParser(positiveList))
+  .option("--slo <limits>", "what a sustained rate must meet: p50/p90/p99 in ms or s, errors in %", DEFAULT_SLO)
+  .option("--require <rate>", "the rate the build must sustain, e.g. 500/s: exit 1 when a configuration falls short")
+  .option("--compare <target-or-image>", "measure this other build too (a target file, or an image of the same app), interleaved A B B A")
+  .option("--config <variant>", "a config variant of the target")
+  .addOption(new Option("--budget <s>", "search time per configuration, the boot not included").default(180).argParser(positiveNumber))
+  .addOption(new Option("--trial <s>", "seconds per search trial").default(3).argParser(positiveNumber))
+  .addOption(new Option("--confirm <s>", "seconds of the confirming trial").default(8).argParser(positiveNumber))
+  .addOption(new Option("--connections <n>", "most requests in flight during a trial").default(256).argParser(positiveNumber))
+  .option("--json", "print capacity.json on stdout (progress stays on stderr)")
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<Options>();
+
+await runCli(async () => {
+  if (options.url && (options.target || options.compare || options.workers || options.memory || options.config || chosenSuite(options)))
+    throw new UsageError(
+      "BAD_OPTION",
+      "--url measures a service that is already running: --target, --compare, --workers, --memory, --config and --suite do not apply to it.",
+    );
+  if (options.url) assertUrl(options.url);
+  const slo = parseSlo(options.slo);
+  const requireRps = options.require === undefined ? undefined : parseRequiredRate(options.require);
+  const target = options.url ? undefined : await loadTarget(options.target);
+  if (target && options.config) variantOf(target, options.config);
+  const compare =
+    options.compare && target ? { label: options.compare, target: await referenceTarget(options.compare, target) } : undefined;
+  const requests = resolvePaths(options.path, target);
+  const progress = new Progress();
+  const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
+  const report = await runCapacity({
+    ...(target && { target }),
+    ...(options.url && { url: options.url }),
+    requests,
+    slo,
+    ...(requireRps !== undefined && { requireRps }),
+    ...(chosenSuite(options) && { suite: chosenSuite(options) }),
+    ...(options.config && { config: options.config }),
+    workers: options.workers ?? [],
+    memoryMb: options.memory ?? [],
+    ...(compare && { compare }),
+    budgetS: options.budget,
+    trialS: options.trial,
+    confirmS: options.confirm,
+    connections: Math.round(options.connections),
+    timeoutS: 10,
+    progress,
+    signal,
+  });
+  const dir = join(REPORTS_DIR, `capacity-${report.runId}`);
+  const files = writeCapacityReport(report, dir);
+  pointLatestAt(REPORTS_DIR, dir);
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const c of report.configurations) {
+      const at = c.atCapacity
+        ? ` — at it: p99 ${c.atCapacity.latencyMs.p99} ms, ${c.atCapacity.achievedRps}/${c.atCapacity.offeredRps} req/s answered`
+        : "";
+      process.stdout.write(
+        `${c.label.padEnd(28)} ${c.error ? `ERROR ${c.error}` : `${c.capacityRps} req/s (first failure: ${c.firstFailRps ?? "none"})${at}; limit: ${c.limiting.summary}; ${c.confidence} confidence`}\n`,
+      );
+    }
+    for (const c of report.comparison?.byConfiguration ?? []) process.stdout.write(`${c.configuration}: ${c.verdict}\n`);
+    process.stdout.write(`${report.status.toUpperCase()}: ${report.summary}\nreport: ${files.find((f) => f.endsWith(".html")) ?? dir}\n`);
+  }
+  if (report.status === "passed") return ExitCode.ok;
+  if (report.status === "failed") return ExitCode.expectationFailed;
+  return ExitCode.environment;
+});
+
+function collect(value: string, previous: string[]): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
+}
+
+function positiveList(value: string): number[] {
+  const list = value.split(",").map((v) => Number(v.trim()));
+  if (!list.length || list.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new InvalidArgumentError("a comma-separated list of whole numbers above 0, e.g. 1,2,4");
+  return [...new Set(list)];
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError("a number above 0");
+  return n;
+}
+
+function assertUrl(url: string): void {
+  try {
+    assertLoopbackUrl(url);
+  } catch (error) {
+    throw new UsageError(
+      "BAD_URL",
+      `--url ${url}: ${(error as Error).message}. The harness sends load to 127.0.0.1 only, e.g. --url http://127.0.0.1:8000.`,
+    );
+  }
+}
+
+/** Paths by role or literal; the target's health path when none is given. A --url path may carry its own (`--url http://127.0.0.1:8000/items`). */
+function resolvePaths(given: string[], target: Target | undefined): CapacityRequest[] {
+  if (!given.length && !target && options.url) {
+    const path = new URL(options.url).pathname;
+    return [{ path: path === "" ? "/" : path, method: "GET", weight: 1 }];
+  }
+  const paths = given.length ? given : [target?.health ?? "/health"];
+  return paths.map((p) => {
+    if (p.startsWith("/")) return { path: p, method: "GET", weight: 1 };
+    if (!target) throw new UsageError("BAD_PATH", `--path ${p}: a role needs a target; with --url give a path (/items).`);
+    const path = p === "health" ? target.health : target.paths[p];
+    if (!path)
+      throw new UsageError(
+        "BAD_PATH",
+        `--path ${p}: ${target.name} maps no role "${p}" (its roles: health, ${Object.keys(target.paths).join(", ")}). Give a role it maps or a path (/items).`,
+      );
+    return { path, method: "GET", weight: 1 };
+  });
+}
+
+/** `--compare`: a target file, or an image reference run as this target (same env, paths and banners). */
+async function referenceTarget(value: string, target: Target): Promise<Target> {
+  if (/\.(ts|json)$/.test(value) || existsSync(value)) return loadTarget(value);
+  const { build: _build, ...rest } = target;
+  return { ...rest, image: value, name: `${target.name}@${value}` };
+}
