@@ -12,6 +12,7 @@ export default defineTarget({
     "db-slow-query": "/db?ms=1500",
     "db-sync-driver": "/db/sync?ms=4000",
     slow: "/slow?ms=300",
+    cpu: "/cpu?ms=5",
     "long-request": "/slow?ms=20000",
     "block-event-loop": "/block?ms=8000",
     "leak-memory": "/alloc?mb=700",

@@ -131,26 +131,14 @@ async function measureGuarded(
 ): Promise<ConfigurationResult> {
   const label = `${labelOf(shape, role, Boolean(plan.compare))}${plan.compare ? ` #${round}` : ""}`;
   const empty: ConfigurationResult = {
-    label,
+    ...blank(label),
     role,
     round,
     workers: shape.workers ?? null,
     memoryLimitMb: shape.memoryMb ?? null,
     suite: plan.url ? null : (plan.suite ?? null),
-    image: null,
-    versions: {},
-    peakRps: 0,
-    capacityRps: 0,
-    firstFailRps: null,
-    confirmed: false,
-    atCapacity: null,
-    limiting: { kind: "unknown", summary: "not measured", evidence: [] },
-    confidence: "low",
-    confidenceWhy: [],
-    meetsRequirement: null,
-    searchS: 0,
-    trials: [],
   };
+
   plan.progress.info(`\n${label}${target ? ` — ${target.name}` : ` — ${plan.url}`}`);
   try {
     if (!target) return await measure(plan, plan.url!, undefined, empty);
@@ -166,19 +154,19 @@ async function measureGuarded(
       ).start({ run, progress: plan.progress }),
     );
     await using stack = started;
-    const booted = {
-      ...empty,
-      workers: stack.options.workers,
-      suite: stack.options.suite,
-      image: stack.image,
-      versions: await stack.versions(),
-    };
-    return await measure(plan, stack.url, stack, booted);
+    return await measureStack(plan, stack, empty);
   } catch (error) {
     if (error instanceof InterruptedError || plan.signal.aborted) throw error;
     plan.progress.warn(`${label}: ${errorMessage(error)}`);
     return { ...empty, error: errorMessage(error) };
   }
+}
+
+/** Measures a stack that is already running (the caller tears it down). */
+export async function measureStack(plan: CapacityPlan, stack: StartedStack, base = blank("default")): Promise<ConfigurationResult> {
+  const versions = await stack.versions();
+  const booted = { ...base, workers: stack.options.workers, suite: stack.options.suite, image: stack.image, versions };
+  return measure(plan, stack.url, stack, booted);
 }
 
 async function measure(
@@ -279,6 +267,30 @@ async function measure(
       ` (${result.confidence} confidence; limit: ${result.limiting.summary})`,
   );
   return result;
+}
+
+function blank(label: string): ConfigurationResult {
+  return {
+    label,
+    role: "candidate",
+    round: 1,
+    workers: null,
+    memoryLimitMb: null,
+    suite: null,
+    image: null,
+    versions: {},
+    peakRps: 0,
+    capacityRps: 0,
+    firstFailRps: null,
+    confirmed: false,
+    atCapacity: null,
+    limiting: { kind: "unknown", summary: "not measured", evidence: [] },
+    confidence: "low",
+    confidenceWhy: [],
+    meetsRequirement: null,
+    searchS: 0,
+    trials: [],
+  };
 }
 
 function peakTrial(peak: number): TrialRecord {

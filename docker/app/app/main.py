@@ -52,6 +52,16 @@ async def block(ms: int = Duration()) -> dict:
     return {"blocked_ms": ms, "pid": os.getpid()}
 
 
+@app.get("/cpu")
+async def cpu(ms: int = Duration()) -> dict:
+    """CPU-bound work on the event loop (a busy loop, as JSON encoding or hashing a big payload is): it costs a core for `ms`."""
+    until = time.process_time() + ms / 1000
+    spins = 0
+    while time.process_time() < until:
+        spins += 1
+    return {"cpu_ms": ms, "spins": spins, "pid": os.getpid()}
+
+
 @app.get("/alloc")
 async def alloc(mb: int = Query(..., ge=1, le=settings.MAX_ALLOC_MB), chunk_mb: int = Query(16, ge=1, le=256)) -> dict:
     """Retains `mb` MiB, written page by page (so it is resident), in chunks as a real leak grows."""
