@@ -5,6 +5,7 @@ import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import { errorMessage, InterruptedError } from "../core/errors.ts";
 import { sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
+import { requireDocker } from "../engine/docker-client.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { runOpenLoop } from "../load/open-loop.ts";
 import { runLoad } from "../load/run-load.ts";
@@ -65,6 +66,7 @@ export async function runCapacity(plan: CapacityPlan): Promise<CapacityReport> {
   if (plan.url) {
     configurations.push(await measureGuarded(plan, "candidate", 1, {}, undefined, run));
   } else {
+    await requireDocker();
     const swept = await sweepStaleContainers();
     if (swept.removed.length)
       plan.progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
