@@ -76,7 +76,8 @@ async function missingDebianPackages(wanted: Array<[command: string, pkg: string
   return missing;
 }
 
-async function aptInstall(packages: string[]): Promise<void> {
+/** Installs Debian packages with apt-get (as root, non-interactive); a failure is an EnvironmentError with apt's last lines. */
+export async function aptInstall(packages: string[]): Promise<void> {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const update = await $({ env })`apt-get update`.nothrow().quiet();
   if (update.exitCode !== 0) {
