@@ -61,7 +61,8 @@ export type BaselineEntry = z.output<typeof baselineEntrySchema>;
 export type Tolerances = z.output<typeof tolerancesSchema>;
 
 /** Behaviour only: performance is never judged against figures recorded on another machine. */
-type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors";
+/** `capacity`: a capacity drop beyond the spread measured, against a reference measured in the same run (never the baseline). */
+type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors" | "capacity";
 
 export interface Regression {
   key: string;

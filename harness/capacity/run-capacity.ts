@@ -347,6 +347,15 @@ function confidenceOf(
   if (limiting?.kind === "machine-cpu")
     why.push("the machine's CPU was saturated, the load generator included: the figure is this machine's, not the build's alone");
   if (limiting?.kind === "unknown" && outcome.firstFailRps !== undefined) why.push("no saturated resource explains the limit");
+  // A rate that failed below one that met: the machine (or the service) was not steady during the search.
+  const judged = outcome.trials.filter((t) => !t.inconclusive);
+  const noisy = judged.find((failed) => !failed.met && judged.some((met) => met.met && met.rateRps > failed.rateRps));
+  if (noisy) {
+    const above = Math.max(...judged.filter((t) => t.met && t.rateRps > noisy.rateRps).map((t) => t.rateRps));
+    why.push(
+      `unsteady: ${noisy.rateRps} req/s failed while ${above} req/s met (a noisy machine, or a service whose speed drifts); measure again`,
+    );
+  }
   if (low) return { confidence: "low", confidenceWhy: why };
   if (why.length) return { confidence: "medium", confidenceWhy: why };
   return {

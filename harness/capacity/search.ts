@@ -36,12 +36,12 @@ export interface SearchOutcome<T extends TrialVerdict> {
 }
 
 const MAX_EXPANSIONS = 4;
-const MAX_CONFIRMATIONS = 3;
+const MAX_CONFIRMATIONS = 4;
 
 /**
  * Finds the highest constant rate that meets the SLO: a bracket from the closed-loop peak (widened while
  * its top still passes), bisected with short trials down to `resolution`, then a longer trial at the
- * answer; if that one fails, 10 % lower, at most three times. Pure apart from `trial`, which runs one.
+ * answer; if that one fails, 5 % lower, at most four times. Pure apart from `trial`, which runs one.
  */
 export async function searchCapacity<T extends TrialVerdict>(
   trial: (rateRps: number, durationS: number, phase: TrialVerdict["phase"]) => Promise<T>,
@@ -102,7 +102,7 @@ export async function searchCapacity<T extends TrialVerdict>(
     }
     failed = true;
     hi = lo;
-    lo = Math.max(0, Math.floor(lo * 0.9));
+    lo = Math.max(0, Math.floor(lo * 0.95));
   }
   if (!confirmed) {
     // Unconfirmed: the highest rate a short trial met below the first failure, flagged as such.

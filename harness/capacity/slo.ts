@@ -85,6 +85,8 @@ export function judgeTrial(result: LoadResult, slo: Slo): SloJudgement {
     missed.push(
       `answered ${Math.round(steady.perS * 10) / 10} of ${facts.offeredRps} req/s once steady (a queue grew; ${MIN_ACHIEVED_SHARE * 100} % needed)`,
     );
+  const growth = latencyGrowth(result);
+  if (growth) missed.push(growth);
   return { met: missed.length === 0, missed, errorRatio, achievedShare };
 }
 
@@ -94,6 +96,19 @@ function steadyAnswerRate(result: LoadResult): { perS: number; seconds: number }
   const steady = result.timeline.slice(1, Math.max(2, windowS));
   if (steady.length === 0) return { perS: result.openLoop!.achievedRps, seconds: 1 };
   return { perS: steady.reduce((n, p) => n + p.completed, 0) / steady.length, seconds: steady.length };
+}
+
+/**
+ * A queue that grows shows as a median latency that keeps rising: the last whole second's against the first
+ * steady one's, beyond twice it and 50 ms more (a steady service wobbles less than that).
+ */
+function latencyGrowth(result: LoadResult): string | undefined {
+  const windowS = Math.floor(result.openLoop!.scheduled / result.openLoop!.offeredRps + 1e-9);
+  const first = result.timeline[1]?.latencyMs;
+  const last = result.timeline[windowS - 1]?.latencyMs;
+  if (!first || !last || windowS < 3 || first.count === 0 || last.count === 0) return undefined;
+  if (last.p50 <= Math.max(2 * first.p50, first.p50 + 50)) return undefined;
+  return `the median latency kept rising, ${first.p50} ms in second 2 to ${last.p50} ms in second ${windowS} (a queue grew)`;
 }
 
 export const percent = (ratio: number) => `${Math.round(ratio * 100_000) / 1000} %`;

@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
+import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.ts";
+import { runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
@@ -10,7 +10,7 @@ import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
 import { pointLatestAt, REPORTS_DIR } from "../report/write-run-report.ts";
-import { type Target, variantOf } from "../target/define-target.ts";
+import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
@@ -76,7 +76,7 @@ await runCli(async () => {
   if (target && options.config) variantOf(target, options.config);
   const compare =
     options.compare && target ? { label: options.compare, target: await referenceTarget(options.compare, target) } : undefined;
-  const requests = resolvePaths(options.path, target);
+  const requests = capacityRequests(options.path, target, options.url);
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const report = await runCapacity({
@@ -151,31 +151,4 @@ function assertUrl(url: string): void {
       `--url ${url}: ${(error as Error).message}. The harness sends load to 127.0.0.1 only, e.g. --url http://127.0.0.1:8000.`,
     );
   }
-}
-
-/** Paths by role or literal; the target's health path when none is given. A --url path may carry its own (`--url http://127.0.0.1:8000/items`). */
-function resolvePaths(given: string[], target: Target | undefined): CapacityRequest[] {
-  if (!given.length && !target && options.url) {
-    const path = new URL(options.url).pathname;
-    return [{ path: path === "" ? "/" : path, method: "GET", weight: 1 }];
-  }
-  const paths = given.length ? given : [target?.health ?? "/health"];
-  return paths.map((p) => {
-    if (p.startsWith("/")) return { path: p, method: "GET", weight: 1 };
-    if (!target) throw new UsageError("BAD_PATH", `--path ${p}: a role needs a target; with --url give a path (/items).`);
-    const path = p === "health" ? target.health : target.paths[p];
-    if (!path)
-      throw new UsageError(
-        "BAD_PATH",
-        `--path ${p}: ${target.name} maps no role "${p}" (its roles: health, ${Object.keys(target.paths).join(", ")}). Give a role it maps or a path (/items).`,
-      );
-    return { path, method: "GET", weight: 1 };
-  });
-}
-
-/** `--compare`: a target file, or an image reference run as this target (same env, paths and banners). */
-async function referenceTarget(value: string, target: Target): Promise<Target> {
-  if (/\.(ts|json)$/.test(value) || existsSync(value)) return loadTarget(value);
-  const { build: _build, ...rest } = target;
-  return { ...rest, image: value, name: `${target.name}@${value}` };
 }

@@ -1,6 +1,7 @@
 import { join, relative } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import pc from "picocolors";
+import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
@@ -17,18 +18,33 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
     "Runs the whole catalogue on every suite, writes one combined report (reports/nightly-<date>/: index.html, " +
       "junit.xml, summary.md, one folder per run) and compares every run's behaviour with the baseline: death causes, " +
       "banners missing, expectations, error count. p99 and throughput are reported as measured here, never judged " +
-      "against the baseline (it may come from another machine).\n" +
+      "against the baseline (it may come from another machine); with --compare, performance is judged against a reference " +
+      "build measured in this run (capacity, A B B A), a drop beyond the spread measured being a regression.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )
   .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
   .option("--scenario <names>", "only these scenarios (comma-separated)")
   .option("--baseline <file>", "the baseline to compare behaviour with", join(REPORTS_DIR, "baseline.json"))
   .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
+  .option(
+    "--compare <target-or-image>",
+    "also judge performance: the target's capacity against this reference build (a target file, or an image of the same app), measured here, interleaved A B B A",
+  )
+  .option("--capacity-path <path-or-role>", "what --compare requests (a path or a role of the target)", "health")
+  .addOption(new Option("--capacity-budget <s>", "search time per build and round for --compare").default(60).argParser(Number))
   .showHelpAfterError();
 
-const options = program
-  .parse()
-  .opts<{ suite?: SuiteName; stack?: SuiteName; target?: string; scenario?: string; baseline: string; updateBaseline?: boolean }>();
+const options = program.parse().opts<{
+  suite?: SuiteName;
+  stack?: SuiteName;
+  target?: string;
+  scenario?: string;
+  baseline: string;
+  updateBaseline?: boolean;
+  compare?: string;
+  capacityPath: string;
+  capacityBudget: number;
+}>();
 
 await runCli(async () => {
   const all = scenarioNames();
@@ -36,6 +52,14 @@ await runCli(async () => {
   const unknown = scenarios.filter((s) => !all.includes(s));
   if (unknown.length) throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario ${unknown.join(", ")}. Available: ${all.join(", ")}.`);
   const target = await loadTarget(options.target);
+  if (!(options.capacityBudget > 0)) throw new UsageError("BAD_OPTION", "--capacity-budget wants seconds above 0, e.g. 60.");
+  const performance = options.compare
+    ? {
+        compare: { label: options.compare, target: await referenceTarget(options.compare, target) },
+        requests: capacityRequests([options.capacityPath], target),
+        budgetS: options.capacityBudget,
+      }
+    : undefined;
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: finishing the current run's teardown, then writing the report`));
   const outcome = await runNightly({
@@ -44,6 +68,7 @@ await runCli(async () => {
     scenarios,
     baselineFile: options.baseline,
     updateBaseline: Boolean(options.updateBaseline),
+    ...(performance && { performance }),
     progress,
     signal,
   });
@@ -53,12 +78,13 @@ await runCli(async () => {
     `\n${passed} of ${outcome.results.length} runs passed; ${outcome.regressions.length} regression(s) in behaviour ` +
       `(p99 and throughput are not judged against the baseline)\n`,
   );
+  for (const c of outcome.capacity?.comparison?.byConfiguration ?? []) process.stdout.write(`capacity ${c.configuration}: ${c.verdict}\n`);
   for (const r of outcome.regressions) process.stdout.write(`${pc.red("regression")} ${r.key} (${r.kind}): ${r.message}\n`);
   if (outcome.unbaselined.length) process.stdout.write(`${pc.yellow("no baseline")} for ${outcome.unbaselined.join(", ")}\n`);
   if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
   process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
   if (signal.aborted) return (signal.reason as { exitCode?: number })?.exitCode ?? 130;
   // A run that could not happen (no image, an app that never started) is not a pass, baseline or not.
-  if (outcome.results.some((r) => r.status === "error")) return ExitCode.environment;
+  if (outcome.results.some((r) => r.status === "error") || outcome.capacity?.status === "error") return ExitCode.environment;
   return outcome.regressions.length && !options.updateBaseline ? ExitCode.expectationFailed : ExitCode.ok;
 });

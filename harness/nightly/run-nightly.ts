@@ -9,8 +9,12 @@ import {
   readBaseline,
   writeBaseline,
 } from "../baseline/baseline.ts";
+import type { CapacityReport } from "../capacity/capacity-result.ts";
+import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
+import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
+import { writeCapacityReport } from "../report/capacity-report.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import { partitionByFit } from "../scenario/fit-target.ts";
@@ -29,6 +33,11 @@ export interface NightlyOptions {
   progress: Progress;
   signal: AbortSignal;
   reportsDir?: string;
+  /**
+   * Performance, judged the only way that means something: against a reference build measured in this same
+   * run on this machine (capacity, A B B A), never against the baseline's figures.
+   */
+  performance?: { compare: { label: string; target: Target }; requests: CapacityRequest[]; budgetS: number };
 }
 
 export interface NightlyOutcome {
@@ -38,6 +47,8 @@ export interface NightlyOutcome {
   /** Runs with no baseline to compare with. */
   unbaselined: string[];
   baseline: Baseline | undefined;
+  /** The same-run capacity comparison, when `performance` asked for one. */
+  capacity?: CapacityReport;
 }
 
 /**
@@ -71,8 +82,11 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyOutcom
       options.progress.info(`${json.status.toUpperCase()} ${key}${regressions.some((r) => r.key === key) ? " — regression" : ""}`);
     }
   }
+  const capacity = options.performance && !options.signal.aborted ? await compareCapacity(options, target, dir) : undefined;
+  for (const c of capacity?.comparison?.byConfiguration ?? [])
+    if (c.regression) regressions.push({ key: `capacity/${c.configuration}`, kind: "capacity", message: c.verdict });
   writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances: baseline?.tolerances, baseline: baseline?.scenarios });
-  const outcome: NightlyOutcome = { dir, results, regressions, unbaselined, baseline };
+  const outcome: NightlyOutcome = { dir, results, regressions, unbaselined, baseline, ...(capacity && { capacity }) };
   if (options.updateBaseline && !options.signal.aborted) outcome.baseline = writeBaseline(options.baselineFile, results, baseline);
   pointLatestAt(parent, dir);
   return outcome;
@@ -82,4 +96,29 @@ function nightlyDir(parent: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const plain = join(parent, `nightly-${date}`);
   return existsSync(plain) ? `${plain}-${new Date().toISOString().slice(11, 19).replace(/:/g, "")}` : plain;
+}
+
+/** This build against the reference, interleaved A B B A on this machine; its report goes in the nightly's folder. */
+async function compareCapacity(options: NightlyOptions, target: Target, dir: string): Promise<CapacityReport> {
+  const { compare, requests, budgetS } = options.performance!;
+  options.progress.info(`\ncapacity: ${target.name} against ${compare.label}, interleaved A B B A on this machine`);
+  const report = await runCapacity({
+    target,
+    requests,
+    slo: parseSlo(DEFAULT_SLO),
+    suite: options.suites[0],
+    workers: [],
+    memoryMb: [],
+    compare,
+    budgetS,
+    trialS: 3,
+    confirmS: 6,
+    connections: 256,
+    timeoutS: 10,
+    progress: options.progress,
+    signal: options.signal,
+  });
+  writeCapacityReport(report, join(dir, "capacity"));
+  options.progress.info(`capacity: ${report.status.toUpperCase()}: ${report.summary}`);
+  return report;
 }
