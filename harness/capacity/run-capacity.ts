@@ -373,8 +373,9 @@ function describeTrial(t: TrialRecord): string {
   return `${head}${t.met ? "met" : `missed (${t.missed.join("; ")})`} — ${figures}`;
 }
 
-function compareRounds(reference: string, configurations: ConfigurationResult[]): NonNullable<CapacityReport["comparison"]> {
-  const key = (c: ConfigurationResult) => c.label.replace(/^(candidate|reference) /, "").replace(/ #\d+$/, "");
+export function compareRounds(reference: string, configurations: ConfigurationResult[]): NonNullable<CapacityReport["comparison"]> {
+  // "reference workers=2 #1" and "candidate workers=2 #2" are one configuration: "workers=2" ("default" with no shape).
+  const key = (c: ConfigurationResult) => c.label.replace(/ #\d+$/, "").replace(/^(candidate|reference)( |$)/, "") || "default";
   const keys = [...new Set(configurations.map(key))];
   return {
     reference,
