@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
+import { pollUntil } from "../core/poll-until.ts";
 import { dockerClient } from "../engine/docker-client.ts";
 import { type ResultJson, resultSchema } from "../scenario/result-json.ts";
 import { Stack } from "../stack/stack.ts";
-import { startCli } from "../testing/run-command.ts";
-import { newRunContext, OWNER_LABEL, RUN_LABEL } from "./run-context.ts";
+import { REPO_ROOT, runCliToEnd, startCli } from "../testing/run-command.ts";
+import { newRunContext, OWNER_LABEL, ROLE_LABEL, RUN_LABEL } from "./run-context.ts";
 import { sweepStaleContainers } from "./sweep.ts";
 
 async function containers(filter: (labels: Record<string, string>) => boolean) {
@@ -30,10 +32,43 @@ function waitForOutput(stream: NodeJS.ReadableStream | null, pattern: RegExp, ti
   });
 }
 
+/** The pids whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Starts smoke, SIGKILLs it after `ms`, and returns the names of its containers still there 15 s later. */
+async function killAt(ms: number): Promise<string[]> {
+  const reports = mkdtempSync(join(tmpdir(), "killed-"));
+  const { child, done } = startCli("scenario", ["smoke"], { CHAOS_REPORTS_DIR: reports });
+  const pid = String(child.pid);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  child.kill("SIGKILL");
+  await done;
+  const mine = (labels: Record<string, string>) => labels[OWNER_LABEL]?.split(":")[1] === pid;
+  const gone = await pollUntil(async () => ((await containers(mine)).length === 0 ? true : undefined), {
+    timeoutMs: 15_000,
+    intervalMs: 500,
+  });
+  rmSync(reports, { recursive: true, force: true });
+  return gone ? [] : (await containers(mine)).map((c) => `${c.Names[0]} (${c.State})`);
+}
+
 describe("nothing leaks", () => {
   it("sweeps the containers of a run whose process was killed, and leaves live runs alone", async () => {
     await using live = await new Stack({ workers: 1 }).start({ run: newRunContext("cleanup-live") });
-    const { child, done } = startCli("../testing/hold-stack", []);
+    // The sweep is the second line of defence: the reaper, off here, is the first (tested below).
+    const { child, done } = startCli("../testing/hold-stack", [], { CHAOS_REAPER: "off" });
     const [, runId] = await waitForOutput(child.stdout, /READY (\S+)/, 90_000);
     child.kill("SIGKILL");
     await done;
@@ -43,6 +78,63 @@ describe("nothing leaks", () => {
     expect(swept.runs).toContain(runId);
     expect(await containers((l) => l[RUN_LABEL] === runId)).toEqual([]);
     expect(await containers((l) => l[RUN_LABEL] === live.runId)).toHaveLength(2);
+  });
+
+  it("SIGKILLed at any point of a run, leaves no container 15 s later, without another run starting (the reaper)", async () => {
+    // Spread over the start, the boot and the load of smoke (about 9 s), two runs at a time, jittered.
+    const points = Array.from({ length: 10 }, (_, i) => Math.round(600 + i * 800 + Math.random() * 400));
+    for (let i = 0; i < points.length; i += 2) {
+      const left = await Promise.all(points.slice(i, i + 2).map((ms) => killAt(ms)));
+      for (const [j, containersLeft] of left.entries())
+        expect(containersLeft, `containers left 15 s after SIGKILL at ${points[i + j]} ms`).toEqual([]);
+    }
+  });
+
+  it("under npm run, SIGTERM ends npm only once the harness has torn down (its scripts exec node)", async () => {
+    const reports = mkdtempSync(join(tmpdir(), "npm-term-"));
+    const npm = spawn("npm", ["run", "-s", "scenario", "smoke"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CHAOS_REPORTS_DIR: reports },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const closed = new Promise<number | null>((resolve) => npm.on("close", (code) => resolve(code)));
+    await waitForOutput(npm.stderr, /▸ load:/, 90_000);
+    const harness = childrenOf(npm.pid!);
+    expect(harness, "npm's child is the harness itself (exec), not a shell").toHaveLength(1);
+    npm.kill("SIGTERM");
+    expect(await closed).toBe(143);
+    // The moment npm has exited, the harness has removed what it started (the reaper, told goodbye, leaves too).
+    const left = await containers((l) => l[OWNER_LABEL]?.split(":")[1] === String(harness[0]) && l[ROLE_LABEL] !== "reaper");
+    expect(left.map((c) => c.Names[0])).toEqual([]);
+    expect(JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8"))).toMatchObject({ status: "aborted" });
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  it("two scenarios and a classify at once do not disturb each other: own ports, own containers, own report folders", async () => {
+    const reports = mkdtempSync(join(tmpdir(), "concurrent-"));
+    const runs = ["smoke", "scale-down"].map((name) => startCli("scenario", [name], { CHAOS_REPORTS_DIR: reports }));
+    const classify = runCliToEnd("classify", ["harness/classify/corpus/timeout.trixie.default.log", "--json"]);
+    await Promise.all(runs.map(({ child }) => waitForOutput(child.stderr, /▸ load:/, 120_000)));
+    // Both are under load now: every port each one's containers were given is its own.
+    const ports = await Promise.all(
+      runs.map(async ({ child }) => {
+        const mine = await containers((l) => l[OWNER_LABEL]?.split(":")[1] === String(child.pid) && l[ROLE_LABEL] !== "reaper");
+        const env = await Promise.all(mine.map(async (c) => (await dockerClient().getContainer(c.Id).inspect()).Config.Env));
+        return env.flat().flatMap((v) => /^(?:PORT|PGPORT|DATABASE_URL)=.*?(\d{4,5})\b/.exec(v)?.slice(1) ?? []);
+      }),
+    );
+    expect(ports[0]!.length).toBeGreaterThan(0);
+    expect(ports[1]!.length).toBeGreaterThan(0);
+    expect(ports[0]!.filter((p) => ports[1]!.includes(p))).toEqual([]);
+    const [first, second] = await Promise.all(runs.map((r) => r.done));
+    for (const result of [first!, second!]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/left by killed runs/);
+    }
+    expect((await classify).code).toBe(0);
+    const folders = readdirSync(reports).filter((name) => /^\d{8}T\d{6}Z-/.test(name));
+    expect(folders.map((f) => f.replace(/^\d{8}T\d{6}Z-|-[0-9a-f]{4}$/g, "")).sort()).toEqual(["scale-down", "smoke"]);
+    rmSync(reports, { recursive: true, force: true });
   });
 
   it("Ctrl-C during the load tears down, leaves a readable result.json (aborted), and exits 130", async () => {

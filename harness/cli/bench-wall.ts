@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import getPort from "get-port";
 import { removeContainer, removeRunContainers, trackContainer } from "../cleanup/container-registry.ts";
+import { ensureReaper } from "../cleanup/reaper.ts";
 import { newRunContext, ROLE_LABEL } from "../cleanup/run-context.ts";
 import { EnvironmentError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
@@ -60,6 +61,8 @@ export async function benchWall({ signal, progress }: WallBenchOptions): Promise
   // Not timed: both sides find the images built.
   const images = await progress.step(`images of ${target.name} on ${options.suite} (built if missing; not timed)`, async () => {
     const suite = await ensureSuiteImages(options.suite, progress);
+    // The bare containers carry this process's owner label: the reaper removes them too if the bench is killed.
+    await ensureReaper(suite.base, (message) => progress.warn(message));
     return { db: suite.db, app: await ensureTargetImage(target, suite, progress) };
   });
   const bare: Bare = { target, options, variant, images };

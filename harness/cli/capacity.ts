@@ -13,7 +13,7 @@ import { pointLatestAt, REPORTS_DIR } from "../report/write-run-report.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
-import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
 interface Options {
   target?: string;
@@ -32,6 +32,7 @@ interface Options {
   confirm: number;
   connections: number;
   json?: boolean;
+  keep?: number;
 }
 
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity --")), "Debian suite to run the target on")
@@ -58,6 +59,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity -
   .addOption(new Option("--confirm <s>", "seconds of the confirming trial").default(8).argParser(positiveNumber))
   .addOption(new Option("--connections <n>", "most requests in flight during a trial").default(256).argParser(positiveNumber))
   .option("--json", "print capacity.json on stdout (progress stays on stderr)")
+  .addOption(keepOption())
   .showHelpAfterError();
 
 program.parse();
@@ -101,6 +103,7 @@ await runCli(async () => {
   const dir = join(REPORTS_DIR, `capacity-${report.runId}`);
   const files = writeCapacityReport(report, dir);
   pointLatestAt(REPORTS_DIR, dir);
+  pruneOldReports(options.keep, progress);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     for (const c of report.configurations) {

@@ -11,7 +11,7 @@ import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
-import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --")), "only this Debian suite")
   .description(
@@ -31,6 +31,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
     "also judge performance: the target's capacity against this reference build (a target file, or an image of the same app), measured here, interleaved A B B A",
   )
   .option("--capacity-path <path-or-role>", "what --compare requests (a path or a role of the target)", "health")
+  .addOption(keepOption())
   .addOption(new Option("--capacity-budget <s>", "search time per build and round for --compare").default(60).argParser(Number))
   .showHelpAfterError();
 
@@ -44,6 +45,7 @@ const options = program.parse().opts<{
   compare?: string;
   capacityPath: string;
   capacityBudget: number;
+  keep?: number;
 }>();
 
 await runCli(async () => {
@@ -73,6 +75,7 @@ await runCli(async () => {
     signal,
   });
   progress.clearStatus();
+  pruneOldReports(options.keep, progress);
   const passed = outcome.results.filter((r) => r.status === "passed").length;
   process.stdout.write(
     `\n${passed} of ${outcome.results.length} runs passed; ${outcome.regressions.length} regression(s) in behaviour ` +

@@ -14,7 +14,7 @@ import { runScenario } from "../scenario/run-scenario.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
-import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
 interface Options {
   list?: boolean;
@@ -24,6 +24,7 @@ interface Options {
   config?: string;
   target?: string;
   workers?: number;
+  keep?: number;
 }
 
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario --")), "Debian suite to run on (overrides the scenario)")
@@ -41,6 +42,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
+  .addOption(keepOption())
   .showHelpAfterError();
 
 program.parse();
@@ -87,6 +89,7 @@ await runCli(async () => {
     if (result.status === "aborted" || (result.error && exitCodeFor(result.error) === ExitCode.environment)) break;
   }
   if (scenarios.length > 1) for (const reporter of reporters) reporter.onCatalogueEnd?.(results, scenarios.length);
+  pruneOldReports(options.keep, progress);
   const broken = results.find((r) => r.error);
   if (broken?.error) return exitCodeFor(broken.error);
   return results.every((r) => r.status === "passed") && results.length === scenarios.length ? ExitCode.ok : ExitCode.expectationFailed;

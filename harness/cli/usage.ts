@@ -1,6 +1,9 @@
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../core/errors.ts";
+import type { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { keepCount, pruneReports } from "../report/retention.ts";
+import { REPORTS_DIR } from "../report/write-run-report.ts";
 
 /** Commander exits 1 on bad usage; ours is 2 (README: exit codes). --help and --version stay 0. */
 export function usageErrorsExit2(command: Command): Command {
@@ -19,4 +22,21 @@ export function withSuiteOption(command: Command, description: string): Command 
 
 export function chosenSuite(options: { suite?: SuiteName; stack?: SuiteName }): SuiteName | undefined {
   return options.suite ?? options.stack;
+}
+
+/** `--keep <n>`: how many report folders to keep in reports/ (the default from CHAOS_KEEP_REPORTS, else 50). */
+export function keepOption(): Option {
+  return new Option("--keep <n>", "report folders to keep in reports/, the newest (default: CHAOS_KEEP_REPORTS, else 50)").argParser(
+    (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of folders, at least 1");
+      return n;
+    },
+  );
+}
+
+/** Removes the oldest report folders beyond `--keep`, and says so. */
+export function pruneOldReports(keep: number | undefined, progress: Progress): void {
+  const removed = pruneReports(REPORTS_DIR, keepCount(keep));
+  if (removed.length) progress.info(`removed ${removed.length} old report folder(s) beyond the newest ${keepCount(keep)} (--keep)`);
 }

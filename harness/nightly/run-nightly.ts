@@ -15,6 +15,7 @@ import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
+import { markWriting } from "../report/retention.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import { partitionByFit } from "../scenario/fit-target.ts";
@@ -59,6 +60,16 @@ export interface NightlyOutcome {
 export async function runNightly(options: NightlyOptions): Promise<NightlyOutcome> {
   const parent = options.reportsDir ?? REPORTS_DIR;
   const dir = nightlyDir(parent);
+  // The folder fills over the whole nightly: retention (another harness's) leaves it alone meanwhile.
+  const written = markWriting(dir);
+  try {
+    return await runInto(options, parent, dir);
+  } finally {
+    written();
+  }
+}
+
+async function runInto(options: NightlyOptions, parent: string, dir: string): Promise<NightlyOutcome> {
   const baseline = readBaseline(options.baselineFile);
   const results: ResultJson[] = [];
   const regressions: Regression[] = [];

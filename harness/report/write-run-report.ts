@@ -9,6 +9,7 @@ import { JunitReporter } from "./junit-reporter.ts";
 import { LogReporter } from "./log-reporter.ts";
 import { MarkdownReporter } from "./markdown-reporter.ts";
 import type { NightlyReport, Reporter } from "./reporter.ts";
+import { markWriting } from "./retention.ts";
 
 export const REPORTS_DIR = process.env.CHAOS_REPORTS_DIR ?? fileURLToPath(new URL("../../reports/", import.meta.url));
 
@@ -34,11 +35,15 @@ export function writeRunReport(
   { linkLatest = true, reporters = fileReporters() }: { linkLatest?: boolean; reporters?: Reporter[] } = {},
 ): WrittenReport {
   const dir = join(parent, result.runId);
-  mkdirSync(dir, { recursive: true });
-  const json = toResultJson(result);
-  const files = reporters.flatMap((reporter) => reporter.onRunEnd?.({ result, json, dir }) ?? []);
-  if (linkLatest) pointLatestAt(parent, dir);
-  return { dir, json, files };
+  const written = markWriting(dir);
+  try {
+    const json = toResultJson(result);
+    const files = reporters.flatMap((reporter) => reporter.onRunEnd?.({ result, json, dir }) ?? []);
+    if (linkLatest) pointLatestAt(parent, dir);
+    return { dir, json, files };
+  } finally {
+    written();
+  }
 }
 
 /** Hands a nightly's end to every reporter (index.html, junit.xml, summary.md, comparison.json); returns the files written. */

@@ -1,6 +1,7 @@
 import getPort from "get-port";
 import type { StartedTestContainer } from "testcontainers";
 import { removeRunContainers } from "../cleanup/container-registry.ts";
+import { ensureReaper } from "../cleanup/reaper.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { watchContainerEvents } from "../control/container-events.ts";
 import { Progress } from "../core/progress.ts";
@@ -47,6 +48,8 @@ export class Stack {
     const variant = variantOf(target, this.options.config);
     const suite = await ensureSuiteImages(this.options.suite, progress);
     const image = await ensureTargetImage(target, suite, progress);
+    // Before the first container: what this process starts is removed even if it is SIGKILLed.
+    await ensureReaper(suite.base, (message) => progress.warn(message));
     const { events, logs } = observations;
     const stopWatching = await watchContainerEvents(docker, run.runId, (e) => events.record(e));
     const ports: Ports = { app: await freeLoopbackPort(), db: await freeLoopbackPort(), proxy: await freeLoopbackPort() };
