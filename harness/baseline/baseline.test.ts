@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { type BaselineEntry, compareToBaseline, readBaseline, tolerancesSchema, writeBaseline } from "./baseline.ts";
+import { toResultJson } from "../scenario/result-json.ts";
+import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
+import { type BaselineEntry, baselineKey, compareToBaseline, readBaseline, tolerancesSchema, writeBaseline } from "./baseline.ts";
 
 const work = mkdtempSync(join(tmpdir(), "baseline-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -126,5 +128,15 @@ describe("baseline.json", () => {
     writeBaseline(file, [], previous);
     expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ tolerances: { errorsFactor: 2, errorsSlack: 10 }, scenarios });
     expect(JSON.parse(readFileSync(file, "utf8")).tolerances).not.toHaveProperty("p99Factor");
+  });
+
+  it("records each run's duration (for --shard), never judges it, and still loads an entry without one", () => {
+    const run = toResultJson(loadRunResult(runFixtureFile(RECORDED_RUNS[0])));
+    const file = join(work, "with-durations.json");
+    const written = writeBaseline(file, [run], readBaseline(write("no-durations.json", { version: 1, updatedAt: "x", scenarios })));
+    expect(written.scenarios[baselineKey(run)]?.durationS).toBeCloseTo(run.durationS, 1);
+    expect(readBaseline(file)?.scenarios[baselineKey(run)]?.durationS).toBeGreaterThan(0);
+    expect(readBaseline(file)?.scenarios["demo/worker-timeout/trixie"]).toBeDefined();
+    expect(compareToBaseline("k", { ...base, durationS: 500 }, { ...base, durationS: 5 }, tolerances)).toEqual([]);
   });
 });

@@ -43,6 +43,11 @@ const baselineEntrySchema = z
      */
     p99Ms: z.number(),
     throughput: z.number(),
+    /**
+     * How long the run took (s), never judged: `--shard` balances the matrix with it. Optional, so a baseline
+     * written before it was recorded still loads.
+     */
+    durationS: z.number().min(0).optional(),
   })
   .strict();
 
@@ -62,7 +67,8 @@ export type Tolerances = z.output<typeof tolerancesSchema>;
 
 /** Behaviour only: performance is never judged against figures recorded on another machine. */
 /** `capacity`: a capacity drop beyond the spread measured, against a reference measured in the same run (never the baseline). */
-type RegressionKind = "death-cause" | "banner-missing" | "expectations" | "errors" | "capacity";
+export const REGRESSION_KINDS = ["death-cause", "banner-missing", "expectations", "errors", "capacity"] as const;
+type RegressionKind = (typeof REGRESSION_KINDS)[number];
 
 export interface Regression {
   key: string;
@@ -85,6 +91,7 @@ export function baselineEntry(result: ResultJson): BaselineEntry {
     errors: load ? load.non2xx + totalErrors(load.errors) : 0,
     p99Ms: load?.latencyMs.p99 ?? 0,
     throughput: load?.throughput ?? 0,
+    durationS: Math.round(result.durationS * 10) / 10,
   };
 }
 

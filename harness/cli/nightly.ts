@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
+import { DEFAULT_RUN_ESTIMATE_S, parseShard } from "../nightly/shard.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
@@ -19,13 +20,20 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
       "junit.xml, summary.md, one folder per run) and compares every run's behaviour with the baseline: death causes, " +
       "banners missing, expectations, error count. p99 and throughput are reported as measured here, never judged " +
       "against the baseline (it may come from another machine); with --compare, performance is judged against a reference " +
-      "build measured in this run (capacity, A B B A), a drop beyond the spread measured being a regression.\n" +
+      "build measured in this run (capacity, A B B A), a drop beyond the spread measured being a regression. With " +
+      "--shard i/n, only a part of the matrix (reports/nightly-<date>-shard-i-of-n/, with shard.json); npm run nightly:merge " +
+      "joins the shards into one such report; --compare then runs in shard 1 only.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )
   .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
   .option("--scenario <names>", "only these scenarios (comma-separated)")
   .option("--baseline <file>", "the baseline to compare behaviour with", join(REPORTS_DIR, "baseline.json"))
   .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
+  .option(
+    "--shard <i/n>",
+    `run only shard i of n (n ≤ 64): a deterministic part of the matrix, balanced by the durations in the baseline ` +
+      `(${DEFAULT_RUN_ESTIMATE_S} s where it has none); folder nightly-<date>-shard-i-of-n; merge the shards with npm run nightly:merge`,
+  )
   .option(
     "--compare <target-or-image>",
     "also judge performance: the target's capacity against this reference build (a target file, or an image of the same app), measured here, interleaved A B B A",
@@ -46,6 +54,7 @@ const options = program.parse().opts<{
   capacityPath: string;
   capacityBudget: number;
   keep?: number;
+  shard?: string;
 }>();
 
 await runCli(async () => {
@@ -53,6 +62,13 @@ await runCli(async () => {
   const scenarios = options.scenario ? options.scenario.split(",").map((s) => s.trim()) : all;
   const unknown = scenarios.filter((s) => !all.includes(s));
   if (unknown.length) throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario ${unknown.join(", ")}. Available: ${all.join(", ")}.`);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (shard && options.updateBaseline)
+    throw new UsageError(
+      "SHARD_UPDATE_BASELINE",
+      "--update-baseline with --shard would write a baseline from part of the matrix: run the shards, then " +
+        "npm run nightly:merge -- DIR... --update-baseline.",
+    );
   const target = await loadTarget(options.target);
   if (!(options.capacityBudget > 0)) throw new UsageError("BAD_OPTION", "--capacity-budget wants seconds above 0, e.g. 60.");
   const performance = options.compare
@@ -71,6 +87,7 @@ await runCli(async () => {
     baselineFile: options.baseline,
     updateBaseline: Boolean(options.updateBaseline),
     ...(performance && { performance }),
+    ...(shard && { shard }),
     progress,
     signal,
   });
@@ -86,6 +103,10 @@ await runCli(async () => {
   if (outcome.unbaselined.length) process.stdout.write(`${pc.yellow("no baseline")} for ${outcome.unbaselined.join(", ")}\n`);
   if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
   process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
+  if (shard)
+    process.stdout.write(
+      `shard ${shard.index}/${shard.count}: join the shards with npm run nightly:merge -- ${relative(process.cwd(), outcome.dir).replace(/-shard-\d+-of-/, "-shard-*-of-")}\n`,
+    );
   if (signal.aborted) return (signal.reason as { exitCode?: number })?.exitCode ?? 130;
   // A run that could not happen (no image, an app that never started) is not a pass, baseline or not.
   if (outcome.results.some((r) => r.status === "error") || outcome.capacity?.status === "error") return ExitCode.environment;

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Baseline,
@@ -23,6 +22,8 @@ import type { ResultJson } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import type { Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
+import { nightlyDir } from "./nightly-dir.ts";
+import { assignShards, DEFAULT_RUN_ESTIMATE_S, estimateMatrix, type Shard, totalEstimateS, writeShardFile } from "./shard.ts";
 
 export interface NightlyOptions {
   suites: SuiteName[];
@@ -39,6 +40,11 @@ export interface NightlyOptions {
    * run on this machine (capacity, A B B A), never against the baseline's figures.
    */
   performance?: { compare: { label: string; target: Target }; requests: CapacityRequest[]; budgetS: number };
+  /**
+   * `--shard i/n`: only this shard's part of the matrix, balanced by the baseline's durations; the folder is
+   * `nightly-<date>-shard-i-of-n` and holds shard.json. The capacity comparison runs in shard 1 only.
+   */
+  shard?: Shard;
 }
 
 export interface NightlyOutcome {
@@ -59,7 +65,7 @@ export interface NightlyOutcome {
  */
 export async function runNightly(options: NightlyOptions): Promise<NightlyOutcome> {
   const parent = options.reportsDir ?? REPORTS_DIR;
-  const dir = nightlyDir(parent);
+  const dir = nightlyDir(parent, options.shard && `-shard-${options.shard.index}-of-${options.shard.count}`);
   // The folder fills over the whole nightly: retention (another harness's) leaves it alone meanwhile.
   const written = markWriting(dir);
   try {
@@ -78,22 +84,29 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
   const { fitting, leftOut } = partitionByFit(scenarios, target);
   for (const line of leftOut) options.progress.info(line);
-  const total = options.suites.length * fitting.length;
-  for (const suite of options.suites) {
-    for (const scenario of fitting) {
-      if (options.signal.aborted) break;
-      options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${suite}`);
-      const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite }, target });
-      const { json } = writeRunReport(run, dir, { linkLatest: false });
-      results.push(json);
-      const key = baselineKey(json);
-      const before = baseline?.scenarios[key];
-      if (!before) unbaselined.push(key);
-      else regressions.push(...compareToBaseline(key, baselineEntry(json), before, baseline.tolerances));
-      options.progress.info(`${json.status.toUpperCase()} ${key}${regressions.some((r) => r.key === key) ? " — regression" : ""}`);
-    }
+  // The matrix, in the order an unsharded nightly runs it: every suite, every scenario that fits.
+  const matrix = options.suites.flatMap((suite) =>
+    fitting.map((scenario) => ({ suite, scenario, key: `${target.name}/${scenario.name}/${suite}` })),
+  );
+  const mine = options.shard ? shardKeys(options, target, matrix, baseline, dir) : undefined;
+  const total = mine?.size ?? matrix.length;
+  for (const { suite, scenario, key: planned } of matrix) {
+    if (mine && !mine.has(planned)) continue;
+    if (options.signal.aborted) break;
+    options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${suite}`);
+    const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite }, target });
+    const { json } = writeRunReport(run, dir, { linkLatest: false });
+    results.push(json);
+    const key = baselineKey(json);
+    const before = baseline?.scenarios[key];
+    if (!before) unbaselined.push(key);
+    else regressions.push(...compareToBaseline(key, baselineEntry(json), before, baseline.tolerances));
+    options.progress.info(`${json.status.toUpperCase()} ${key}${regressions.some((r) => r.key === key) ? " — regression" : ""}`);
   }
-  const capacity = options.performance && !options.signal.aborted ? await compareCapacity(options, target, dir) : undefined;
+  const capacity =
+    options.performance && !options.signal.aborted && comparesCapacity(options.shard)
+      ? await compareCapacity(options, target, dir)
+      : undefined;
   for (const c of capacity?.comparison?.byConfiguration ?? [])
     if (c.regression) regressions.push({ key: `capacity/${c.configuration}`, kind: "capacity", message: c.verdict });
   writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances: baseline?.tolerances, baseline: baseline?.scenarios });
@@ -103,10 +116,39 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   return outcome;
 }
 
-function nightlyDir(parent: string): string {
-  const date = new Date().toISOString().slice(0, 10);
-  const plain = join(parent, `nightly-${date}`);
-  return existsSync(plain) ? `${plain}-${new Date().toISOString().slice(11, 19).replace(/:/g, "")}` : plain;
+/** The capacity comparison (`--compare`) runs once per nightly: unsharded, or in shard 1. */
+const comparesCapacity = (shard: Shard | undefined) => !shard || shard.index === 1;
+
+/** This shard's keys: says which and how long they are estimated to take, and records them in shard.json. */
+function shardKeys(
+  options: NightlyOptions,
+  target: Target,
+  matrix: ReadonlyArray<{ key: string }>,
+  baseline: Baseline | undefined,
+  dir: string,
+): Set<string> {
+  const shard = options.shard!;
+  const items = estimateMatrix(
+    matrix.map((m) => m.key),
+    baseline,
+  );
+  const mine = assignShards(items, shard.count)[shard.index - 1] ?? [];
+  options.progress.info(
+    `shard ${shard.index}/${shard.count}: ${mine.length} of ${items.length} runs, estimated ${Math.round(totalEstimateS(mine))} s ` +
+      `of ${Math.round(totalEstimateS(items))} s (durations from the baseline, ${DEFAULT_RUN_ESTIMATE_S} s where it has none)`,
+  );
+  for (const item of mine) options.progress.info(`  ${item.key} (${Math.round(item.estimateS)} s)`);
+  if (options.performance && !comparesCapacity(shard)) options.progress.info("--compare: the capacity comparison runs in shard 1 only");
+  writeShardFile(dir, {
+    version: 1,
+    shard,
+    target: target.name,
+    matrix: items.map((item) => item.key),
+    keys: mine.map((item) => item.key),
+    estimatesS: Object.fromEntries(mine.map((item) => [item.key, item.estimateS])),
+    capacity: Boolean(options.performance) && comparesCapacity(shard),
+  });
+  return new Set(mine.map((item) => item.key));
 }
 
 /** This build against the reference, interleaved A B B A on this machine; its report goes in the nightly's folder. */

@@ -224,7 +224,7 @@ function nightlyIndexHtml(nightly: NightlyReport): string {
 tr.failed td,tr.error td{color:#cf222e}tr.aborted td{color:#9a6700}</style></head><body>
 <h1>${nightly.regressions.length ? `${nightly.regressions.length} regression(s)` : "No regression"}</h1>
 <table><thead><tr><th>scenario</th><th>stack</th><th>result</th><th>deaths</th><th>errors</th><th>p99 ms (measured here)</th><th>req/s (measured here)</th><th>regressions</th></tr></thead>
-<tbody>${rows.join("\n")}</tbody></table>
+<tbody>${rows.join("\n")}</tbody></table>${nightly.missing?.length ? `\n<p class="missing">Not run (missing from the merged shards): ${escapeHtml(nightly.missing.join(", "))}.</p>` : ""}
 <p>Behaviour (deaths, banners, expectations, errors) is compared with the baseline. p99 and req/s are measured in this run, on this machine, and never judged against it; in brackets, for information, the figures of the machine that recorded the baseline.</p>
 <p><a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a> · <a href="comparison.json">comparison.json</a></p>
 </body></html>

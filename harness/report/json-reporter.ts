@@ -8,8 +8,9 @@ export class JsonReporter implements Reporter {
     return [writeJson(join(dir, "result.json"), json)];
   }
 
-  onNightlyEnd({ dir, regressions, unbaselined, tolerances }: NightlyReport): string[] {
-    return [writeJson(join(dir, "comparison.json"), { regressions, unbaselined, tolerances: tolerances ?? null })];
+  onNightlyEnd({ dir, regressions, unbaselined, tolerances, missing }: NightlyReport): string[] {
+    const comparison = { regressions, unbaselined, tolerances: tolerances ?? null, ...(missing?.length && { missing }) };
+    return [writeJson(join(dir, "comparison.json"), comparison)];
   }
 }
 

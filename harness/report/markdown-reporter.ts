@@ -93,5 +93,6 @@ function nightlySummaryMarkdown(nightly: NightlyReport): string {
   }
   if (nightly.unbaselined.length)
     lines.push(`No baseline yet for: ${nightly.unbaselined.join(", ")} (run \`npm run nightly -- --update-baseline\`).`, "");
+  if (nightly.missing?.length) lines.push(`⚠️ Not run (missing from the merged shards): ${nightly.missing.join(", ")}.`, "");
   return lines.join("\n");
 }

@@ -22,6 +22,11 @@ export interface NightlyReport {
    * recording machine's figures, never judged (only behaviour is, in `regressions`).
    */
   baseline?: Readonly<Record<string, BaselineEntry>>;
+  /**
+   * Keys of the matrix this report lacks: a merge of shards with some missing (`nightly:merge --allow-missing`).
+   * Absent, or empty, for a complete nightly; the reports then say nothing of it.
+   */
+  missing?: readonly string[];
 }
 
 /**
