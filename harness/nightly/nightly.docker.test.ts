@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Baseline } from "../baseline/baseline.ts";
-import { runCliToEnd } from "../testing/run-command.ts";
+import type { ResultJson } from "../scenario/result-json.ts";
+import { runCliToEnd, startCli } from "../testing/run-command.ts";
 
 const work = mkdtempSync(join(tmpdir(), "nightly-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -61,4 +63,60 @@ describe("npm run nightly", () => {
       bannersMissing: 0,
     });
   });
+
+  it("runs 2 shards at the same time, and their merge reports what one unsharded nightly reports", async () => {
+    // Read only: the committed baseline, so that there is something to compare with.
+    const baselineFile = fileURLToPath(new URL("../../reports/baseline.json", import.meta.url));
+    const args = ["--suite", "trixie", "--scenario", "smoke,scale-down", "--baseline", baselineFile];
+    const sharded = join(work, "sharded");
+    let started = performance.now();
+    const shards = await Promise.all(
+      ["1/2", "2/2"].map((shard) => startCli("nightly", [...args, "--shard", shard], { CHAOS_REPORTS_DIR: sharded }).done),
+    );
+    const shardedS = (performance.now() - started) / 1000;
+    for (const shard of shards) expect(shard.stderr).toMatch(/^shard \d\/2: 1 of 2 runs, estimated \d+ s of \d+ s/m);
+    const shardDirs = readdirSync(sharded)
+      .filter((name) => /^nightly-.*-shard-\d-of-2$/.test(name))
+      .map((name) => join(sharded, name));
+    expect(shardDirs).toHaveLength(2);
+    const mergedDir = join(work, "merged");
+    const merged = await runCliToEnd("nightly-merge", [...shardDirs, "--out", mergedDir, "--baseline", baselineFile]);
+    expect(merged.stderr).toBe("");
+
+    const unshardedReports = join(work, "unsharded");
+    started = performance.now();
+    const unsharded = await runCliToEnd("nightly", args, { CHAOS_REPORTS_DIR: unshardedReports });
+    const unshardedS = (performance.now() - started) / 1000;
+    console.info(`2 shards at once: ${shardedS.toFixed(1)} s; unsharded: ${unshardedS.toFixed(1)} s`);
+    const plainDir = join(unshardedReports, "latest");
+
+    expect(merged.code).toBe(unsharded.code);
+    const runs = (dir: string) =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "result.json")))
+        .map((e) => JSON.parse(readFileSync(join(dir, e.name, "result.json"), "utf8")) as ResultJson)
+        .map((r) => `${r.stack.target.name}/${r.scenario.name}/${r.stack.name} ${r.status}`)
+        .sort();
+    expect(runs(mergedDir)).toHaveLength(2);
+    expect(runs(mergedDir)).toEqual(runs(plainDir));
+    const comparison = (dir: string) => {
+      const c = JSON.parse(readFileSync(join(dir, "comparison.json"), "utf8"));
+      return { regressions: c.regressions.map((r: { key: string; kind: string }) => `${r.key} ${r.kind}`), unbaselined: c.unbaselined };
+    };
+    expect(comparison(mergedDir)).toEqual(comparison(plainDir));
+    // Figures aside: pids, p99, req/s and error counts are measured anew in every run.
+    const figuresAside = (text: string) => text.replace(/\d+(\.\d+)?/g, "#");
+    const testcases = (dir: string) => {
+      const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, "junit.xml"), "utf8"));
+      return [junit.testsuites.testsuite]
+        .flat()
+        .flatMap((suite: { "@_name": string; testcase: unknown }) =>
+          [suite.testcase].flat().map((c) => `${suite["@_name"]}: ${figuresAside((c as { "@_name": string })["@_name"])}`),
+        );
+    };
+    expect(testcases(mergedDir).length).toBeGreaterThan(0);
+    expect(testcases(mergedDir)).toEqual(testcases(plainDir));
+    const lines = (dir: string) => readFileSync(join(dir, "summary.md"), "utf8").split("\n").map(figuresAside);
+    expect(lines(mergedDir)).toEqual(lines(plainDir));
+  }, 300_000);
 });
