@@ -9,8 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["harness/**/*.test.ts", "scenarios/**/*.test.ts"],
-          exclude: [...exclude, "**/*.docker.test.ts", "**/*.timing.test.ts"],
-          sequence: { groupOrder: 1 },
+          exclude: [...exclude, "**/*.docker.test.ts", "**/*.timing.test.ts", "**/*.soak.test.ts"],
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -26,12 +26,25 @@ export default defineConfig({
         },
       },
       {
+        // The same against real containers (the demo's capacity): next, alone, before the others load the machine.
+        test: {
+          name: "timing-docker",
+          include: ["harness/**/*.timing.docker.test.ts"],
+          exclude,
+          globalSetup: ["harness/testing/docker-global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         test: {
           name: "docker",
           include: ["harness/**/*.docker.test.ts", "scenarios/**/*.docker.test.ts"],
-          exclude,
+          exclude: [...exclude, "**/*.timing.docker.test.ts"],
           globalSetup: ["harness/testing/docker-global-setup.ts"],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -152,6 +152,13 @@ describe("nothing leaks", () => {
     expect(json.events.filter((e) => e.kind === "worker-boot")).toHaveLength(4);
     expect(json.load.outcome).toMatchObject({ stoppedBy: "aborted" });
     rmSync(reports, { recursive: true, force: true });
-    expect(await containers((l) => l[OWNER_LABEL]?.split(":")[1] === String(ownerPid))).toEqual([]);
+    const mine = (l: Record<string, string>) => l[OWNER_LABEL]?.split(":")[1] === String(ownerPid);
+    expect(await containers((l) => mine(l) && l[ROLE_LABEL] !== "reaper")).toEqual([]);
+    // Told goodbye at the exit, the reaper removes nothing and leaves at once.
+    const gone = await pollUntil(async () => ((await containers(mine)).length === 0 ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 200,
+    });
+    expect(gone, "the reaper left within 5 s of a clean exit").toBe(true);
   });
 });

@@ -23,10 +23,10 @@ describe("report retention", () => {
 
   it("keeps the newest N folders the harness wrote, and nothing else is touched", () => {
     const runs = Array.from({ length: 6 }, (_, i) => `20261101T00000${i}Z-smoke-ab1${i}`);
-    const parent = reportsWith([...runs, "nightly-2026-11-02", "capacity-20261103T000000Z-capacity-ffff", "test-artifacts", "my-notes"]);
+    const parent = reportsWith(["nightly-2026-10-31-shard-1-of-2", ...runs, "nightly-2026-11-02", "capacity-20261103T000000Z-capacity-ffff", "test-artifacts", "my-notes"]);
     writeFileSync(join(parent, "baseline.json"), "{}");
     const removed = pruneReports(parent, 3);
-    expect(removed.sort()).toEqual(runs.slice(0, 5).sort());
+    expect(removed.sort()).toEqual([...runs.slice(0, 5), "nightly-2026-10-31-shard-1-of-2"].sort());
     expect(readdirSync(parent).sort()).toEqual(
       [
         "20261101T000005Z-smoke-ab15",
@@ -45,9 +45,8 @@ describe("report retention", () => {
     for (const name of names) mkdirSync(join(parent, name));
     const done = markWriting(join(parent, names[0]!));
     writeFileSync(join(parent, names[1]!, ".writing"), `${currentOwner().split(":")[0]}:999999999:1`);
-    names.forEach((name, i) =>
-      utimesSync(join(parent, name), new Date(Date.UTC(2026, 10, 1, 0, i)), new Date(Date.UTC(2026, 10, 1, 0, i))),
-    );
+    for (const [i, name] of names.entries())
+      utimesSync(join(parent, name), new Date(Date.UTC(2026, 10, 1, 0, i)), new Date(Date.UTC(2026, 10, 1, 0, i)));
     expect(pruneReports(parent, 1)).toEqual(["20261101T000000Z-smoke-0002"]);
     done();
     const old = new Date(Date.UTC(2026, 10, 1));

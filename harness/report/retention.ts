@@ -9,7 +9,7 @@ const DEFAULT_KEEP = 50;
 /** In a folder being written: the owner (host:pid:start) of the process writing it. */
 const WRITING_MARKER = ".writing";
 /** The folders the harness writes: a run's (its run id), a nightly's, a capacity run's. Nothing else is touched. */
-const REPORT_FOLDER = /^(\d{8}T\d{6}Z-.+|nightly-\d{4}-\d{2}-\d{2}(-\d{6})?|capacity-\d{8}T\d{6}Z-.+)$/;
+const REPORT_FOLDER = /^(\d{8}T\d{6}Z-.+|nightly-\d{4}-\d{2}-\d{2}(-\d{6})?(-shard-\d+-of-\d+)?|capacity-\d{8}T\d{6}Z-.+)$/;
 
 /** The number of folders to keep: `--keep`, else CHAOS_KEEP_REPORTS, else 50. */
 export function keepCount(option: number | undefined): number {

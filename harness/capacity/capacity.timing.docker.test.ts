@@ -20,9 +20,9 @@ describe("npm run capacity on the demo target", () => {
         slo,
         workers: [1],
         memoryMb: [],
-        budgetS: 60,
+        budgetS: 45,
         trialS: 3,
-        confirmS: 6,
+        confirmS: 5,
         connections: 256,
         timeoutS: 10,
         progress: new Progress(process.stderr, true),
@@ -42,7 +42,7 @@ describe("npm run capacity on the demo target", () => {
       const rate = Math.round(measured.capacityRps * factor);
       const result = await runOpenLoop(stack.url, {
         rate,
-        durationS: 6,
+        durationS: 5,
         maxRequests: 100_000,
         connections: 256,
         timeoutS: 10,
