@@ -67,6 +67,9 @@ describe(`a ${DURATION_S} s soak`, () => {
     );
     sample();
     console.log(samples.map((s) => `${s.atS}s heap ${s.heapMb} MB rss ${s.rssMb} MB fds ${s.fds}`).join("\n"));
+    const causes: Record<string, number> = {};
+    for (const death of result.observed.deaths) causes[death.cause] = (causes[death.cause] ?? 0) + 1;
+    console.log(`${faults.length} faults, ${result.observed.load?.completed} requests, deaths by cause: ${JSON.stringify(causes)}`);
 
     expect(result.error).toBeUndefined();
     expect(result.observed.load?.completed).toBeGreaterThan(DURATION_S * 50);
