@@ -23,7 +23,14 @@ describe("report retention", () => {
 
   it("keeps the newest N folders the harness wrote, and nothing else is touched", () => {
     const runs = Array.from({ length: 6 }, (_, i) => `20261101T00000${i}Z-smoke-ab1${i}`);
-    const parent = reportsWith(["nightly-2026-10-31-shard-1-of-2", ...runs, "nightly-2026-11-02", "capacity-20261103T000000Z-capacity-ffff", "test-artifacts", "my-notes"]);
+    const parent = reportsWith([
+      "nightly-2026-10-31-shard-1-of-2",
+      ...runs,
+      "nightly-2026-11-02",
+      "capacity-20261103T000000Z-capacity-ffff",
+      "test-artifacts",
+      "my-notes",
+    ]);
     writeFileSync(join(parent, "baseline.json"), "{}");
     const removed = pruneReports(parent, 3);
     expect(removed.sort()).toEqual([...runs.slice(0, 5), "nightly-2026-10-31-shard-1-of-2"].sort());
