@@ -22,6 +22,7 @@ const trial = z.object({
   met: z.boolean(),
   missed: z.array(z.string()).describe("why the SLO was not met"),
   inconclusive: z.string().optional().describe("the generator lagged: the trial says nothing about the server"),
+  superseded: z.boolean().optional().describe("an inconclusive attempt that was run again: the next trial's verdict counts"),
   achievedRps: z.number(),
   errorRatio: z.number(),
   latencyMs: latency.describe("from each request's intended start"),

@@ -53,7 +53,8 @@ export class ResourceSampler {
     const workerCpu: Record<string, number> = {};
     for (const [pid, ticks] of end.workers) {
       const before = start.workers.get(pid);
-      if (before !== undefined) workerCpu[pid] = round((ticks - before) / CLOCK_TICKS_PER_S / seconds);
+      // A worker booted during the trial (a replacement) spent all its ticks inside it.
+      workerCpu[pid] = round((ticks - (before ?? 0)) / CLOCK_TICKS_PER_S / seconds);
     }
     const memory = await this.stack?.memory().catch(() => undefined);
     const machineTotal = end.machine.total - start.machine.total;
@@ -123,7 +124,7 @@ export function limitingResource(use: ResourceUse | undefined, atRps: number | u
   const cores = Object.values(use.workerCpu);
   const busy = cores.filter((c) => c >= BUSY_CORE);
   const total = cores.reduce((a, b) => a + b, 0);
-  if (cores.length && (busy.length === cores.length || busy.length >= (workers ?? cores.length)))
+  if (cores.length && busy.length >= (workers ?? cores.length))
     return { kind: "worker-cpu", summary: `worker CPU: ${busy.length} of ${cores.length} workers at a full core${at}`, evidence };
   if (cores.length && total >= use.machineCores * BUSY_CORE)
     return { kind: "worker-cpu", summary: `worker CPU: the workers used ${total.toFixed(2)} of ${use.machineCores} cores${at}`, evidence };

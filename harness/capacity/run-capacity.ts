@@ -17,6 +17,14 @@ import { type LimitingResource, limitingResource, ResourceSampler } from "./reso
 import { searchCapacity } from "./search.ts";
 import { judgeTrial, percent, type Slo } from "./slo.ts";
 
+/**
+ * Seconds a trial costs beyond its duration, for the budget: the pause after it (0.5 s, or up to 5 s to
+ * let a queue drain after a failure), the resource readings, and the drain of requests still in flight.
+ */
+export const SEARCH_OVERHEAD_S = 4;
+/** A capacity drop smaller than this share of the reference is within the search's own resolution. */
+const MIN_DROP_SHARE = 0.05;
+
 export interface CapacityRequest {
   path: string;
   method: "GET";
@@ -236,11 +244,15 @@ async function measure(
       progress.info(`  ${describeTrial(record)}`);
       // Let a queue the trial left behind drain before the next one.
       await sleep(judged.met ? 500 : Math.min(5_000, Math.max(1_000, result.latencyMs.p99)), signal);
-      return { ...record, phase };
+      // The record itself: the search marks an inconclusive attempt it ran again as superseded.
+      return record as TrialRecord & { phase: typeof phase };
     },
-    { peakRps: peak, trialS: plan.trialS, confirmS: plan.confirmS, deadline, overheadS: 2, resolution: 0.03 },
+    { peakRps: peak, trialS: plan.trialS, confirmS: plan.confirmS, deadline, overheadS: SEARCH_OVERHEAD_S, resolution: 0.03 },
   );
-  const failing = outcome.firstFailRps !== undefined ? trials.find((t) => t.rateRps === outcome.firstFailRps && !t.met) : undefined;
+  const failing =
+    outcome.firstFailRps !== undefined
+      ? trials.find((t) => t.rateRps === outcome.firstFailRps && (!t.met || t.inconclusive) && !t.superseded)
+      : undefined;
   const limiting = stack || failing ? limitingResource(failing?.resources, failing?.rateRps, stack?.options.workers) : undefined;
   const confirm = outcome.confirmed ? trials.findLast((t) => t.phase === "confirm" && t.met) : undefined;
   const result: ConfigurationResult = {
@@ -317,7 +329,8 @@ function withoutProcessAccess(
   failing: TrialRecord | undefined,
   hasStack: boolean,
 ): LimitingResource {
-  if (limiting && (hasStack || limiting.kind === "machine-cpu")) return limiting;
+  // The machine's CPU, and pool timeouts (read from the responses), are known without the service's processes.
+  if (limiting && (hasStack || limiting.kind === "machine-cpu" || limiting.kind === "db-pool")) return limiting;
   const machine = failing?.resources
     ? [`the machine: ${Math.round(failing.resources.machineCpu * 100)} % of ${failing.resources.machineCores} cores busy`]
     : [];
@@ -390,17 +403,26 @@ export function compareRounds(reference: string, configurations: ConfigurationRe
       const spreadRps = Math.max(range(referenceRps), range(candidateRps));
       const dropRps = Math.round((mean(referenceRps) - mean(candidateRps)) * 10) / 10;
       const complete = referenceRps.length === 2 && candidateRps.length === 2;
-      const regression = complete && dropRps > spreadRps && dropRps > 0;
+      // Capacities come out of 3 % bisection steps and 5 % step-downs: two rounds that happen to agree say
+      // nothing finer than that, so a drop must also exceed MIN_DROP_SHARE of the reference.
+      const thresholdRps = Math.max(spreadRps, Math.round(MIN_DROP_SHARE * mean(referenceRps) * 10) / 10);
+      const regression = complete && dropRps > thresholdRps;
       const verdict = !complete
         ? "not judged: a round could not be measured"
         : regression
-          ? `regression: ${dropRps} req/s lower (${Math.round((dropRps / mean(referenceRps)) * 100)} %), beyond the ${spreadRps} req/s spread between rounds`
+          ? `regression: ${dropRps} req/s lower (${Math.round((dropRps / mean(referenceRps)) * 100)} %), beyond the ${thresholdRps} req/s that rounds of one build differ by (spread ${spreadRps}, at least ${MIN_DROP_SHARE * 100} %)`
           : dropRps > 0
-            ? `no regression: ${dropRps} req/s lower, within the ${spreadRps} req/s spread between rounds`
+            ? `no regression: ${dropRps} req/s lower, within the ${thresholdRps} req/s that rounds of one build differ by (spread ${spreadRps}, at least ${MIN_DROP_SHARE * 100} %)`
             : `no regression: the candidate sustains ${-dropRps} req/s more`;
       return { configuration, referenceRps, candidateRps, spreadRps, dropRps, regression, verdict };
     }),
   };
+}
+
+function lowestFailure(c: ConfigurationResult): string {
+  const failed = c.trials.filter((t) => t.phase !== "peak" && !t.met && !t.superseded).sort((a, b) => a.rateRps - b.rateRps)[0];
+  if (!failed) return c.confidenceWhy[0] ?? "no trial ran";
+  return `at ${failed.rateRps} req/s ${failed.inconclusive ? `INCONCLUSIVE (${failed.inconclusive})` : failed.missed.join("; ")}`;
 }
 
 function judgeReport(
@@ -417,7 +439,11 @@ function judgeReport(
     };
   const regressions = comparison?.byConfiguration.filter((c) => c.regression) ?? [];
   const short = plan.requireRps !== undefined ? candidates.filter((c) => c.capacityRps < plan.requireRps!) : [];
-  const shortByGenerator = short.filter((c) => c.trials.some((t) => t.inconclusive && t.rateRps <= plan.requireRps! * 1.2));
+  const shortByGenerator = short.filter((c) =>
+    c.trials.some((t) => t.inconclusive && !t.superseded && t.rateRps <= plan.requireRps! * 1.2),
+  );
+  // Nothing met the SLO, at any rate tried: say why the lowest one failed (a 404 path, a service that is down).
+  const none = candidates.filter((c) => c.capacityRps === 0);
   const lines = candidates.map((c) => `${c.label}: ${c.capacityRps} req/s`);
   if (regressions.length)
     return { status: "failed", summary: `capacity regression: ${regressions.map((r) => `${r.configuration}: ${r.verdict}`).join("; ")}` };
@@ -425,6 +451,11 @@ function judgeReport(
     return {
       status: "inconclusive",
       summary: `the load generator could not offer ${plan.requireRps} req/s on this machine; ${lines.join(", ")}`,
+    };
+  if (none.length && !short.length)
+    return {
+      status: "failed",
+      summary: `no rate tried met ${plan.slo.text}: ${none.map((c) => `${c.label}: ${lowestFailure(c)}`).join("; ")}`,
     };
   if (short.length)
     return {

@@ -2,11 +2,16 @@ import { describe, expect, it } from "vitest";
 import { type SearchOptions, searchCapacity, type TrialVerdict } from "./search.ts";
 
 /** A server that meets the SLO up to `capacity` req/s, on a fake clock that each trial advances. */
-function fakeServer(capacity: number, more: { lagAbove?: number; confirmFailsAbove?: number } = {}) {
+function fakeServer(capacity: number, more: { lagAbove?: number; confirmFailsAbove?: number; lagOnce?: boolean } = {}) {
   let clock = 0;
+  let lagged = false;
   const trial = async (rateRps: number, durationS: number, phase: TrialVerdict["phase"]): Promise<TrialVerdict> => {
     clock += (durationS + 1) * 1000;
-    const inconclusive = more.lagAbove !== undefined && rateRps > more.lagAbove ? "lagged" : undefined;
+    let inconclusive = more.lagAbove !== undefined && rateRps > more.lagAbove ? "lagged" : undefined;
+    if (more.lagOnce && !lagged) {
+      lagged = true;
+      inconclusive = "a stall";
+    }
     const limit = phase === "confirm" && more.confirmFailsAbove !== undefined ? more.confirmFailsAbove : capacity;
     return { rateRps, durationS, phase, met: rateRps <= limit, inconclusive };
   };
@@ -57,11 +62,23 @@ describe("the capacity search", () => {
     expect(outcome.capacityRps).toBeLessThanOrEqual(3000);
   });
 
+  it("runs an inconclusive trial again, and then only the second attempt counts", async () => {
+    const { trial, options } = fakeServer(437, { lagOnce: true });
+    const outcome = await searchCapacity(trial, options(500));
+    expect(outcome.trials[0]).toMatchObject({ inconclusive: "a stall", superseded: true });
+    expect(outcome.trials[1]).toMatchObject({ rateRps: outcome.trials[0]!.rateRps });
+    expect(outcome.trials[1]!.inconclusive).toBeUndefined();
+    expect(outcome.generatorLimited).toBe(false);
+    expect(outcome.capacityRps).toBeGreaterThan(437 * 0.97);
+  });
+
   it("keeps to its time budget, and says it was cut short", async () => {
     const { trial, options } = fakeServer(437);
     const outcome = await searchCapacity(trial, options(500, 30));
     const spentS = outcome.trials.reduce((s, t) => s + t.durationS + 1, 0);
     expect(spentS).toBeLessThanOrEqual(30);
+    const none = await searchCapacity(trial, options(500, 5));
+    expect(none).toMatchObject({ trials: [], capacityRps: 0, cutShort: "the time budget was too short for a single trial" });
     expect(outcome.cutShort).toMatch(/time budget/);
   });
 

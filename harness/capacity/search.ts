@@ -6,6 +6,8 @@ export interface TrialVerdict {
   met: boolean;
   /** The generator lagged: the trial says nothing about the server (the search treats it as a failure). */
   inconclusive?: string;
+  /** An inconclusive attempt run again: the second attempt's verdict counts instead. */
+  superseded?: boolean;
 }
 
 export interface SearchOptions {
@@ -50,10 +52,12 @@ export async function searchCapacity<T extends TrialVerdict>(
   const now = options.now ?? Date.now;
   const trials: T[] = [];
   // An inconclusive trial (the generator lagged: a busy machine) is run once more before it counts as a failure.
+  // The first attempt is then marked superseded: it neither counts as a failure nor as the generator's limit.
   const run = async (rate: number, durationS: number, phase: TrialVerdict["phase"]) => {
     let verdict = await trial(rate, durationS, phase);
     trials.push(verdict);
     if (verdict.inconclusive && now() + costMs(durationS) <= options.deadline) {
+      verdict.superseded = true;
       verdict = await trial(rate, durationS, phase);
       trials.push(verdict);
     }
@@ -91,7 +95,7 @@ export async function searchCapacity<T extends TrialVerdict>(
   // Confirm with a longer trial; step down when it fails.
   let confirmed = false;
   for (let attempt = 0; lo > 0 && attempt < MAX_CONFIRMATIONS; attempt++) {
-    if (now() + costMs(options.confirmS) > options.deadline && attempt > 0) {
+    if (now() + costMs(options.confirmS) > options.deadline) {
       cutShort ??= "the time budget ran out before a longer trial confirmed the answer";
       break;
     }
@@ -107,10 +111,12 @@ export async function searchCapacity<T extends TrialVerdict>(
   if (!confirmed) {
     // Unconfirmed: the highest rate a short trial met below the first failure, flagged as such.
     const met = trials.filter((t) => t.met && !t.inconclusive && (!failed || t.rateRps < hi)).map((t) => t.rateRps);
-    if (lo > 0) cutShort ??= `no longer trial confirmed a rate (the last tried: ${lo} req/s)`;
+    const lastConfirm = trials.findLast((t) => t.phase === "confirm");
+    if (lastConfirm) cutShort ??= `no longer trial confirmed a rate (the last tried: ${lastConfirm.rateRps} req/s)`;
     lo = met.length ? Math.max(...met) : 0;
   }
   const firstFail = failed ? hi : undefined;
-  const generatorLimited = trials.some((t) => t.inconclusive && (firstFail === undefined || t.rateRps <= firstFail));
+  if (trials.length === 0) cutShort ??= "the time budget was too short for a single trial";
+  const generatorLimited = trials.some((t) => t.inconclusive && !t.superseded && (firstFail === undefined || t.rateRps <= firstFail));
   return { capacityRps: lo, firstFailRps: firstFail, confirmed, generatorLimited, cutShort, trials };
 }

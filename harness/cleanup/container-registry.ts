@@ -4,6 +4,11 @@ import { RUN_LABEL } from "./run-context.ts";
 /** Containers this process started and has not removed yet: what an interrupt must clean up. */
 const live = new Set<string>();
 
+/** How many containers this process started and has not removed. */
+export function liveContainerCount(): number {
+  return live.size;
+}
+
 export function trackContainer(id: string): void {
   live.add(id);
 }

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import getPort from "get-port";
 import { pollUntil } from "../core/poll-until.ts";
 import { dockerClient } from "../engine/docker-client.ts";
+import { liveContainerCount } from "./container-registry.ts";
 import { currentOwner, OWNER_LABEL, ROLE_LABEL, RUN_LABEL } from "./run-context.ts";
 
 /** `CHAOS_REAPER=off` switches the reaper off (the sweep at the next start still removes what a killed run left). */
@@ -19,7 +21,7 @@ const READY_TIMEOUT_MS = 10_000;
  */
 const REAPER_PY = String.raw`
 import http.client, json, socket, sys, time, urllib.parse
-port, owner, docker_socket, role_label, owner_label = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+port, owner, docker_socket, role_label, owner_label, nonce = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 
 class DockerApi(http.client.HTTPConnection):
     def connect(self):
@@ -57,8 +59,9 @@ try:
     harness, _ = server.accept()
 except socket.timeout:
     sys.exit(0)
+server.close()
 harness.settimeout(None)
-harness.sendall(b"watching\n")
+harness.sendall(("watching " + nonce + "\n").encode())
 while True:
     try:
         data = harness.recv(4096)
@@ -97,38 +100,50 @@ async function startReaper(image: string): Promise<void> {
   const owner = currentOwner();
   const port = await getPort({ host: "127.0.0.1" });
   const docker = dockerClient();
+  // Whoever else may listen on that port (another harness's sidecar that took it first) does not answer this.
+  const nonce = randomBytes(8).toString("hex");
   const container = await docker.createContainer({
     Image: image,
     name: `chaos-reaper-${process.pid}-${port}`,
-    Cmd: ["python3", "-c", REAPER_PY, String(port), owner, "/var/run/docker.sock", ROLE_LABEL, OWNER_LABEL],
+    Cmd: ["python3", "-c", REAPER_PY, String(port), owner, "/var/run/docker.sock", ROLE_LABEL, OWNER_LABEL, nonce],
     Labels: { [RUN_LABEL]: `reaper-${process.pid}`, [OWNER_LABEL]: owner, [ROLE_LABEL]: "reaper" },
     HostConfig: { NetworkMode: "host", AutoRemove: true, Binds: [`${socketPath}:/var/run/docker.sock`] },
   });
-  await container.start();
-  const socket = await pollUntil(() => watch(port), { timeoutMs: READY_TIMEOUT_MS, intervalMs: 100 });
+  try {
+    await container.start();
+  } catch (error) {
+    await container.remove({ force: true }).catch(() => {});
+    throw error;
+  }
+  const socket = await pollUntil(() => watch(port, nonce), { timeoutMs: READY_TIMEOUT_MS, intervalMs: 100 });
   if (!socket) {
     await container.remove({ force: true }).catch(() => {});
     throw new Error(`it did not answer on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s`);
   }
   // The connection alone is the contract: it must not keep this process alive, and it ends when the process does.
   // A clean exit says goodbye (its containers are gone by then), and the sidecar leaves at once.
+  // A crash (an uncaught error also ends in "exit") with containers still up says nothing, and they are removed.
   socket.unref();
-  process.once("exit", () => socket.end("bye\n"));
+  process.once("exit", () => {
+    if (liveContainerCount() === 0) socket.end("bye\n");
+  });
 }
 
-/** Connects and waits for the sidecar's "watching" line; undefined if it is not listening yet. */
-function watch(port: number): Promise<Socket | undefined> {
+/** Connects and waits (a second at most) for the sidecar's "watching <nonce>" line; undefined if it is not listening yet. */
+function watch(port: number, nonce: string): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     const fail = () => {
       socket.destroy();
       resolve(undefined);
     };
+    socket.setTimeout(1_000, fail);
     socket.once("error", fail);
     socket.once("end", fail);
     socket.once("data", (chunk) => {
-      if (!chunk.toString().startsWith("watching")) return fail();
-      socket.removeListener("error", fail).removeListener("end", fail);
+      if (chunk.toString().trim() !== `watching ${nonce}`) return fail();
+      socket.setTimeout(0);
+      socket.removeListener("error", fail).removeListener("end", fail).removeListener("timeout", fail);
       socket.on("error", () => {});
       resolve(socket);
     });

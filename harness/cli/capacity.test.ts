@@ -13,6 +13,8 @@ describe("npm run capacity: bad input gets exit 2 and the fix", () => {
     [["--url", "http://127.0.0.1:8000", "--workers", "2"], /BAD_OPTION.*--url measures a service that is already running/s],
     [["--path", "no-such-role"], /BAD_PATH.*demo maps no role "no-such-role".*its roles: health, db/s],
     [["--target", "nowhere.target.ts"], /TARGET_NOT_FOUND/],
+    [["--trial", "1.5"], /BAD_OPTION.*--trial 1\.5: give whole seconds, at least 2/s],
+    [["--budget", "10"], /BAD_OPTION.*--budget 10: too short for one trial and its confirmation; give at least 19 s/s],
   ])("%j", async (args, message) => {
     const result = await runCliToEnd("capacity", args, NO_DOCKER);
     expect(result.code, result.stderr).toBe(2);
@@ -20,7 +22,7 @@ describe("npm run capacity: bad input gets exit 2 and the fix", () => {
   });
 
   it("exits 3 with the fix when no Docker engine answers", async () => {
-    const result = await runCliToEnd("capacity", ["--budget", "10"], NO_DOCKER);
+    const result = await runCliToEnd("capacity", ["--budget", "30"], NO_DOCKER);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/DOCKER_UNREACHABLE.*npm run setup/s);
   });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.ts";
-import { runCapacity } from "../capacity/run-capacity.ts";
+import { runCapacity, SEARCH_OVERHEAD_S } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
@@ -9,6 +9,7 @@ import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
+import { keepCount } from "../report/retention.ts";
 import { pointLatestAt, REPORTS_DIR } from "../report/write-run-report.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
@@ -66,12 +67,28 @@ program.parse();
 const options = program.opts<Options>();
 
 await runCli(async () => {
+  keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
   if (options.url && (options.target || options.compare || options.workers || options.memory || options.config || chosenSuite(options)))
     throw new UsageError(
       "BAD_OPTION",
       "--url measures a service that is already running: --target, --compare, --workers, --memory, --config and --suite do not apply to it.",
     );
   if (options.url) assertUrl(options.url);
+  for (const [name, seconds] of [
+    ["--trial", options.trial],
+    ["--confirm", options.confirm],
+  ] as const)
+    if (!Number.isInteger(seconds) || seconds < 2)
+      throw new UsageError(
+        "BAD_OPTION",
+        `${name} ${seconds}: give whole seconds, at least 2 (the first second of a trial is left out as warm-up).`,
+      );
+  const least = options.trial + options.confirm + 2 * SEARCH_OVERHEAD_S;
+  if (options.budget < least)
+    throw new UsageError(
+      "BAD_OPTION",
+      `--budget ${options.budget}: too short for one trial and its confirmation; give at least ${least} s.`,
+    );
   const slo = parseSlo(options.slo);
   const requireRps = options.require === undefined ? undefined : parseRequiredRate(options.require);
   const target = options.url ? undefined : await loadTarget(options.target);

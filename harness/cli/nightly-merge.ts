@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { ExitCode } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { mergeNightly } from "../nightly/merge-nightly.ts";
+import { keepCount } from "../report/retention.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { runCli } from "./run-cli.ts";
 import { keepOption, pruneOldReports, usageErrorsExit2 } from "./usage.ts";
@@ -29,6 +30,7 @@ const dirs = program.args;
 const options = program.opts<{ out?: string; baseline: string; updateBaseline?: boolean; allowMissing?: boolean; keep?: number }>();
 
 await runCli(async () => {
+  keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
   const progress = new Progress();
   const outcome = mergeNightly({
     dirs,

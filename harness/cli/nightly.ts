@@ -8,6 +8,7 @@ import { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { DEFAULT_RUN_ESTIMATE_S, parseShard } from "../nightly/shard.ts";
+import { keepCount } from "../report/retention.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
@@ -58,6 +59,7 @@ const options = program.parse().opts<{
 }>();
 
 await runCli(async () => {
+  keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
   const all = scenarioNames();
   const scenarios = options.scenario ? options.scenario.split(",").map((s) => s.trim()) : all;
   const unknown = scenarios.filter((s) => !all.includes(s));

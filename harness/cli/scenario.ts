@@ -6,6 +6,7 @@ import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
+import { keepCount } from "../report/retention.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import { missingFor, partitionByFit } from "../scenario/fit-target.ts";
@@ -50,6 +51,7 @@ const [name] = program.args;
 const options = program.opts<Options>();
 
 await runCli(async () => {
+  keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
   if (options.list) {
     const target = await loadTarget(options.target);
     for (const scenarioName of scenarioNames()) {

@@ -37,6 +37,11 @@ export function keepOption(): Option {
 
 /** Removes the oldest report folders beyond `--keep`, and says so. */
 export function pruneOldReports(keep: number | undefined, progress: Progress): void {
-  const removed = pruneReports(REPORTS_DIR, keepCount(keep));
-  if (removed.length) progress.info(`removed ${removed.length} old report folder(s) beyond the newest ${keepCount(keep)} (--keep)`);
+  try {
+    const removed = pruneReports(REPORTS_DIR, keepCount(keep));
+    if (removed.length) progress.info(`removed ${removed.length} old report folder(s) beyond the newest ${keepCount(keep)} (--keep)`);
+  } catch (error) {
+    // Tidying up never fails a run that is over.
+    progress.warn(`could not prune old report folders: ${(error as Error).message}`);
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startSyntheticServer } from "../testing/synthetic-server.ts";
+import { totalErrors } from "./load-result.ts";
 import { MAX_SCHEDULE_LAG_MS, type OpenLoopProfile, runOpenLoop } from "./open-loop.ts";
 
 const profile = (rate: number, more: Partial<OpenLoopProfile> = {}): OpenLoopProfile => ({
@@ -49,6 +50,8 @@ describe("the open-loop generator, against a server that serves 200 requests/s o
     expect(facts.notStarted).toBeGreaterThan(30);
     expect(facts.sent + facts.notStarted).toBe(100);
     expect(result.errors.timeout).toBeGreaterThanOrEqual(facts.notStarted);
+    // Each request counted once: answered, failed, or never started (those in flight at the end are timeouts).
+    expect(result.ok + result.non2xx + totalErrors(result.errors)).toBe(100);
   });
 
   it("counts refused connections when nothing listens, and stops by itself", async () => {
@@ -70,5 +73,6 @@ describe("the open-loop generator, against a server that serves 200 requests/s o
     expect(Date.now() - started).toBeLessThan(2000);
     expect(result.stoppedBy).toBe("aborted");
     expect(result.openLoop!.sent).toBeLessThan(100);
+    expect(result.ok + result.non2xx + totalErrors(result.errors)).toBeLessThanOrEqual(result.openLoop!.sent);
   });
 });

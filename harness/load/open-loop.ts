@@ -79,6 +79,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   let offSchedule = 0;
   let inFlight = 0;
   let completedInWindow = 0;
+  let finished = false;
   let stoppedBy: LoadResult["stoppedBy"] = total < Math.floor(profile.rate * profile.durationS) ? "max-requests" : "duration";
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
@@ -97,11 +98,13 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
     const request = mix[due.index % mix.length]!;
     const client = pool.take();
     const done = (statusCode: number | undefined, error?: Error & { code?: string }) => {
+      // Once the run is over, what is still in flight is counted once, below, and destroyed: not again here.
+      if (finished) return;
       const end = performance.now();
       pool.give(client);
       const bucket = buckets.now();
       inFlight--;
-      if (end <= windowEnd) completedInWindow++;
+      if (end <= windowEnd && statusCode !== undefined) completedInWindow++;
       if (statusCode === undefined) bucket.errors[errorKind(error!)]++;
       else {
         bucket.completed++;
@@ -184,6 +187,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   const ticker = setInterval(() => (reported = buckets.reportEnded(options.onSecond, reported)), 250);
 
   await settled;
+  finished = true;
   clearTimeout(drainBound);
   clearInterval(ticker);
   options.signal?.removeEventListener("abort", onAbort);
@@ -191,7 +195,8 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   const wallMs = performance.now() - t0;
   loopDelay.disable();
   // Whatever is still queued or in flight now never got an answer in time.
-  const notStarted = waiting.length + (total - next);
+  // Aborted: the requests not yet due were never meant to start; otherwise the schedule owed them too.
+  const notStarted = waiting.length + (options.signal?.aborted ? 0 : total - next);
   const unanswered = inFlight;
   await pool.destroy();
 

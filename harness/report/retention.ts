@@ -41,7 +41,13 @@ export function pruneReports(parent: string, keep: number): string[] {
   if (!existsSync(parent)) return [];
   const folders = readdirSync(parent, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && REPORT_FOLDER.test(entry.name))
-    .map((entry) => ({ name: entry.name, changed: statSync(join(parent, entry.name)).mtimeMs }))
+    .flatMap((entry) => {
+      try {
+        return [{ name: entry.name, changed: statSync(join(parent, entry.name)).mtimeMs }];
+      } catch {
+        return []; // removed meanwhile (another harness pruning too)
+      }
+    })
     .sort((a, b) => b.changed - a.changed || b.name.localeCompare(a.name));
   const removed: string[] = [];
   for (const folder of folders.slice(keep)) {
