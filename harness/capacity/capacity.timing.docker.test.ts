@@ -20,7 +20,7 @@ describe("npm run capacity on the demo target", () => {
         slo,
         workers: [1],
         memoryMb: [],
-        budgetS: 45,
+        budgetS: 75,
         trialS: 3,
         confirmS: 5,
         connections: 256,

@@ -40,7 +40,7 @@ describe("npm run capacity --url, against a server with a known capacity", () =>
 
   it("fails a --require the service cannot meet", async () => {
     await using server = await startSyntheticServer(20);
-    const report = await runCapacity(plan(server.url, { requireRps: 100, budgetS: 15 }));
+    const report = await runCapacity(plan(server.url, { requireRps: 100, budgetS: 25 }));
     expect(report.configurations[0]!.capacityRps).toBeLessThan(55);
     expect(report.configurations[0]!.meetsRequirement).toBe(false);
     expect(report.status).toBe("failed");

@@ -12,7 +12,7 @@ describe("npm run capacity --url --json", () => {
     const reports = mkdtempSync(join(tmpdir(), "capacity-cli-"));
     const result = await runCliToEnd(
       "capacity",
-      ["--url", `${server.url}/work`, "--json", "--budget", "15", "--trial", "2", "--confirm", "3"],
+      ["--url", `${server.url}/work`, "--json", "--budget", "30", "--trial", "2", "--confirm", "3"],
       {
         CHAOS_REPORTS_DIR: reports,
       },
