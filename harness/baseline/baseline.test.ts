@@ -94,6 +94,29 @@ describe("a nightly on a machine other than the baseline's", () => {
   });
 });
 
+describe("the error tolerance on a machine that sends more (or fewer) requests", () => {
+  const recorded: BaselineEntry = { ...base, errors: 100, requests: 10_000 };
+  const on = (errors: number, requests: number) =>
+    compareToBaseline("db-outage/trixie", { ...recorded, errors, requests }, recorded, tolerances).map((r) => r.message);
+
+  it("scales the baseline's share of failed requests to this run's request count", () => {
+    // Three times the requests, three times the errors during the same outage: the same 1 %.
+    expect(on(300, 30_000)).toEqual([]);
+    expect(on(30, 3_000)).toEqual([]);
+  });
+
+  it("still flags a share of failures beyond the tolerance, saying both shares", () => {
+    expect(on(900, 30_000)).toEqual([
+      "errors 900 of 30000 requests (3 %) over the tolerance of 610 (baseline: 100 of 10000 requests (1 %))",
+    ]);
+  });
+
+  it("compares counts when the baseline has no request count (written before it was recorded)", () => {
+    const old: BaselineEntry = { ...base, errors: 100 };
+    expect(compareToBaseline("k", { ...old, errors: 300, requests: 30_000 }, old, tolerances).map((r) => r.kind)).toEqual(["errors"]);
+  });
+});
+
 describe("baseline.json", () => {
   const write = (name: string, value: unknown) => {
     const file = join(work, name);

@@ -38,6 +38,12 @@ const baselineEntrySchema = z
     /** Requests without a response plus non-2xx responses. */
     errors: z.number(),
     /**
+     * Requests the load made (answered or not). The error tolerance scales the baseline's error share to the
+     * nightly's own request count: a faster machine sends more requests, and more of them fail fast during the
+     * same fault. Optional, so a baseline written before it was recorded still loads (compared by count then).
+     */
+    requests: z.number().min(0).optional(),
+    /**
      * Information only, never judged: the p99 and throughput of the machine that recorded the baseline.
      * Reports show them next to the figures measured in the nightly, so a reader sees how the machines differ.
      */
@@ -89,6 +95,7 @@ export function baselineEntry(result: ResultJson): BaselineEntry {
     deaths,
     bannersMissing: result.banners.missing.length,
     errors: load ? load.non2xx + totalErrors(load.errors) : 0,
+    requests: load ? load.ok + load.non2xx + totalErrors(load.errors) : 0,
     p99Ms: load?.latencyMs.p99 ?? 0,
     throughput: load?.throughput ?? 0,
     durationS: Math.round(result.durationS * 10) / 10,
@@ -121,9 +128,18 @@ export function compareToBaseline(key: string, current: BaselineEntry, baseline:
     add("banner-missing", `banners newly missing: ${current.bannersMissing} (baseline: ${baseline.bannersMissing})`);
   }
   if (current.status !== "passed" && baseline.status === "passed") add("expectations", `the run ${current.status} (baseline: passed)`);
-  const errorBudget = baseline.errors * tolerances.errorsFactor + tolerances.errorsSlack;
-  if (current.errors > errorBudget)
-    add("errors", `errors ${current.errors} over the tolerance of ${round(errorBudget)} (baseline: ${baseline.errors})`);
+  // The baseline's share of failed requests, applied to this run's request count when both are known.
+  const scaled = baseline.requests && current.requests !== undefined ? (baseline.errors / baseline.requests) * current.requests : undefined;
+  const errorBudget = (scaled ?? baseline.errors) * tolerances.errorsFactor + tolerances.errorsSlack;
+  if (current.errors > errorBudget) {
+    const share = (errors: number, requests: number | undefined) =>
+      requests ? ` of ${requests} requests (${round((errors / requests) * 100)} %)` : "";
+    add(
+      "errors",
+      `errors ${current.errors}${share(current.errors, current.requests)} over the tolerance of ${round(errorBudget)} ` +
+        `(baseline: ${baseline.errors}${share(baseline.errors, baseline.requests)})`,
+    );
+  }
   return regressions;
 }
 
