@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { machineCpuTicks } from "../control/machine-cpu.ts";
 import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
 
@@ -22,19 +23,6 @@ interface Snapshot {
   machine: { busy: number; total: number };
   oomKills: number | null;
 }
-
-/** The host's /proc/stat first line: busy and total jiffies over all cores. */
-function machineTicks(): { busy: number; total: number } {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
-}
-
-const machineCores = () =>
-  readFileSync("/proc/stat", "utf8")
-    .split("\n")
-    .filter((l) => /^cpu\d+ /.test(l)).length;
 
 /** Reads what a trial's evidence needs, before and after it: worker CPU ticks (from the container's /proc), the machine's, OOM kills. */
 export class ResourceSampler {
@@ -61,7 +49,7 @@ export class ResourceSampler {
     return {
       workerCpu,
       machineCpu: machineTotal > 0 ? round((end.machine.busy - start.machine.busy) / machineTotal) : 0,
-      machineCores: machineCores(),
+      machineCores: cpus().length,
       ...(memory?.usageBytes != null && {
         memory: {
           usageMb: Math.round(memory.usageBytes / 2 ** 20),
@@ -81,7 +69,7 @@ export class ResourceSampler {
     return {
       at: Date.now(),
       workers: new Map(workers.map((w) => [w.pid, w.cpuTicks])),
-      machine: machineTicks(),
+      machine: machineCpuTicks(),
       oomKills: memory?.oomKills ?? null,
     };
   }

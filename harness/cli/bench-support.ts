@@ -1,10 +1,12 @@
 // What the bench's measurements share: a child process awaited with its output, CPU counters, the
 // command line an npm script runs, a goal's verdict.
+
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { machineCpuTicks } from "../control/machine-cpu.ts";
 import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -59,19 +61,12 @@ export function scriptNodeArgs(script: string): string[] {
 
 /** Starts a CPU meter over the whole machine: the returned function says how many cores were busy on average since. */
 export function machineCpu(): () => number {
-  const before = procStat();
+  const before = machineCpuTicks();
   return () => {
-    const after = procStat();
+    const after = machineCpuTicks();
     const total = after.total - before.total;
     return total > 0 ? ((after.busy - before.busy) / total) * cpus().length : 0;
   };
-}
-
-function procStat(): { busy: number; total: number } {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  const idle = fields[3]! + fields[4]!;
-  return { busy: total - idle, total };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Histogram } from "hdr-histogram-js";
-import { newLatencyHistogram, summarize } from "./latency.ts";
-import { type ErrorCounts, noErrors, type TimelinePoint } from "./load-result.ts";
+import { mergeHistograms, newLatencyHistogram, summarize } from "./latency.ts";
+import { type ErrorCounts, type LoadResult, noErrors, type TimelinePoint } from "./load-result.ts";
 
 /** One second of load: its counts, and an HDR histogram of its latencies. */
 export interface Bucket {
@@ -41,6 +41,19 @@ export class Buckets {
   timeline(): TimelinePoint[] {
     return this.all.map(toPoint);
   }
+
+  /** The whole load's figures, added up over the seconds: what a LoadResult reports beside its timeline. */
+  totals(): Pick<LoadResult, "timeline" | "completed" | "ok" | "non2xx" | "errors" | "latencyMs"> {
+    const timeline = this.timeline();
+    return {
+      timeline,
+      completed: timeline.reduce((n, p) => n + p.completed, 0),
+      ok: timeline.reduce((n, p) => n + p.ok, 0),
+      non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
+      errors: sumErrors(timeline),
+      latencyMs: summarize(mergeHistograms(this.all.map((b) => b.histogram))),
+    };
+  }
 }
 
 function toPoint(bucket: Bucket, second: number): TimelinePoint {
@@ -55,7 +68,7 @@ function toPoint(bucket: Bucket, second: number): TimelinePoint {
 }
 
 /** The timeline's errors added up. */
-export function sumErrors(timeline: readonly TimelinePoint[]): ErrorCounts {
+function sumErrors(timeline: readonly TimelinePoint[]): ErrorCounts {
   const errors = noErrors();
   for (const point of timeline) for (const kind of Object.keys(errors) as Array<keyof ErrorCounts>) errors[kind] += point.errors[kind];
   return errors;

@@ -1,8 +1,8 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Client } from "undici";
 import { assertLoopbackUrl } from "../core/loopback.ts";
-import { Buckets, errorKindOf, sumErrors } from "./buckets.ts";
-import { mergeHistograms, newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
+import { Buckets, errorKindOf } from "./buckets.ts";
+import { newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
 import type { ErrorCounts, LoadResult, OpenLoopFacts, TimelinePoint } from "./load-result.ts";
 
 /** A request the generator itself started later than this (its timers, not a busy connection) was not on schedule. */
@@ -200,9 +200,8 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   const unanswered = inFlight;
   await pool.destroy();
 
-  const timeline = buckets.timeline();
-  const errors = sumErrors(timeline);
-  errors.timeout += unanswered + (options.signal?.aborted ? 0 : notStarted);
+  const totals = buckets.totals();
+  totals.errors.timeout += unanswered + (options.signal?.aborted ? 0 : notStarted);
   const lag = summarize(scheduleLag);
   const cpuShare = (cpu.user + cpu.system) / 1000 / wallMs;
   const openLoop: OpenLoopFacts = {
@@ -224,21 +223,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
       `the generator itself started ${offSchedule} of ${next} requests more than ${MAX_SCHEDULE_LAG_MS} ms late (p99 ${lag.p99} ms, ` +
       `${Math.round(cpuShare * 100)} % of a core busy): what the server did at this rate is unknown`;
   }
-  return {
-    target: baseUrl,
-    startedAt,
-    endedAt: Date.now(),
-    stoppedBy,
-    completed: timeline.reduce((n, p) => n + p.completed, 0),
-    ok: timeline.reduce((n, p) => n + p.ok, 0),
-    non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
-    status,
-    errors,
-    latencyMs: summarize(mergeHistograms(buckets.all.map((b) => b.histogram))),
-    appErrors,
-    timeline,
-    openLoop,
-  };
+  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...totals, openLoop };
 }
 
 /**

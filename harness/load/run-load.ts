@@ -1,7 +1,7 @@
 import autocannon from "autocannon";
 import { assertLoopbackUrl } from "../core/loopback.ts";
-import { Buckets, errorKindOf, sumErrors } from "./buckets.ts";
-import { mergeHistograms, recordLatency, summarize } from "./latency.ts";
+import { Buckets, errorKindOf } from "./buckets.ts";
+import { recordLatency } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
 import type { ErrorCounts, LoadResult, TimelinePoint } from "./load-result.ts";
 import { runOpenLoop } from "./open-loop.ts";
@@ -37,7 +37,6 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     appErrors[kind] = (appErrors[kind] ?? 0) + 1;
   };
   const status: Record<string, number> = {};
-  let completed = 0;
   let stoppedBy: LoadResult["stoppedBy"] = "max-requests";
 
   const bucketNow = () => buckets.now();
@@ -65,7 +64,6 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     else bucket.non2xx++;
     recordLatency(bucket.histogram, responseTimeMs);
     status[statusCode] = (status[statusCode] ?? 0) + 1;
-    completed++;
   });
   instance.on("reqError", (error: Error & { code?: string }) => {
     bucketNow().errors[errorKind(error)]++;
@@ -90,22 +88,7 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   clearInterval(ticker);
   options.signal?.removeEventListener("abort", onAbort);
 
-  const timeline = buckets.timeline();
-  const errors = sumErrors(timeline);
-  return {
-    target: baseUrl,
-    startedAt,
-    endedAt: Date.now(),
-    stoppedBy,
-    completed,
-    ok: timeline.reduce((n, p) => n + p.ok, 0),
-    non2xx: timeline.reduce((n, p) => n + p.non2xx, 0),
-    status,
-    errors,
-    latencyMs: summarize(mergeHistograms(buckets.all.map((b) => b.histogram))),
-    appErrors,
-    timeline,
-  };
+  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...buckets.totals() };
 }
 
 /** The parts of autocannon 9's Client (lib/httpClient.js) that the closed-connection count relies on. */
