@@ -9,6 +9,7 @@ const LAYERS = [
   ["faults", "classify"],
   ["stack"],
   ["target"],
+  ["balancer"],
   ["control", "logs", "load", "images", "proxy"],
   ["cleanup"],
   ["engine", "events"],

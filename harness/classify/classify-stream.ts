@@ -10,7 +10,7 @@ export interface StreamOptions extends ClassifyOptions {
 }
 
 /** A death, with the instance (replica, pod, container, host) whose log it is in; null for a single-instance log. */
-interface InstanceDeath extends Death {
+interface InstanceDeath extends Omit<Death, "instance"> {
   instance: string | null;
 }
 

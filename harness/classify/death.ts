@@ -14,6 +14,8 @@ export interface Evidence {
 
 export interface Death {
   pid: number;
+  /** The replica whose worker it was, in a run with replicas (the same pid in two replicas is two workers). */
+  instance?: string;
   cause: Cause;
   severity: Severity;
   /** Epoch ms of the exit line (or of the master's last line when there is none); 0 if the input had no times. */

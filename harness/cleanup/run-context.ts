@@ -6,6 +6,8 @@ import { hostname } from "node:os";
 export const RUN_LABEL = "io.chaos-harness.run";
 export const OWNER_LABEL = "io.chaos-harness.owner";
 export const ROLE_LABEL = "io.chaos-harness.role";
+/** An app replica's instance name (`web-1`), in a run with replicas. */
+export const INSTANCE_LABEL = "io.chaos-harness.instance";
 
 export interface RunContext {
   runId: string;

@@ -4,11 +4,13 @@ import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
+import { DEPLOY_PROFILE_NAMES, type DeployProfileName } from "../faults/deploy-profiles.ts";
 import type { SuiteName } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
 import { keepCount } from "../report/retention.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
+import type { Scenario } from "../scenario/define-scenario.ts";
 import { missingFor, partitionByFit } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
@@ -25,6 +27,9 @@ interface Options {
   config?: string;
   target?: string;
   workers?: number;
+  replicas?: number;
+  profile?: DeployProfileName;
+  preStop?: number;
   keep?: number;
 }
 
@@ -43,6 +48,19 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
+  .addOption(
+    new Option(
+      "--replicas <n>",
+      "app containers behind HAProxy, 1 to 8 (scenarios that run replicas: rolling-deploy, lb-keepalive)",
+    ).argParser(replicaCount),
+  )
+  .addOption(
+    new Option(
+      "--profile <name>",
+      "how the platform replaces each replica (rolling-deploy): render, kubernetes or naive; see the README",
+    ).choices(DEPLOY_PROFILE_NAMES),
+  )
+  .addOption(new Option("--pre-stop <s>", "Kubernetes' preStop sleep in seconds (--profile kubernetes; default 2)").argParser(seconds))
   .addOption(keepOption())
   .showHelpAfterError();
 
@@ -78,12 +96,18 @@ await runCli(async () => {
     ...(chosenSuite(options) && { suite: chosenSuite(options) }),
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
+    ...(options.replicas && { replicas: options.replicas }),
   };
+  const deploy = {
+    ...(options.profile && { profile: options.profile }),
+    ...(options.preStop !== undefined && { preStopS: options.preStop }),
+  };
+  for (const scenario of scenarios) checkDeployOptions(scenario, options);
   const reporters = [...fileReporters(), new ConsoleReporter()];
   const results: RunResult[] = [];
   for (const scenario of scenarios) {
     if (scenarios.length > 1) progress.info(`\n${pc.bold(`[${results.length + 1}/${scenarios.length}] ${scenario.name}`)}`);
-    const result = await runScenario(scenario, { progress, signal, overrides, target });
+    const result = await runScenario(scenario, { progress, signal, overrides, deploy, target });
     progress.clearStatus();
     const { files } = writeRunReport(result, REPORTS_DIR, { reporters });
     process.stdout.write(`${whereTheReportIs(files)}\n`);
@@ -103,6 +127,37 @@ function whereTheReportIs(files: string[]): string {
   if (!main) return "";
   const beside = files.filter((f) => f !== main).map((f) => basename(f));
   return `${pc.dim("report:")} ${relative(process.cwd(), main)}${beside.length ? ` ${pc.dim(`(${beside.join(", ")} beside it)`)}` : ""}`;
+}
+
+/** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */
+function checkDeployOptions(scenario: Scenario, options: Options): void {
+  const deploys = scenario.faults.some((f) => f.action === "rolling-deploy");
+  const balanced = scenario.stack.replicas > 1 || scenario.stack.balancer !== undefined;
+  if ((options.profile || options.preStop !== undefined) && !deploys)
+    throw new UsageError(
+      "BAD_OPTION",
+      `--profile and --pre-stop shape a rolling deploy; ${scenario.name} has none. Run: npm run scenario rolling-deploy -- --profile ${options.profile ?? "kubernetes"}`,
+    );
+  if (options.preStop !== undefined && options.profile !== "kubernetes")
+    throw new UsageError("BAD_OPTION", "--pre-stop is Kubernetes' preStop sleep: give it with --profile kubernetes.");
+  if (options.replicas && !balanced)
+    throw new UsageError(
+      "BAD_OPTION",
+      `${scenario.name} runs one app container: its faults act on that one. --replicas applies to the scenarios that run replicas behind the balancer (rolling-deploy, lb-keepalive).`,
+    );
+}
+
+function replicaCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8)
+    throw new InvalidArgumentError(`--replicas wants a whole number from 1 to 8, not "${value}".`);
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 300) throw new InvalidArgumentError(`--pre-stop wants seconds from 0 to 300, not "${value}".`);
+  return n;
 }
 
 function positiveInt(value: string): number {

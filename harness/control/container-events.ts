@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { ROLE_LABEL, RUN_LABEL } from "../cleanup/run-context.ts";
+import { INSTANCE_LABEL, ROLE_LABEL, RUN_LABEL } from "../cleanup/run-context.ts";
 import type { HarnessEvent, LogSource } from "../events/events.ts";
 
 const KEPT_ATTRIBUTES = ["exitCode", "signal", "oomKilled"];
@@ -42,6 +42,7 @@ function toHarnessEvent(message: DockerEventMessage): HarnessEvent {
     kind: "container",
     at: message.timeNano ? message.timeNano / 1e6 : (message.time ?? 0) * 1000,
     container: (attributes[ROLE_LABEL] ?? "app") as LogSource,
+    ...(attributes[INSTANCE_LABEL] ? { instance: attributes[INSTANCE_LABEL] } : {}),
     action: message.Action.split(":")[0]!,
     attributes: kept,
   };

@@ -3,7 +3,8 @@
  * classifier and reporters consume them; nothing downstream re-reads raw log text.
  */
 
-export type LogSource = "app" | "db";
+/** Which container a line came from: an app replica, Postgres, or the load balancer (HAProxy) in front of replicas. */
+export type LogSource = "app" | "db" | "lb";
 export type LogStream = "stdout" | "stderr";
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
 
@@ -19,6 +20,8 @@ export interface FromLog {
   /** The pid in the line's `[pid]` prefix: the process that logged it. */
   loggedBy?: number;
   level?: LogLevel;
+  /** The replica whose container printed it (`web-1`…), in a run with replicas; absent for a single app container. */
+  instance?: string;
 }
 
 export type LogEvent = FromLog &
@@ -48,7 +51,38 @@ export type LogEvent = FromLog &
     | { kind: "log-record"; message: string }
     /** A line with no record prefix, outside any block: kept and counted. */
     | { kind: "unparsed" }
+    /** One request as the load balancer logged it (harness/logs/haproxy-log.ts). */
+    | ({ kind: "lb-request" } & LbRequest)
+    /** The balancer's word that a replica went UP, DOWN (health check), DRAIN or MAINT (the harness's command). */
+    | { kind: "lb-server"; server: string; state: "UP" | "DOWN" | "DRAIN" | "MAINT"; reason?: string }
   );
+
+/**
+ * HAProxy's account of one request: who asked, which replica (server) got it, over which upstream
+ * connection, what came back, the timers, and how the session ended (its termination state).
+ */
+export interface LbRequest {
+  /** Epoch ms when the request's first byte reached HAProxy. */
+  acceptedAt: number;
+  clientPort: number;
+  /** The replica's server name, or `<NOSRV>` when none was picked (no server up, or a 503 before dispatch). */
+  server: string;
+  /** The local port of HAProxy's connection to the replica: the upstream connection that carried it; undefined if none was made. */
+  upstreamPort?: number;
+  /** -1 when no response was received. */
+  status: number;
+  /** HAProxy's 4-character termination state: `----` for a normal end, e.g. `SH--` when the server aborted before its headers. */
+  termination: string;
+  /** Total time active, ms (%Ta); Tw queue, Tc connect, Tr response headers (-1 when that phase was not reached). */
+  totalMs: number;
+  waitMs: number;
+  connectMs: number;
+  responseMs: number;
+  /** How many retries HAProxy made for it (%rc). */
+  retries: number;
+  method: string;
+  path: string;
+}
 
 /** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
 type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
@@ -58,7 +92,7 @@ type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-wait
  * the pid it hit, the signal, the window). The fault schedule is the one place that records them.
  */
 export type FaultFacts =
-  | { action: "signal-master"; target: "master"; signal: string }
+  | { action: "signal-master"; target: "master"; signal: string; instance?: string }
   | { action: "signal-worker"; target: "worker"; pid: number; signal: string }
   | { action: "request"; target: "worker"; pid: number; path: string }
   | { action: "worker-freeze"; target: "worker"; pid: number; signal: string }
@@ -76,9 +110,26 @@ export type FaultEvent = { kind: "fault"; at: number } & FaultFacts;
 export type HarnessEvent =
   | { kind: "phase"; at: number; phase: Phase; detail?: string }
   | FaultEvent
-  | { kind: "container"; at: number; container: LogSource; action: string; attributes: Record<string, string> }
+  | { kind: "container"; at: number; container: LogSource; instance?: string; action: string; attributes: Record<string, string> }
+  /** One step of a deploy across replicas (harness/faults/rolling-deploy.ts), recorded as it starts. */
+  | DeployStepEvent
   /** A reading of the app container's memory cgroup (taken when ready and after settling). */
   | { kind: "cgroup"; at: number; oomKills: number | null; limitBytes: number | null; usageBytes: number | null };
+
+/** What a deploy step does to a replica or to the balancer. */
+export type DeployAction = "start" | "healthy" | "enable" | "unready" | "drain" | "pre-stop" | "sigterm" | "exited" | "sigkill" | "remove";
+
+export interface DeployStepEvent {
+  kind: "deploy";
+  at: number;
+  /** 1-based number of the replacement (one per old replica). */
+  round: number;
+  action: DeployAction;
+  /** The replica the step acts on. */
+  instance: string;
+  /** For people: what the step does, as the profile names it. */
+  detail: string;
+}
 
 type Phase = "booting" | "ready" | "load" | "settling" | "teardown" | "done";
 

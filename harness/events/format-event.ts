@@ -37,14 +37,19 @@ const formatters: Formatters = {
     return `fault ${e.action} → ${target} (${detail})`;
   },
   cgroup: (e) => `memory cgroup: oom_kill ${e.oomKills ?? "unreadable"}, usage ${mib(e.usageBytes)} of ${mib(e.limitBytes)}`,
-  container: (e) => `docker ${e.action} on ${e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,
+  "lb-request": (e) =>
+    `balancer: ${e.method} ${e.path} → ${e.server} ${e.status < 0 ? "no response" : e.status} (${e.termination}, ${e.totalMs} ms${e.upstreamPort ? `, upstream connection :${e.upstreamPort}` : ""})`,
+  "lb-server": (e) => `balancer: ${e.server} ${e.state}${e.reason ? ` (${e.reason})` : ""}`,
+  deploy: (e) => `deploy round ${e.round}: ${e.action} ${e.instance} — ${e.detail}`,
+  container: (e) =>
+    `docker ${e.action} on ${e.instance ?? e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,
 };
 
 /** A fault's target and what was done to it, in words: `worker 7` / `SIGTERM`, `database` / `app_items locked for 4 s`. */
 export function describeFault(fault: FaultFacts): { target: string; detail: string } {
   switch (fault.action) {
     case "signal-master":
-      return { target: "master", detail: fault.signal };
+      return { target: fault.instance ? `master of ${fault.instance}` : "master", detail: fault.signal };
     case "signal-worker":
       return { target: `worker ${fault.pid}`, detail: fault.signal };
     case "request":
@@ -73,5 +78,7 @@ export function describeFault(fault: FaultFacts): { target: string; detail: stri
 }
 
 export function formatEvent(event: RunEvent): string {
-  return (formatters[event.kind] as (e: RunEvent) => string)(event);
+  const text = (formatters[event.kind] as (e: RunEvent) => string)(event);
+  const instance = event.kind !== "deploy" && event.kind !== "container" ? (event as { instance?: string }).instance : undefined;
+  return instance ? `${instance}: ${text}` : text;
 }

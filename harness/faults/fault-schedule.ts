@@ -105,6 +105,10 @@ export class FaultSchedule {
         this.stack.events.record(event);
         onRecord?.(event);
       },
+      step: (facts) => {
+        this.stack.events.record({ kind: "deploy", at: Date.now(), ...facts });
+        this.onFire(`deploy round ${facts.round}: ${facts.detail}`);
+      },
     };
     const armed = { fault, context };
     this.injected.push(armed);

@@ -3,9 +3,11 @@ import { MASTER_SIGNALS, WORKER_SIGNALS } from "../control/signals.ts";
 import { roleSchema } from "../load/load-profile.ts";
 import { DbOutageFault } from "./db-outage.ts";
 import { DbToxicFault } from "./db-toxic.ts";
+import { DEPLOY_PROFILE_NAMES, deployProfile } from "./deploy-profiles.ts";
 import type { Fault } from "./fault.ts";
 import { MemorySqueezeFault } from "./memory-squeeze.ts";
 import { RequestFault } from "./request-fault.ts";
+import { RollingDeployFault } from "./rolling-deploy.ts";
 import { SignalMasterFault } from "./signal-master.ts";
 import { SignalWorkerFault } from "./signal-worker.ts";
 import { TableLockFault } from "./table-lock.ts";
@@ -40,6 +42,20 @@ export const faultSpecSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("db-refuse"), at: atSchema, forS }).strict(),
   /** Postgres stops mid-load and starts again `forS` later. */
   z.object({ action: z.literal("db-outage"), at: atSchema, forS }).strict(),
+  /** Replace every replica in turn behind the balancer, as the profile's platform deploys (harness/faults/deploy-profiles.ts). */
+  z
+    .object({
+      action: z.literal("rolling-deploy"),
+      at: atSchema,
+      profile: z.enum(DEPLOY_PROFILE_NAMES).default("render"),
+      /** Kubernetes' preStop sleep, seconds. */
+      preStopS: z.number().min(0).max(300).optional(),
+      /** How long the routing change takes to reach the balancer (kubernetes, naive), seconds. */
+      routingLagS: z.number().min(0).max(60).optional(),
+      /** Seconds between SIGTERM and SIGKILL. */
+      graceS: z.number().positive().max(600).optional(),
+    })
+    .strict(),
   z
     .object({
       action: z.literal("request"),
@@ -73,6 +89,8 @@ export function createFault(spec: FaultSpec): Fault {
       return new RequestFault(spec.path, spec.timeoutS);
     case "table-lock":
       return new TableLockFault(spec.holdS);
+    case "rolling-deploy":
+      return new RollingDeployFault(deployProfile(spec.profile, spec));
     case "db-latency":
       return new DbToxicFault({ kind: "latency", ms: spec.ms, jitterMs: spec.jitterMs }, spec.forS);
     case "db-stall":

@@ -9,4 +9,6 @@ export interface LogLine {
   source: LogSource;
   stream: LogStream;
   text: string;
+  /** The replica that printed it, in a run with replicas. */
+  instance?: string;
 }

@@ -2,40 +2,50 @@ import type Docker from "dockerode";
 import type { EventLog } from "../events/event-log.ts";
 import type { LogSource } from "../events/events.ts";
 import { followContainerLogs, type LogFollower } from "./container-logs.ts";
+import { parseLbLine, parseLbServerLine } from "./haproxy-log.ts";
 import type { LogLine } from "./log-line.ts";
 import { GunicornLogParser } from "./log-parser.ts";
 
 const IDLE_FLUSH_MS = 250;
 
-/** Every raw line of a run's containers, kept in order; the app's lines are parsed into the event log. */
+/**
+ * Every raw line of a run's containers, kept in order. The app's lines are parsed into the event log,
+ * each replica's by a parser of its own (its blocks and pids are its own), its events marked with its
+ * instance; the load balancer's request lines become `lb-request` events, its word on a replica's state `lb-server`.
+ */
 export class RunLogs {
   readonly lines: LogLine[] = [];
-  private readonly parser: GunicornLogParser;
+  private readonly parsers = new Map<string | undefined, GunicornLogParser>();
   private readonly followers: LogFollower[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(events: EventLog) {
-    this.parser = new GunicornLogParser((event) => events.record(event));
-  }
+  constructor(private readonly events: EventLog) {}
 
   get unparsedCount(): number {
-    return this.parser.unparsed;
+    return [...this.parsers.values()].reduce((sum, parser) => sum + parser.unparsed, 0);
   }
 
   add(line: Omit<LogLine, "seq">): LogLine {
     const stored = { ...line, seq: this.lines.length + 1 };
     this.lines.push(stored);
     if (stored.source === "app") {
-      this.parser.push(stored);
+      this.parserFor(stored.instance).push(stored);
       clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => this.parser.flush(), IDLE_FLUSH_MS).unref();
+      this.idleTimer = setTimeout(() => this.flushParsers(), IDLE_FLUSH_MS).unref();
+    } else if (stored.source === "lb") {
+      const origin = { at: stored.at, source: "lb", stream: stored.stream, seq: stored.seq, raw: stored.text } as const;
+      const request = parseLbLine(stored.text);
+      const server = request ? undefined : parseLbServerLine(stored.text);
+      if (request) this.events.record({ kind: "lb-request", ...origin, ...request });
+      else if (server) this.events.record({ kind: "lb-server", ...origin, ...server });
     }
     return stored;
   }
 
   /** Follows a container's output from its first byte, or from `since` (epoch seconds) after a restart. */
-  async follow(container: Docker.Container, docker: Docker, source: LogSource, since?: number): Promise<void> {
-    this.followers.push(await followContainerLogs(container, docker, source, (line) => this.add(line), since));
+  async follow(container: Docker.Container, docker: Docker, source: LogSource, since?: number, instance?: string): Promise<void> {
+    const stamp = instance === undefined ? (line: Omit<LogLine, "seq">) => line : (line: Omit<LogLine, "seq">) => ({ ...line, instance });
+    this.followers.push(await followContainerLogs(container, docker, source, (line) => this.add(stamp(line)), since));
   }
 
   /** Waits (bounded) for the streams of stopped containers to end, then stops following and closes open blocks. */
@@ -44,14 +54,29 @@ export class RunLogs {
     await Promise.race([ended, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     for (const follower of this.followers) follower.stop();
     clearTimeout(this.idleTimer);
-    this.parser.flush();
+    this.flushParsers();
   }
 
-  /** The last `count` lines of a source, for error messages. */
-  tail(source: LogSource, count = 20): string[] {
+  /** The last `count` lines of a source (of one replica, when given), for error messages. */
+  tail(source: LogSource, count = 20, instance?: string): string[] {
     return this.lines
-      .filter((l) => l.source === source)
+      .filter((l) => l.source === source && (instance === undefined || l.instance === instance))
       .slice(-count)
       .map((l) => l.text);
+  }
+
+  private parserFor(instance: string | undefined): GunicornLogParser {
+    let parser = this.parsers.get(instance);
+    if (!parser) {
+      parser = new GunicornLogParser(
+        instance === undefined ? (event) => this.events.record(event) : (event) => this.events.record({ ...event, instance }),
+      );
+      this.parsers.set(instance, parser);
+    }
+    return parser;
+  }
+
+  private flushParsers(): void {
+    for (const parser of this.parsers.values()) parser.flush();
   }
 }

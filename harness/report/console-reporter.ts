@@ -4,6 +4,7 @@ import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import { totalErrors } from "../load/load-result.ts";
 import type { RunResult } from "../scenario/run-result.ts";
+import { workerLabel } from "../scenario/expectations.ts";
 import { METRICS } from "../scenario/thresholds.ts";
 import { paintSeverity } from "./format.ts";
 import type { Reporter, RunReport } from "./reporter.ts";
@@ -45,10 +46,12 @@ function formatConsoleReport(result: RunResult): string {
   out.push(
     pc.dim(
       `run ${result.runId} · ${stack.target.name} on ${stack.options.suite} (${ran.join(", ") || "versions unknown"}) · ` +
-        `${stack.options.workers} workers · ${stack.options.config} config`,
+        `${stack.options.replicas > 1 || stack.options.balancer ? `${stack.options.replicas} replicas behind HAProxy × ` : ""}${stack.options.workers} workers · ` +
+        `${stack.options.config} config${result.deploy ? ` · deploy profile ${result.deploy.name}` : ""}`,
     ),
   );
   out.push("");
+  if (result.deploy) out.push(`${pc.bold("Deploy")}    ${result.deploy.summary}`);
   if (observed.load) {
     const l = observed.load;
     out.push(
@@ -57,16 +60,29 @@ function formatConsoleReport(result: RunResult): string {
         `${METRICS.throughput(l)} req/s`,
     );
   }
-  out.push(
-    `${pc.bold("Workers")}   ${observed.bootedBeforeFaults.length} booted (${observed.bootedBeforeFaults.join(", ") || "none"}) · ${observed.deaths.length} stopped`,
-  );
+  if (observed.replicas) {
+    const replicas = observed.replicas.map(({ instance, roster }) => `${instance} (${roster.booted.join(", ") || "none"})`);
+    out.push(`${pc.bold("Replicas")}  ${replicas.join(" · ")} · ${observed.deaths.length} workers stopped`);
+  } else {
+    out.push(
+      `${pc.bold("Workers")}   ${observed.bootedBeforeFaults.length} booted (${observed.bootedBeforeFaults.join(", ") || "none"}) · ${observed.deaths.length} stopped`,
+    );
+  }
   if (observed.deaths.length > 0) {
-    const table = consoleTable(["pid", "cause", "severity", "exit line", "banners"]);
+    const withReplica = observed.deaths.some((d) => d.instance);
+    const table = consoleTable([...(withReplica ? ["replica"] : []), "pid", "cause", "severity", "exit line", "banners"]);
     for (const death of observed.deaths)
-      table.push([death.pid, death.cause, paintSeverity(death.severity), exitLine(death), bannerCell(death)]);
+      table.push([
+        ...(withReplica ? [death.instance ?? ""] : []),
+        death.pid,
+        death.cause,
+        paintSeverity(death.severity),
+        exitLine(death),
+        bannerCell(death),
+      ]);
     out.push(table.toString());
   }
-  for (const banner of observed.banners.unexpected) out.push(pc.yellow(`unexpected banner for pid ${banner.pid}: ${banner.title}`));
+  for (const banner of observed.banners.unexpected) out.push(pc.yellow(`unexpected banner for ${workerLabel(banner)}: ${banner.title}`));
   if (result.expectations.length > 0) {
     const table = consoleTable(["expectation", "expected", "observed", ""]);
     for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : pc.red("FAIL")]);

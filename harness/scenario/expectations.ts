@@ -8,6 +8,7 @@ import type { RunEvent } from "../events/events.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
 import { roleSchema } from "../load/load-profile.ts";
 import type { LoadResult } from "../load/load-result.ts";
+import { describeLostRequests, traceLostRequests } from "./lost-requests.ts";
 import { checkThreshold, type MetricName, thresholdsSchema } from "./thresholds.ts";
 
 const seconds = z.number().positive().max(600);
@@ -52,6 +53,11 @@ export const expectationsSchema = z
       .object({ thresholds: thresholdsSchema.default({}) })
       .strict()
       .optional(),
+    /**
+     * The most requests users may lose across the run (errors and non-2xx, as the load saw them). The
+     * verdict traces each loss to the deploy step in progress when the balancer accepted it.
+     */
+    lostRequests: z.number().int().min(0).optional(),
     /** After the faults: this many live workers (from /proc) and the health path answering, within the bound. */
     recovery: z
       .object({
@@ -88,6 +94,8 @@ export interface Observed {
   configuredWorkers: number;
   config: string;
   roster: WorkerRoster;
+  /** In a run with replicas: each replica's own roster (`roster` then merges them, for counts). */
+  replicas?: Array<{ instance: string; roster: WorkerRoster }>;
   bootedBeforeFaults: number[];
   events: readonly RunEvent[];
   load: LoadResult | undefined;
@@ -96,6 +104,11 @@ export interface Observed {
   recovery?: RecoveryObservation;
   /** The app failed to boot: when (seconds after the start) and the harness's message. */
   bootFailure?: { afterS: number; message: string };
+}
+
+/** A worker as people read it: its pid, after its replica in a run with replicas (`web-1/7`). */
+export function workerLabel({ pid, instance }: { pid: number; instance?: string }): string {
+  return instance ? `${instance}/${pid}` : String(pid);
 }
 
 /** Checks every expectation against what was observed; each result says expected vs observed. */
@@ -116,7 +129,10 @@ export function evaluateExpectations(expect: Expectations, observed: Observed): 
   if (expect.deaths) results.push(checkDeaths(expect.deaths.causes, observed));
   if (expect.banners) results.push(...checkBanners(expect.banners, observed));
   if (expect.everyWorkerExited) {
-    const missing = observed.roster.booted.filter((pid) => !observed.roster.exited.has(pid));
+    const rosters = observed.replicas ?? [{ instance: "", roster: observed.roster }];
+    const missing = rosters.flatMap(({ instance, roster }) =>
+      roster.booted.filter((pid) => !roster.exited.has(pid)).map((pid) => (instance ? `${instance}/${pid}` : String(pid))),
+    );
     results.push({
       name: "an exit line for every worker",
       expected: `${observed.roster.booted.length} of ${observed.roster.booted.length}`,
@@ -143,6 +159,7 @@ export function evaluateExpectations(expect: Expectations, observed: Observed): 
       results.push({ name: metric, expected: condition, observed: String(value), pass });
     }
   }
+  if (expect.lostRequests !== undefined) results.push(checkLostRequests(expect.lostRequests, observed));
   if (expect.recovery) results.push(checkRecovery(expect.recovery, observed));
   return results;
 }
@@ -163,8 +180,8 @@ function checkBoot(boot: NonNullable<Expectations["boot"]>, observed: Observed):
 }
 
 function checkDeaths(causes: Partial<Record<Cause, z.output<typeof deathCount>>>, observed: Observed): ExpectationResult {
-  const seen = new Map<Cause, number[]>();
-  for (const death of observed.deaths) seen.set(death.cause, [...(seen.get(death.cause) ?? []), death.pid]);
+  const seen = new Map<Cause, string[]>();
+  for (const death of observed.deaths) seen.set(death.cause, [...(seen.get(death.cause) ?? []), workerLabel(death)]);
   const describeCount = (cause: Cause, count: z.output<typeof deathCount>) => {
     if (count === "all-booted") return `${observed.bootedBeforeFaults.length} ${cause} (every booted worker)`;
     if (typeof count === "number") return `${count} ${cause}`;
@@ -204,11 +221,13 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
   const due = observed.banners.checks.filter((c) => c.expected.length > 0);
   const missing = observed.banners.checks.filter((c) => c.missing.length > 0);
   const unexpected = observed.banners.unexpected;
-  const dueText = due.length ? due.map((c) => `${c.expected.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ") : "no banner";
-  const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${c.pid}`).join(", ");
+  const dueText = due.length
+    ? due.map((c) => `${c.expected.map((k) => BANNER_LABEL[k]).join("+")} for ${workerLabel(c)}`).join(", ")
+    : "no banner";
+  const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${workerLabel(c)}`).join(", ");
   const problems = [
     missing.length ? `missing: ${missingText}${observed.banners.seen.length === 0 ? ` (${NO_BANNER_AT_ALL})` : ""}` : "",
-    unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${b.pid}`).join(", ")}` : "",
+    unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${workerLabel(b)}`).join(", ")}` : "",
   ].filter(Boolean);
   results.push({
     name: "banners",
@@ -237,6 +256,13 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     });
   }
   return results;
+}
+
+function checkLostRequests(most: number, observed: Observed): ExpectationResult {
+  const expected = most === 0 ? "no request lost" : `at most ${most} requests lost`;
+  if (!observed.load) return { name: "lost requests", expected, observed: "no load ran", pass: false };
+  const traced = traceLostRequests(observed.events, observed.load);
+  return { name: "lost requests", expected, observed: describeLostRequests(traced), pass: traced.lost <= most };
 }
 
 function checkRecovery(recovery: NonNullable<Expectations["recovery"]>, observed: Observed): ExpectationResult {

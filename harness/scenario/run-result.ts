@@ -1,3 +1,4 @@
+import type { DeployProfile } from "../faults/deploy-profiles.ts";
 import type { LoadProfile } from "../load/load-profile.ts";
 import type { LogLine } from "../logs/log-line.ts";
 import type { StackOptions } from "../stack/stack-options.ts";
@@ -21,6 +22,8 @@ export interface RunResult {
   /** The options the stack booted with, the image the app ran from and the versions found inside it (none when it never booted). */
   stack: { target: { name: string; file: string }; options: StackOptions; image?: string; versions: Record<string, string> };
   loadProfile: LoadProfile;
+  /** The rolling deploy's profile and its steps, in a scenario that deploys (harness/faults/deploy-profiles.ts). */
+  deploy?: DeployProfile;
   /** Everything the expectations were judged on (so they can be judged again, e.g. against other expectations). */
   observed: Observed;
   expectations: ExpectationResult[];

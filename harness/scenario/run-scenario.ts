@@ -6,7 +6,8 @@ import { EnvironmentError, errorMessage, HarnessError, InterruptedError } from "
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { workerRoster } from "../events/worker-roster.ts";
+import { instancesOf, mergeRosters, workerRoster } from "../events/worker-roster.ts";
+import { type DeployProfileName, deployProfile } from "../faults/deploy-profiles.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { driveLoad } from "../load/run-load.ts";
@@ -25,10 +26,12 @@ import type { RunResult, RunStatus } from "./run-result.ts";
 export interface RunScenarioOptions {
   progress: Progress;
   signal: AbortSignal;
-  /** Command-line overrides of the scenario's stack (--suite, --config, --workers). */
-  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers">>;
+  /** Command-line overrides of the scenario's stack (--suite, --config, --workers, --replicas). */
+  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers" | "replicas">>;
   /** The system under test (`--target`); default: the demo backend. */
   target?: Target;
+  /** Command-line overrides of the scenario's rolling deploy (--profile, --pre-stop). */
+  deploy?: { profile?: DeployProfileName; preStopS?: number };
 }
 
 /**
@@ -38,10 +41,10 @@ export interface RunScenarioOptions {
  */
 export async function runScenario(
   declared: Scenario,
-  { progress, signal, overrides = {}, ...options }: RunScenarioOptions,
+  { progress, signal, overrides = {}, deploy = {}, ...options }: RunScenarioOptions,
 ): Promise<RunResult> {
   const target = options.target ?? (await loadTarget());
-  const scenario = fitScenario(declared, target);
+  const scenario = withDeploy(fitScenario(declared, target), deploy);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
   const expect = expectationsFor(scenario, stackOptions.suite, target.name);
@@ -72,7 +75,7 @@ export async function runScenario(
     if (started) {
       await using stack = started;
       signal.throwIfAborted();
-      bootedBeforeFaults = stack.roster().booted;
+      bootedBeforeFaults = stack.replicas.flatMap((r) => workerRoster(observations.events.all, r.instance).booted);
       booted = { image: stack.image, versions: await stack.versions() };
       await stack.recordMemory();
       load = await driveLoadAndFaults(scenario, stack, progress, signal);
@@ -87,13 +90,15 @@ export async function runScenario(
   }
 
   const events = observations.events.sorted();
-  const roster = workerRoster(events);
+  const replicas = instancesOf(events).map((instance) => ({ instance, roster: workerRoster(events, instance) }));
+  const roster = replicas.length ? mergeRosters(replicas.map((r) => r.roster)) : workerRoster(events);
   if (bootFailure) bootedBeforeFaults = roster.booted;
   const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
   const observed: Observed = {
     configuredWorkers: stackOptions.workers,
     config: stackOptions.config,
     roster,
+    ...(replicas.length ? { replicas } : {}),
     bootedBeforeFaults,
     events,
     load,
@@ -126,10 +131,26 @@ export async function runScenario(
     endedAt: Date.now(),
     stack: { target: { name: target.name, file: relative(process.cwd(), target.file) }, options: stackOptions, ...booted },
     loadProfile: scenario.load,
+    ...deployOf(scenario),
     observed,
     expectations,
     unparsedLines: observations.logs.unparsedCount,
     logLines: observations.logs.lines,
+  };
+}
+
+/** The profile of the scenario's rolling deploy, with the timings it runs with. */
+function deployOf(scenario: Scenario): Pick<RunResult, "deploy"> {
+  const spec = scenario.faults.find((f) => f.action === "rolling-deploy");
+  return spec ? { deploy: deployProfile(spec.profile, spec) } : {};
+}
+
+/** The scenario with the command line's deploy profile (and its timings) on its rolling deploy. */
+function withDeploy(scenario: Scenario, deploy: NonNullable<RunScenarioOptions["deploy"]>): Scenario {
+  if (!deploy.profile && deploy.preStopS === undefined) return scenario;
+  return {
+    ...scenario,
+    faults: scenario.faults.map((f) => (f.action === "rolling-deploy" ? { ...f, ...deploy } : f)),
   };
 }
 

@@ -19,6 +19,8 @@ export class GunicornReady implements WaitStrategy {
     private readonly logs: RunLogs,
     private readonly workers: number,
     private readonly healthUrl: string,
+    /** The replica to wait for, in a run with replicas: its own workers, its own log lines. */
+    private readonly instance?: string,
   ) {}
 
   withStartupTimeout(startupTimeoutMs: number): this {
@@ -39,9 +41,9 @@ export class GunicornReady implements WaitStrategy {
     let nextStateCheck = 0;
     const ready = await pollUntil(
       async () => {
-        const halted = this.events.all.find((e) => e.kind === "master-halt-reason");
+        const halted = this.events.all.find((e) => e.kind === "master-halt-reason" && e.instance === this.instance);
         if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
-        const roster = workerRoster(this.events.all);
+        const roster = workerRoster(this.events.all, this.instance);
         const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
         if (serving >= this.workers && (await healthAnswers(this.healthUrl))) return true;
         if (Date.now() >= nextStateCheck) {
@@ -54,7 +56,7 @@ export class GunicornReady implements WaitStrategy {
       { timeoutMs: this.startupTimeoutMs, intervalMs: 100 },
     );
     if (ready) return;
-    const roster = workerRoster(this.events.all);
+    const roster = workerRoster(this.events.all, this.instance);
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
         `(${roster.booted.length} booted) and /health ${(await healthAnswers(this.healthUrl)) ? "answers" : "does not answer"}`,
@@ -63,10 +65,13 @@ export class GunicornReady implements WaitStrategy {
 
   private fail(why: string): never {
     const tail = this.logs
-      .tail("app", 25)
+      .tail("app", 25, this.instance)
       .map((l) => `  | ${l}`)
       .join("\n");
-    throw new EnvironmentError("STACK_NOT_READY", `The app did not become ready: ${why}.\nLast app log lines:\n${tail}`);
+    throw new EnvironmentError(
+      "STACK_NOT_READY",
+      `The app${this.instance ? ` (replica ${this.instance})` : ""} did not become ready: ${why}.\nLast app log lines:\n${tail}`,
+    );
   }
 }
 

@@ -16,6 +16,19 @@ export const stackOptionsSchema = z
       .regex(/^[a-z0-9][a-z0-9-]*$/)
       .default("default"),
     workers: z.number().int().min(1).max(32).default(4),
+    /** App containers, each on its own loopback port. More than one runs them behind the balancer. */
+    replicas: z.number().int().min(1).max(8).default(1),
+    /**
+     * Run the app behind HAProxy (from the suite's image), as a platform's router does; implied by
+     * `replicas` > 1. `reuse` and `upstreamIdleS` shape its upstream connections (see lb-keepalive).
+     */
+    balancer: z
+      .object({
+        reuse: z.enum(["safe", "always"]).default("safe"),
+        upstreamIdleS: z.number().positive().max(600).default(5),
+      })
+      .strict()
+      .optional(),
     timeoutS: seconds.default(60),
     gracefulTimeoutS: seconds.default(30),
     maxRequests: z.number().int().min(0).default(0),

@@ -1,9 +1,11 @@
 import getPort from "get-port";
 import type { StartedTestContainer } from "testcontainers";
+import { DEFAULT_TUNING, type ServerSlot } from "../balancer/haproxy-config.ts";
 import { removeRunContainers } from "../cleanup/container-registry.ts";
 import { ensureReaper } from "../cleanup/reaper.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { watchContainerEvents } from "../control/container-events.ts";
+import { EnvironmentError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import { ensureSuiteImages } from "../images/build-images.ts";
@@ -11,11 +13,11 @@ import { DbProxy } from "../proxy/db-proxy.ts";
 import { type Target, variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { ensureTargetImage } from "../target/target-image.ts";
-import { GunicornReady } from "./gunicorn-ready.ts";
-import { HarnessContainer } from "./harness-container.ts";
+import { AppLauncher, type AppReplica } from "./app-launcher.ts";
+import { Balancer } from "./balancer.ts";
 import { Observations } from "./observations.ts";
 import { runInitSql, startPostgres } from "./postgres.ts";
-import { appEnvironment, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
+import { type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
 export interface StartContext {
@@ -25,7 +27,10 @@ export interface StartContext {
   observations?: Observations;
 }
 
-/** The system under test, configured: a target's app (gunicorn + workers) and, when it has one, the harness's Postgres. */
+/**
+ * The system under test, configured: a target's app (gunicorn + workers) and, when it has one, the
+ * harness's Postgres. With `replicas` (or `balancer`), several app containers behind HAProxy.
+ */
 export class Stack {
   readonly options: StackOptions;
 
@@ -37,7 +42,7 @@ export class Stack {
     this.options = stackOptionsSchema.parse(options);
   }
 
-  /** Boots Postgres (behind the harness's proxy), then the app, and resolves once every worker is ready; cleans up after itself on failure. */
+  /** Boots Postgres (behind the harness's proxy), then the app (its replicas and HAProxy), and resolves once every worker is ready; cleans up after itself on failure. */
   async start({
     run,
     progress = new Progress(process.stderr, true),
@@ -53,32 +58,61 @@ export class Stack {
     const { events, logs } = observations;
     const stopWatching = await watchContainerEvents(docker, run.runId, (e) => events.record(e));
     const ports: Ports = { app: await freeLoopbackPort(), db: await freeLoopbackPort(), proxy: await freeLoopbackPort() };
+    const { replicas } = this.options;
     events.record({
       kind: "phase",
       at: Date.now(),
       phase: "booting",
-      detail: `${target.name} on ${this.options.suite}, ${this.options.workers} workers`,
+      detail: `${target.name} on ${this.options.suite}, ${replicas > 1 ? `${replicas} replicas × ` : ""}${this.options.workers} workers`,
     });
-    const started: StartedTestContainer[] = [];
     let proxy: DbProxy | undefined;
     try {
       let db: StartedTestContainer | undefined;
       if (target.database && this.options.db.running) {
         db = await startPostgres(suite.db, ports.db, run, logs, docker);
-        started.push(db);
         if (target.database.init) await runInitSql(docker, db, ports.db, target.database.init);
         proxy = await DbProxy.start({ host: "127.0.0.1", port: ports.db }, ports.proxy);
       }
-      const ready = new GunicornReady(events, logs, this.options.workers, `http://127.0.0.1:${ports.app}${target.health}`);
-      const app = new HarnessContainer(image, "app", run, logs, docker)
-        .withEnvironment(appEnvironment(target, this.options, ports, variant.env))
-        .withWaitStrategy(ready)
-        .withStartupTimeout((target.readyTimeoutS ?? this.options.readyTimeoutS) * 1000);
-      const command = variant.command ?? target.command;
-      if (command) app.withCommand(command);
-      const memoryLimitMb = this.options.memoryLimitMb ?? target.memoryLimitMb;
-      if (memoryLimitMb) app.withResourcesQuota({ memory: memoryLimitMb / 1024 });
-      started.push(await app.start());
+      const launcher = new AppLauncher({
+        docker,
+        image,
+        target,
+        variant,
+        options: this.options,
+        run,
+        observations,
+        dbPorts: { db: ports.db, proxy: ports.proxy },
+      });
+      let apps: AppReplica[];
+      let balancer: Balancer | undefined;
+      const slots: ServerSlot[] = [];
+      if (replicas === 1 && !this.options.balancer) {
+        apps = [await launcher.launch(ports.app)];
+      } else {
+        // Room for every replica twice over: a deploy starts each new one beside the old one it replaces.
+        for (let i = 0; i < replicas * 2; i++) slots.push({ name: `web-${i + 1}`, port: await freeLoopbackPort(), enabled: i < replicas });
+        balancer = await Balancer.start(
+          suite.base,
+          {
+            port: ports.app,
+            apiPort: await freeLoopbackPort(),
+            healthPath: target.health,
+            servers: slots,
+            tuning: { ...DEFAULT_TUNING, ...this.options.balancer },
+          },
+          run,
+          logs,
+          docker,
+        );
+        apps = await Promise.all(slots.filter((slot) => slot.enabled).map((slot) => launcher.launch(slot.port, slot.name)));
+        for (const app of apps) {
+          if (!(await balancer.api.waitUntilUp(app.instance!, 10_000)))
+            throw new EnvironmentError(
+              "STACK_NOT_READY",
+              `HAProxy did not see replica ${app.instance} pass its health check (${target.health}) within 10 s.`,
+            );
+        }
+      }
       events.record({ kind: "phase", at: Date.now(), phase: "ready" });
       return new StartedStack({
         docker,
@@ -87,7 +121,10 @@ export class Stack {
         run,
         options: this.options,
         ports,
-        app: started.at(-1)!,
+        replicas: apps,
+        launcher,
+        balancer,
+        slots,
         db,
         proxy,
         observations,
@@ -103,6 +140,11 @@ export class Stack {
   }
 }
 
+/** Ports handed out by this process: get-port alone can give the same free port to two calls before either binds it. */
+const handedOut = new Set<number>();
+
 async function freeLoopbackPort(): Promise<number> {
-  return getPort({ host: "127.0.0.1" });
+  const port = await getPort({ host: "127.0.0.1", exclude: handedOut });
+  handedOut.add(port);
+  return port;
 }

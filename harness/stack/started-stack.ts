@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
+import type { ServerSlot } from "../balancer/haproxy-config.ts";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
 import { type ExecResult, execIn, startIn } from "../control/exec.ts";
@@ -13,6 +14,8 @@ import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../e
 import type { RunLogs } from "../logs/run-logs.ts";
 import type { DbProxy } from "../proxy/db-proxy.ts";
 import type { Target } from "../target/define-target.ts";
+import type { AppLauncher, AppReplica } from "./app-launcher.ts";
+import type { Balancer } from "./balancer.ts";
 import { healthAnswers } from "./gunicorn-ready.ts";
 import type { Observations } from "./observations.ts";
 import { psql } from "./postgres.ts";
@@ -38,7 +41,12 @@ interface Parts {
   run: RunContext;
   options: StackOptions;
   ports: Ports;
-  app: StartedTestContainer;
+  /** The app containers running now, oldest first; one in an ordinary run. */
+  replicas: AppReplica[];
+  launcher: AppLauncher;
+  /** HAProxy, in a run with replicas; and the server slots it was configured with. */
+  balancer: Balancer | undefined;
+  slots: ServerSlot[];
   db: StartedTestContainer | undefined;
   proxy: DbProxy | undefined;
   observations: Observations;
@@ -65,13 +73,18 @@ print(json.dumps(found))`;
 
 /**
  * The system under test, running. Control (signals, exec) and evidence (events, logs, inspect, cgroup)
- * go through dockerode. `await using stack = await new Stack(...).start(...)` removes both containers
- * whatever happens.
+ * go through dockerode. `await using stack = await new Stack(...).start(...)` removes every container
+ * whatever happens. With replicas, the methods that act on "the app" act on the oldest replica still
+ * running; those that take an instance act on that one.
  */
 export class StartedStack implements AsyncDisposable {
   private disposed = false;
+  /** Every app container this stack started, removed or not: stop() removes what is left. */
+  private readonly everyReplica: AppReplica[];
 
-  constructor(private readonly parts: Parts) {}
+  constructor(private readonly parts: Parts) {
+    this.everyReplica = [...parts.replicas];
+  }
 
   get options(): StackOptions {
     return this.parts.options;
@@ -86,8 +99,17 @@ export class StartedStack implements AsyncDisposable {
   get runId(): string {
     return this.parts.run.runId;
   }
+  /** Where users connect: the app, or the balancer in front of the replicas. */
   get url(): string {
-    return `http://127.0.0.1:${this.parts.ports.app}`;
+    return this.parts.balancer?.url ?? `http://127.0.0.1:${this.parts.ports.app}`;
+  }
+  /** HAProxy, in a run with replicas. */
+  get balancer(): Balancer | undefined {
+    return this.parts.balancer;
+  }
+  /** The replicas running now, oldest first (instance names, e.g. `web-1`). */
+  get replicas(): readonly AppReplica[] {
+    return this.parts.replicas;
   }
   get events(): EventLog {
     return this.parts.observations.events;
@@ -110,12 +132,62 @@ export class StartedStack implements AsyncDisposable {
   }
 
   private get appContainer(): Docker.Container {
-    return this.parts.docker.getContainer(this.parts.app.getId());
+    const primary = this.parts.replicas[0];
+    if (!primary) throw new Error("no app container is running");
+    return this.parts.docker.getContainer(primary.container.getId());
   }
 
-  /** The workers as the log tells it (booted, ready, exited). */
+  private replica(instance: string): AppReplica {
+    const found = this.parts.replicas.find((r) => r.instance === instance);
+    if (!found) throw new Error(`no running replica named ${instance} (running: ${this.parts.replicas.map((r) => r.instance).join(", ")})`);
+    return found;
+  }
+
+  private containerOf(instance: string): Docker.Container {
+    return this.parts.docker.getContainer(this.replica(instance).container.getId());
+  }
+
+  /** The workers as the log tells it (booted, ready, exited), of the oldest running replica. */
   roster(): WorkerRoster {
-    return workerRoster(this.events.all);
+    return workerRoster(this.events.all, this.parts.replicas[0]?.instance);
+  }
+
+  /**
+   * Boots a new replica in the next free server slot (in maintenance on the balancer until enabled) and
+   * resolves once its workers are ready. Fails when every slot has been used.
+   */
+  async launchReplica(): Promise<AppReplica> {
+    const used = new Set(this.everyReplica.map((r) => r.instance));
+    const slot = this.parts.slots.find((s) => !used.has(s.name));
+    if (!slot) throw new Error(`no free replica slot: the balancer was configured with ${this.parts.slots.length}`);
+    const replica = await this.parts.launcher.launch(slot.port, slot.name);
+    this.everyReplica.push(replica);
+    this.parts.replicas.push(replica);
+    return replica;
+  }
+
+  /** Sends a signal to one replica's gunicorn master (as a platform stops an instance). */
+  async signalReplica(instance: string, signal: MasterSignal): Promise<void> {
+    await signalMaster(this.containerOf(instance), signal);
+  }
+
+  /** Waits until one replica's container has stopped; its state, or undefined on timeout. */
+  async waitForReplicaExit(instance: string, timeoutMs: number, signal?: AbortSignal): Promise<AppState | undefined> {
+    const container = this.containerOf(instance);
+    return pollUntil(
+      async () => {
+        const { State } = await container.inspect();
+        return State.Running ? undefined : { running: false, exitCode: State.ExitCode, oomKilled: State.OOMKilled };
+      },
+      { timeoutMs, intervalMs: 100, signal },
+    );
+  }
+
+  /** Removes a stopped replica's container (its log stream has ended) and forgets it. */
+  async removeReplica(instance: string): Promise<void> {
+    const replica = this.replica(instance);
+    await removeContainer(replica.container.getId());
+    this.parts.replicas.splice(this.parts.replicas.indexOf(replica), 1);
   }
 
   async signalMaster(signal: MasterSignal): Promise<void> {
@@ -230,7 +302,7 @@ export class StartedStack implements AsyncDisposable {
     );
   }
 
-  /** Stops watching, reads the last log lines, removes both containers. Safe to call twice. */
+  /** Stops watching, reads the last log lines, removes every container (replicas, balancer, database). Safe to call twice. */
   async stop(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -238,7 +310,11 @@ export class StartedStack implements AsyncDisposable {
     await this.logs.drain(500);
     this.parts.stopWatching();
     await this.parts.proxy?.stop();
-    const ids = [this.parts.app.getId(), this.parts.db?.getId()].filter((id): id is string => Boolean(id));
+    const ids = [
+      ...this.everyReplica.map((r) => r.container.getId()),
+      this.parts.balancer?.container.getId(),
+      this.parts.db?.getId(),
+    ].filter((id): id is string => Boolean(id));
     const failures = (await Promise.allSettled(ids.map((id) => removeContainer(id)))).filter((r) => r.status === "rejected");
     if (failures.length > 0)
       throw new AggregateError(
