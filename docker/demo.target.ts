@@ -32,5 +32,6 @@ export default defineTarget({
     dbConnectTimeoutS: "DB_CONNECT_TIMEOUT",
     startupStepTimeoutS: "STARTUP_STEP_TIMEOUT",
     startupTotalTimeoutS: "STARTUP_TOTAL_TIMEOUT",
+    keepaliveS: "GUNICORN_KEEPALIVE",
   },
 });

@@ -49,7 +49,6 @@ defaults
   mode http
   log global
   log-format "${LB_LOG_FORMAT.replace(/"/g, '\\"')}"
-  option dontlognull
   timeout connect 1s
   timeout client 30s
   timeout server 60s

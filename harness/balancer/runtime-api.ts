@@ -10,6 +10,15 @@ export interface ServerState {
   sessions: number;
   /** Requests it has been sent in all. */
   total: number;
+  /** Responses that failed (`eresp`): the server closed or broke the connection before a whole response. */
+  responseErrors: number;
+  /** Transfers the server aborted (`srv_abrt`). */
+  serverAborts: number;
+  /** Connections to it that failed (`econ`). */
+  connectErrors: number;
+  /** Requests sent over an idle connection reused from the pool (`reuse`), and connections opened (`connect`). */
+  reused: number;
+  connects: number;
 }
 
 /** What the harness asks of a server: serve (once healthy), finish what it has and take nothing new, or take nothing at all. */
@@ -81,14 +90,20 @@ export function parseShowStat(csv: string): ServerState[] {
   if (!header?.startsWith("# ")) return [];
   const columns = header.slice(2).split(",");
   const at = (name: string) => columns.indexOf(name);
-  const [px, sv, status, scur, stot] = ["pxname", "svname", "status", "scur", "stot"].map(at) as [number, number, number, number, number];
+  const [px, sv, status] = ["pxname", "svname", "status"].map(at) as [number, number, number];
+  const count = (cells: string[], column: string) => Number(cells[at(column)] || 0);
   return rows
     .map((row) => row.split(","))
     .filter((cells) => cells[px] === BACKEND && cells[sv] !== "BACKEND" && cells[sv] !== "FRONTEND")
     .map((cells) => ({
       name: cells[sv]!,
       status: cells[status]!,
-      sessions: Number(cells[scur] ?? 0),
-      total: Number(cells[stot] ?? 0),
+      sessions: count(cells, "scur"),
+      total: count(cells, "stot"),
+      responseErrors: count(cells, "eresp"),
+      serverAborts: count(cells, "srv_abrt"),
+      connectErrors: count(cells, "econ"),
+      reused: count(cells, "reuse"),
+      connects: count(cells, "connect"),
     }));
 }

@@ -28,6 +28,7 @@ interface Options {
   target?: string;
   workers?: number;
   replicas?: number;
+  keepalive?: number;
   profile?: DeployProfileName;
   preStop?: number;
   keep?: number;
@@ -53,6 +54,11 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
       "--replicas <n>",
       "app containers behind HAProxy, 1 to 8 (scenarios that run replicas: rolling-deploy, lb-keepalive)",
     ).argParser(replicaCount),
+  )
+  .addOption(
+    new Option("--keepalive <s>", "gunicorn's keepalive in seconds (overrides the scenario; lb-keepalive: above 30 is the fix)").argParser(
+      keepaliveSeconds,
+    ),
   )
   .addOption(
     new Option(
@@ -97,7 +103,13 @@ await runCli(async () => {
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
     ...(options.replicas && { replicas: options.replicas }),
+    ...(options.keepalive && { keepaliveS: options.keepalive }),
   };
+  if (options.keepalive && !target.settings.keepaliveS)
+    throw new UsageError(
+      "BAD_OPTION",
+      `--keepalive sets gunicorn's keepalive through the target's settings, and ${target.name} declares none for it: add settings: { keepaliveS: "GUNICORN_KEEPALIVE" } (your variable) to its target file.`,
+    );
   const deploy = {
     ...(options.profile && { profile: options.profile }),
     ...(options.preStop !== undefined && { preStopS: options.preStop }),
@@ -145,6 +157,13 @@ function checkDeployOptions(scenario: Scenario, options: Options): void {
       "BAD_OPTION",
       `${scenario.name} runs one app container: its faults act on that one. --replicas applies to the scenarios that run replicas behind the balancer (rolling-deploy, lb-keepalive).`,
     );
+}
+
+function keepaliveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 300)
+    throw new InvalidArgumentError(`--keepalive wants seconds above 0 and at most 300, not "${value}".`);
+  return n;
 }
 
 function replicaCount(value: string): number {

@@ -84,6 +84,18 @@ export interface LbRequest {
   path: string;
 }
 
+export interface LbServerStats {
+  server: string;
+  /** Requests sent to it. */
+  total: number;
+  /** Responses that failed (`eresp`) and transfers the server aborted (`srv_abrt`). */
+  responseErrors: number;
+  serverAborts: number;
+  /** Requests sent over a reused idle connection, and connections opened. */
+  reused: number;
+  connects: number;
+}
+
 /** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
 type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
 
@@ -111,6 +123,8 @@ export type HarnessEvent =
   | { kind: "phase"; at: number; phase: Phase; detail?: string }
   | FaultEvent
   | { kind: "container"; at: number; container: LogSource; instance?: string; action: string; attributes: Record<string, string> }
+  /** The balancer's counters per replica after the load (HAProxy's `show stat`): what its log leaves out. */
+  | { kind: "lb-stats"; at: number; servers: LbServerStats[] }
   /** One step of a deploy across replicas (harness/faults/rolling-deploy.ts), recorded as it starts. */
   | DeployStepEvent
   /** A reading of the app container's memory cgroup (taken when ready and after settling). */

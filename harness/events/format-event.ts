@@ -40,6 +40,8 @@ const formatters: Formatters = {
   "lb-request": (e) =>
     `balancer: ${e.method} ${e.path} → ${e.server} ${e.status < 0 ? "no response" : e.status} (${e.termination}, ${e.totalMs} ms${e.upstreamPort ? `, upstream connection :${e.upstreamPort}` : ""})`,
   "lb-server": (e) => `balancer: ${e.server} ${e.state}${e.reason ? ` (${e.reason})` : ""}`,
+  "lb-stats": (e) =>
+    `balancer counters: ${e.servers.map((s) => `${s.server} ${s.total} requests, ${s.reused} on reused connections, ${s.responseErrors} response errors, ${s.serverAborts} server aborts`).join("; ")}`,
   deploy: (e) => `deploy round ${e.round}: ${e.action} ${e.instance} — ${e.detail}`,
   container: (e) =>
     `docker ${e.action} on ${e.instance ?? e.container}${Object.keys(e.attributes).length ? ` ${JSON.stringify(e.attributes)}` : ""}`,

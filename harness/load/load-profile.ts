@@ -30,6 +30,21 @@ export const loadProfileSchema = z
      * request's intended start, no coordinated omission). Omitted: closed loop, as fast as the connections allow.
      */
     rate: z.number().positive().max(100_000).optional(),
+    /**
+     * Bursts of `size` concurrent requests, each burst `gapS` (plus an offset sweeping `sweepMs`, by `stepMs`)
+     * after the last answer of the one before: a load shaped to reuse idle upstream connections right as the
+     * server's keep-alive closes them (lb-keepalive). `freshConnections`: each request on a connection of its own.
+     */
+    bursts: z
+      .object({
+        size: z.number().int().min(1).max(256),
+        gapS: z.number().positive().max(120),
+        sweepMs: z.tuple([z.number().min(-1000), z.number().max(1000)]).default([-3.5, 0]),
+        stepMs: z.number().positive().default(0.25),
+        freshConnections: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     /** A request with no response for this long counts as a timeout. */
     timeoutS: z.number().positive().default(10),
     requests: z
@@ -37,6 +52,7 @@ export const loadProfileSchema = z
       .min(1)
       .default([{ path: "/health", method: "GET", weight: 1 }]),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.rate !== undefined && p.bursts), { message: "give a rate (open loop) or bursts, not both" });
 
 export type LoadProfile = z.output<typeof loadProfileSchema>;

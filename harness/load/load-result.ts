@@ -65,6 +65,13 @@ export interface OpenLoopFacts {
   inconclusive?: string;
 }
 
+/** What every load generator takes beside its profile. */
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Called once a second with the second that just ended. */
+  onSecond?: (point: TimelinePoint) => void;
+}
+
 export const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 });
 
 export function totalErrors(errors: ErrorCounts): number {

@@ -3,7 +3,7 @@ import { Client } from "undici";
 import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Buckets, errorKindOf } from "./buckets.ts";
 import { newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
-import type { ErrorCounts, LoadResult, OpenLoopFacts, TimelinePoint } from "./load-result.ts";
+import type { ErrorCounts, LoadOptions, LoadResult, OpenLoopFacts } from "./load-result.ts";
 
 /** A request the generator itself started later than this (its timers, not a busy connection) was not on schedule. */
 export const MAX_SCHEDULE_LAG_MS = 10;
@@ -31,11 +31,6 @@ export interface OpenLoopProfile {
   requests: ReadonlyArray<{ path?: string; method: string; weight: number }>;
 }
 
-export interface OpenLoopOptions {
-  signal?: AbortSignal;
-  onSecond?: (point: TimelinePoint) => void;
-}
-
 interface Due {
   index: number;
   /** performance.now() when it should start. */
@@ -49,7 +44,7 @@ interface Due {
  * ends is counted as not started (and as a timeout: its user never got an answer). The generator reports
  * its own schedule lag and CPU; when it lagged, the run says so (`openLoop.inconclusive`).
  */
-export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, options: OpenLoopOptions = {}): Promise<LoadResult> {
+export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, options: LoadOptions = {}): Promise<LoadResult> {
   assertLoopbackUrl(baseUrl);
   const unresolved = profile.requests.find((r) => !r.path);
   if (unresolved) throw new Error("the open-loop load names a role: resolve it against a target first (fitScenario)");
@@ -264,7 +259,7 @@ class ConnectionRing {
   }
 }
 
-function errorKind(error: Error & { code?: string }): keyof ErrorCounts {
+export function errorKind(error: Error & { code?: string }): keyof ErrorCounts {
   switch (error.code) {
     case "UND_ERR_HEADERS_TIMEOUT":
     case "UND_ERR_BODY_TIMEOUT":

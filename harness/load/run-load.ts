@@ -1,21 +1,18 @@
 import autocannon from "autocannon";
 import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Buckets, errorKindOf } from "./buckets.ts";
+import { runBursts } from "./bursts.ts";
 import { recordLatency } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
-import type { ErrorCounts, LoadResult, TimelinePoint } from "./load-result.ts";
+import type { ErrorCounts, LoadOptions, LoadResult } from "./load-result.ts";
 import { runOpenLoop } from "./open-loop.ts";
 
-export interface LoadOptions {
-  signal?: AbortSignal;
-  /** Called once a second with the second that just ended. */
-  onSecond?: (point: TimelinePoint) => void;
-}
-
 /**
- * Drives the profile's load: open loop (runOpenLoop) when it sets a rate, else closed loop with autocannon.
+ * Drives the profile's load: open loop (runOpenLoop) when it sets a rate, bursts (runBursts) when it sets
+ * bursts, else closed loop with autocannon.
  */
 export function driveLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
+  if (profile.bursts) return runBursts(baseUrl, { ...profile, bursts: profile.bursts }, options);
   if (profile.rate === undefined) return runLoad(baseUrl, profile, options);
   return runOpenLoop(baseUrl, { ...profile, rate: profile.rate }, options);
 }

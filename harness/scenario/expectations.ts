@@ -58,6 +58,14 @@ export const expectationsSchema = z
      * verdict traces each loss to the deploy step in progress when the balancer accepted it.
      */
     lostRequests: z.number().int().min(0).optional(),
+    /**
+     * Users' losses match what the settings predict. gunicorn's keepalive below the balancer's idle upstream
+     * timeout: the balancer sometimes sends a request on an upstream connection the worker is closing, and it is
+     * lost; each loss must be traced to a server abort before the response (`SH--` in the balancer's log, or its
+     * server-abort counter where HAProxy closes the client's connection without a log line). Keepalive above
+     * the idle timeout (the fix): no request lost.
+     */
+    keepaliveRace: z.literal(true).optional(),
     /** After the faults: this many live workers (from /proc) and the health path answering, within the bound. */
     recovery: z
       .object({
@@ -102,6 +110,8 @@ export interface Observed {
   deaths: readonly Death[];
   banners: BannerReport;
   recovery?: RecoveryObservation;
+  /** In a run behind the balancer: gunicorn's keepalive and the balancer's idle timeout for upstream connections. */
+  keepalive?: { gunicornS: number; balancerIdleS: number };
   /** The app failed to boot: when (seconds after the start) and the harness's message. */
   bootFailure?: { afterS: number; message: string };
 }
@@ -160,6 +170,7 @@ export function evaluateExpectations(expect: Expectations, observed: Observed): 
     }
   }
   if (expect.lostRequests !== undefined) results.push(checkLostRequests(expect.lostRequests, observed));
+  if (expect.keepaliveRace) results.push(checkKeepaliveRace(observed));
   if (expect.recovery) results.push(checkRecovery(expect.recovery, observed));
   return results;
 }
@@ -263,6 +274,32 @@ function checkLostRequests(most: number, observed: Observed): ExpectationResult 
   if (!observed.load) return { name: "lost requests", expected, observed: "no load ran", pass: false };
   const traced = traceLostRequests(observed.events, observed.load);
   return { name: "lost requests", expected, observed: describeLostRequests(traced), pass: traced.lost <= most };
+}
+
+function checkKeepaliveRace(observed: Observed): ExpectationResult {
+  const name = "keep-alive race";
+  const settings = observed.keepalive;
+  if (!settings || !observed.load)
+    return { name, expected: "a run behind the balancer, with load", observed: "no balancer or no load", pass: false };
+  const { gunicornS, balancerIdleS } = settings;
+  const races = gunicornS < balancerIdleS;
+  const fix = `the fix: gunicorn keepalive above the balancer's ${balancerIdleS} s idle timeout (e.g. keepalive = ${Math.ceil(balancerIdleS) + 5})`;
+  const expected = races
+    ? `requests lost, each to a server abort on a reused connection (keepalive ${gunicornS} s < the balancer's ${balancerIdleS} s)`
+    : `no request lost (keepalive ${gunicornS} s ≥ the balancer's ${balancerIdleS} s idle timeout)`;
+  const { lost } = traceLostRequests(observed.events, observed.load);
+  const logged = observed.events.filter((e) => e.kind === "lb-request" && e.termination.startsWith("SH")).length;
+  const stats = observed.events.findLast((e) => e.kind === "lb-stats");
+  const aborts = stats?.kind === "lb-stats" ? stats.servers.reduce((n, s) => n + s.serverAborts, 0) : 0;
+  const explained = Math.max(logged, aborts);
+  const evidence = `${logged} logged by the balancer as 502 SH-- (the server closed before its response), ${aborts} server aborts in its counters`;
+  if (!races) return { name, expected, observed: lost === 0 ? "none lost" : `${lost} lost (${evidence})`, pass: lost === 0 };
+  const pass = lost >= 1 && lost <= explained;
+  const said =
+    lost === 0
+      ? "none lost: the race was not hit (the load's gaps missed the closing window on this machine)"
+      : `${lost} lost: ${evidence}${lost > explained ? `; ${lost - explained} not explained by a server abort` : ""} — ${fix}`;
+  return { name, expected, observed: said, pass };
 }
 
 function checkRecovery(recovery: NonNullable<Expectations["recovery"]>, observed: Observed): ExpectationResult {

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { DEFAULT_TUNING } from "../balancer/haproxy-config.ts";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
@@ -26,8 +27,8 @@ import type { RunResult, RunStatus } from "./run-result.ts";
 export interface RunScenarioOptions {
   progress: Progress;
   signal: AbortSignal;
-  /** Command-line overrides of the scenario's stack (--suite, --config, --workers, --replicas). */
-  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers" | "replicas">>;
+  /** Command-line overrides of the scenario's stack (--suite, --config, --workers, --replicas, --keepalive). */
+  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers" | "replicas" | "keepaliveS">>;
   /** The system under test (`--target`); default: the demo backend. */
   target?: Target;
   /** Command-line overrides of the scenario's rolling deploy (--profile, --pre-stop). */
@@ -80,6 +81,7 @@ export async function runScenario(
       await stack.recordMemory();
       load = await driveLoadAndFaults(scenario, stack, progress, signal);
       await stack.recordMemory();
+      await stack.recordBalancerStats();
       signal.throwIfAborted();
       recovery = await settle(scenario, stack, progress, signal, expect.recovery);
       await stack.recordMemory();
@@ -96,6 +98,14 @@ export async function runScenario(
   const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
   const observed: Observed = {
     configuredWorkers: stackOptions.workers,
+    ...(stackOptions.balancer || stackOptions.replicas > 1
+      ? {
+          keepalive: {
+            gunicornS: stackOptions.keepaliveS,
+            balancerIdleS: stackOptions.balancer?.upstreamIdleS ?? DEFAULT_TUNING.upstreamIdleS,
+          },
+        }
+      : {}),
     config: stackOptions.config,
     roster,
     ...(replicas.length ? { replicas } : {}),

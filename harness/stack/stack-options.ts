@@ -32,6 +32,8 @@ export const stackOptionsSchema = z
     timeoutS: seconds.default(60),
     gracefulTimeoutS: seconds.default(30),
     maxRequests: z.number().int().min(0).default(0),
+    /** gunicorn's keepalive: seconds an idle keep-alive connection stays open (uvicorn's timeout_keep_alive); the seed's 5. */
+    keepaliveS: seconds.max(300).default(5),
     maxRequestsJitter: z.number().int().min(0).default(0),
     memoryLimitMb: z.number().int().min(64).optional(),
     db: z
@@ -70,6 +72,7 @@ function settingValues(options: StackOptions): Record<SettingName, number> {
     dbConnectTimeoutS: options.db.connectTimeoutS,
     startupStepTimeoutS: options.startup.stepTimeoutS,
     startupTotalTimeoutS: options.startup.totalTimeoutS,
+    keepaliveS: options.keepaliveS,
   };
 }
 

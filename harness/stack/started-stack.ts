@@ -286,6 +286,24 @@ export class StartedStack implements AsyncDisposable {
       });
   }
 
+  /** Records the balancer's counters per replica as evidence (what its request log leaves out); no-op without a balancer. */
+  async recordBalancerStats(): Promise<void> {
+    const servers = await this.parts.balancer?.api.servers().catch(() => undefined);
+    if (servers)
+      this.events.record({
+        kind: "lb-stats",
+        at: Date.now(),
+        servers: servers.map(({ name, total, responseErrors, serverAborts, reused, connects }) => ({
+          server: name,
+          total,
+          responseErrors,
+          serverAborts,
+          reused,
+          connects,
+        })),
+      });
+  }
+
   async appState(): Promise<AppState> {
     const { State } = await this.appContainer.inspect();
     return { running: State.Running, exitCode: State.ExitCode, oomKilled: State.OOMKilled };

@@ -26,6 +26,7 @@ export const SETTING_NAMES = [
   "dbConnectTimeoutS",
   "startupStepTimeoutS",
   "startupTotalTimeoutS",
+  "keepaliveS",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 

@@ -1,0 +1,18 @@
+import { defineScenario } from "../harness/scenario/define-scenario.ts";
+
+export default defineScenario({
+  name: "lb-keepalive",
+  description:
+    "The balancer keeps idle upstream connections open (30 s) longer than gunicorn's keepalive (compressed to 1 s; the seed's is 5 s): " +
+    "bursts of requests timed to the keepalive reuse connections the workers are closing, and users lose requests " +
+    "(HAProxy: 502 SH--, or a closed connection and a server abort). The fix: keepalive above the balancer's idle timeout (--keepalive 35).",
+  stack: { replicas: 1, workers: 2, keepaliveS: 1, balancer: { reuse: "always", upstreamIdleS: 30 } },
+  requires: { settings: ["keepaliveS"] },
+  // 32 concurrent requests, each on a connection of its own, every keepalive ± a few ms: about 20 bursts.
+  load: { durationS: 21, connections: 32, bursts: { size: 32, gapS: 1, sweepMs: [-20, 0], stepMs: 1 }, requests: [{ role: "health" }] },
+  settle: { maxS: 1 },
+  expect: {
+    deaths: { causes: {} },
+    keepaliveRace: true,
+  },
+});
