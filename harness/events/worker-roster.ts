@@ -54,3 +54,10 @@ export function mergeRosters(rosters: readonly WorkerRoster[]): WorkerRoster {
     alive: rosters.flatMap((r) => r.alive),
   };
 }
+
+/** A run's roster and, with replicas, each replica's: what a run's events say of its workers. */
+export function runRosters(events: readonly RunEvent[]): { roster: WorkerRoster; replicas?: Array<{ instance: string; roster: WorkerRoster }> } {
+  const replicas = instancesOf(events).map((instance) => ({ instance, roster: workerRoster(events, instance) }));
+  if (replicas.length === 0) return { roster: workerRoster(events) };
+  return { roster: mergeRosters(replicas.map((r) => r.roster)), replicas };
+}

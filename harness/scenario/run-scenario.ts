@@ -7,7 +7,7 @@ import { EnvironmentError, errorMessage, HarnessError, InterruptedError } from "
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
-import { instancesOf, mergeRosters, workerRoster } from "../events/worker-roster.ts";
+import { runRosters, workerRoster } from "../events/worker-roster.ts";
 import { type DeployProfileName, deployProfile } from "../faults/deploy-profiles.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
@@ -92,8 +92,7 @@ export async function runScenario(
   }
 
   const events = observations.events.sorted();
-  const replicas = instancesOf(events).map((instance) => ({ instance, roster: workerRoster(events, instance) }));
-  const roster = replicas.length ? mergeRosters(replicas.map((r) => r.roster)) : workerRoster(events);
+  const { roster, replicas } = runRosters(events);
   if (bootFailure) bootedBeforeFaults = roster.booted;
   const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
   const observed: Observed = {
@@ -108,7 +107,7 @@ export async function runScenario(
       : {}),
     config: stackOptions.config,
     roster,
-    ...(replicas.length ? { replicas } : {}),
+    ...(replicas ? { replicas } : {}),
     bootedBeforeFaults,
     events,
     load,

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { workerRoster } from "../events/worker-roster.ts";
+import { runRosters } from "../events/worker-roster.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 
 const RUN_FIXTURES_DIR = new URL("./fixtures/", import.meta.url);
@@ -9,17 +9,20 @@ export const RECORDED_RUNS = [
   { scenario: "worker-timeout", suite: "trixie", config: "default" },
   { scenario: "deploy", suite: "trixie", config: "seed" },
   { scenario: "slow-db", suite: "bookworm", config: "default" },
+  { scenario: "rolling-deploy", suite: "trixie", config: "default", profile: "naive" },
 ] as const;
 
 export type RecordedRun = (typeof RECORDED_RUNS)[number];
 
-export function runFixtureFile({ scenario, suite, config }: RecordedRun): URL {
-  return new URL(`${scenario}.${suite}.${config}.run.json`, RUN_FIXTURES_DIR);
+export function runFixtureFile(recorded: RecordedRun): URL {
+  const { scenario, suite, config } = recorded;
+  const profile = "profile" in recorded ? `.${recorded.profile}` : "";
+  return new URL(`${scenario}${profile}.${suite}.${config}.run.json`, RUN_FIXTURES_DIR);
 }
 
 /** Writes a run as JSON; the roster (sets) is left out, since it follows from the events. */
 export function saveRunResult(result: RunResult, file: URL): void {
-  const { roster: _derived, ...observed } = result.observed;
+  const { roster: _derived, replicas: _alsoDerived, ...observed } = result.observed;
   const error = result.error && { name: result.error.name, message: result.error.message };
   writeFileSync(file, `${JSON.stringify({ ...result, error, observed }, null, 1)}\n`);
 }
@@ -28,5 +31,5 @@ export function saveRunResult(result: RunResult, file: URL): void {
 export function loadRunResult(file: URL): RunResult {
   const raw = JSON.parse(readFileSync(file, "utf8")) as RunResult & { error?: { name: string; message: string } };
   const error = raw.error && Object.assign(new Error(raw.error.message), { name: raw.error.name });
-  return { ...raw, error, observed: { ...raw.observed, roster: workerRoster(raw.observed.events) } };
+  return { ...raw, error, observed: { ...raw.observed, ...runRosters(raw.observed.events) } };
 }
