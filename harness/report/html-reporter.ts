@@ -2,11 +2,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
-import type { RunEvent } from "../events/events.ts";
+import type { DeployStepEvent, RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { totalErrors } from "../load/load-result.ts";
-import type { LogLine } from "../logs/log-line.ts";
+import { describeTermination, isFailedLbRequest } from "../logs/haproxy-log.ts";
+import { type Observed, workerLabel } from "../scenario/expectations.ts";
+import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
+import type { RunResult } from "../scenario/run-result.ts";
 import { describeCounts, escapeHtml } from "./format.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
@@ -17,7 +20,7 @@ const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "un
 /** report.html for a run (one self-contained file); index.html for a nightly, linking each run's report. */
 export class HtmlReporter implements Reporter {
   onRunEnd({ result, json, dir }: RunReport): string[] {
-    return [write(join(dir, "report.html"), htmlReport(json, result.observed.events, result.logLines))];
+    return [write(join(dir, "report.html"), htmlReport(json, result))];
   }
 
   onNightlyEnd(nightly: NightlyReport): string[] {
@@ -43,35 +46,153 @@ export function chartLibraries(): string {
 export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 interface Lifeline {
-  pid: number;
+  /** `pid 7`, or `web-1/7` in a run with replicas. */
+  label: string;
   from: number;
   to: number;
   cause: string | null;
   severity: string | null;
 }
 
-/** One bar per worker pid: from its boot to its death (or the end of the run), in seconds since the load started. */
-function lifelines(result: ResultJson, origin: number, end: number): Lifeline[] {
-  const deaths = new Map(result.deaths.map((d) => [d.pid, d]));
-  const seconds = (iso: string) => (Date.parse(iso) - origin) / 1000;
-  return result.events
-    .filter((e) => e.kind === "worker-boot" && e.pid !== null)
-    .map((e) => {
-      const death = deaths.get(e.pid!);
-      return {
-        pid: e.pid!,
-        from: seconds(e.at),
-        to: death?.at ? seconds(death.at) : end,
-        cause: death?.cause ?? null,
-        severity: death?.severity ?? null,
-      };
-    });
+/**
+ * One bar per worker: from its boot to its death (or the end of the run), in seconds since the load started,
+ * grouped by replica. A worker is its pid within its replica: every replica's first worker is pid 7, and each
+ * is a bar of its own.
+ */
+function lifelines(result: ResultJson, observed: Observed, origin: number, end: number): Lifeline[] {
+  const deaths = new Map(result.deaths.map((d) => [workerLabel({ pid: d.pid, instance: d.instance ?? undefined }), d]));
+  const boots = new Map<string, number>();
+  for (const e of observed.events) if (e.kind === "worker-boot" && !boots.has(workerLabel(e))) boots.set(workerLabel(e), e.at);
+  const rosters: Array<{ instance?: string; roster: Observed["roster"] }> = observed.replicas ?? [{ roster: observed.roster }];
+  return rosters
+    .flatMap(({ instance, roster }) =>
+      roster.booted.flatMap((pid) => {
+        const key = workerLabel({ pid, instance });
+        const bootedAt = boots.get(key);
+        if (bootedAt === undefined) return [];
+        const death = deaths.get(key);
+        return [
+          {
+            instance: instance ?? "",
+            label: instance ? key : `pid ${pid}`,
+            from: (bootedAt - origin) / 1000,
+            to: death?.at ? (Date.parse(death.at) - origin) / 1000 : end,
+            cause: death?.cause ?? null,
+            severity: death?.severity ?? null,
+          },
+        ];
+      }),
+    )
+    .sort((a, b) => byName(a.instance, b.instance) || a.from - b.from)
+    .map(({ instance: _grouped, ...line }) => line);
 }
 
-/** One self-contained HTML file: verdict, charts (timeline with faults, worker lifelines), deaths, banners, the raw log. */
-function htmlReport(result: ResultJson, events: readonly RunEvent[], log: readonly LogLine[]): string {
+/** The colour of a deploy step's line: what it does to users' requests. */
+const STEP_COLOUR: Record<DeployStepEvent["action"], string> = {
+  sigterm: "#cf222e",
+  sigkill: "#cf222e",
+  unready: "#bf8700",
+  drain: "#bf8700",
+  "pre-stop": "#bf8700",
+  exited: "#57606a",
+  remove: "#57606a",
+  start: "#1a7f37",
+  healthy: "#1a7f37",
+  enable: "#1a7f37",
+};
+const STEP_PRECEDENCE = Object.keys(STEP_COLOUR) as Array<DeployStepEvent["action"]>;
+
+/** web-2 before web-10. */
+const byName = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
+
+interface ReplicaChart {
+  /** Requests each replica answered, per second since the load started (by when the balancer accepted them). */
+  servers: Array<{ name: string; points: Array<{ x: number; y: number }> }>;
+  /** Requests that failed, whichever replica (or none) the balancer picked. */
+  lost: Array<{ x: number; y: number }>;
+  /** The deploy's steps; steps within 50 ms of each other share one line, one label each. */
+  steps: Array<{ at: number; labels: string[]; colour: string }>;
+}
+
+/** What the balancer sent each replica, second by second, with the deploy's steps; undefined without a balancer. */
+function replicaChart(events: readonly RunEvent[], origin: number): ReplicaChart | undefined {
+  const requests = events.filter((e) => e.kind === "lb-request");
+  if (requests.length === 0) return undefined;
+  const secondOf = (at: number) => Math.floor((at - origin) / 1000);
+  const perServer = new Map<string, Map<number, number>>();
+  const lost = new Map<number, number>();
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const count = (bins: Map<number, number>, second: number) => bins.set(second, (bins.get(second) ?? 0) + 1);
+  for (const request of requests) {
+    const second = secondOf(request.acceptedAt);
+    first = Math.min(first, second);
+    last = Math.max(last, second);
+    if (isFailedLbRequest(request)) count(lost, second);
+    else {
+      if (!perServer.has(request.server)) perServer.set(request.server, new Map());
+      count(perServer.get(request.server)!, second);
+    }
+  }
+  // Every second of the load for every series (they stack), and one more point to close the last second's step.
+  const span = (bins: Map<number, number>) =>
+    Array.from({ length: last - first + 2 }, (_, i) => ({ x: first + i, y: bins.get(Math.min(first + i, last)) ?? 0 }));
+  const servers = [...perServer].sort(([a], [b]) => byName(a, b)).map(([name, bins]) => ({ name, points: span(bins) }));
+  const steps: ReplicaChart["steps"] = [];
+  let group: { at: number; actions: Array<DeployStepEvent["action"]>; labels: string[] } | undefined;
+  const close = () => {
+    if (!group) return;
+    const worst = STEP_PRECEDENCE.find((action) => group!.actions.includes(action))!;
+    steps.push({ at: (group.at - origin) / 1000, labels: group.labels, colour: STEP_COLOUR[worst] });
+  };
+  for (const step of events.filter((e) => e.kind === "deploy").sort((a, b) => a.at - b.at)) {
+    if (!group || step.at - group.at > 50) {
+      close();
+      group = { at: step.at, actions: [], labels: [] };
+    }
+    group.actions.push(step.action);
+    group.labels.push(`r${step.round} ${step.action} ${step.instance}`);
+  }
+  close();
+  return { servers, lost: span(lost), steps };
+}
+
+/** The Replicas section: requests per replica per second, the deploy's steps, and what users lost in each. */
+function replicasSection(result: ResultJson, observed: Observed): string {
+  const { lost, steps, untraced } = traceLostRequests(observed.events, observed.load);
+  const deployed = observed.events.some((e) => e.kind === "deploy");
+  const rows = steps.map(
+    (s) =>
+      `<tr><td>${escapeHtml(stepName(s.step))}</td><td>${s.lost}</td><td>${Object.entries(s.byOutcome)
+        .map(([outcome, n]) => escapeHtml(`${outcome} ×${n}: ${describeTermination(outcome.split(" ").at(-1) ?? "")}`))
+        .join("<br>")}</td><td>${escapeHtml(s.servers.join(", "))}</td></tr>`,
+  );
+  if (untraced)
+    rows.push(`<tr><td>not in the balancer's log</td><td>${untraced}</td><td class="muted">no failure logged</td><td></td></tr>`);
+  const profile = result.deploy
+    ? `<p>Rolling deploy, profile <strong>${escapeHtml(result.deploy.profile)}</strong>: ${escapeHtml(result.deploy.summary)}</p>`
+    : "";
+  return `<section id="replicas"><h2>Replicas <span class="muted">(requests each replica answered per second, by when the balancer accepted them; lost ones in red${deployed ? "; deploy steps marked" : ""})</span></h2>
+${profile}<div class="chart tall"><canvas id="replica-chart" aria-label="requests per replica per second"></canvas></div>
+<h2>${deployed ? "Lost requests by deploy step" : "Lost requests"}</h2>
+${
+  lost === 0 && steps.length === 0
+    ? "<p>No request lost.</p>"
+    : `<p>${lost} lost, as the load generator counted them.</p>
+<table><thead><tr><th>step</th><th>lost</th><th>what the balancer saw</th><th>replicas</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>`
+}</section>`;
+}
+
+/** One self-contained HTML file: verdict, charts (timeline with faults, replicas, worker lifelines), deaths, banners, the raw log. */
+function htmlReport(result: ResultJson, run: RunResult): string {
+  const { observed, logLines: log } = run;
+  const { events } = observed;
   const origin = Date.parse(result.load.outcome?.startedAt ?? result.startedAt);
   const end = (Date.parse(result.endedAt) - origin) / 1000;
+  const replicas = replicaChart(events, origin);
+  const withReplica = result.deaths.some((d) => d.instance !== null);
   const data = {
     timeline: result.timeline.map((p) => ({
       second: p.second,
@@ -83,7 +204,8 @@ function htmlReport(result: ResultJson, events: readonly RunEvent[], log: readon
     faults: result.faults
       .filter((f) => f.offsetS !== null)
       .map((f) => ({ at: f.offsetS, label: `${f.action}${f.detail ? ` ${f.detail}` : ""}` })),
-    lifelines: lifelines(result, origin, end),
+    lifelines: lifelines(result, observed, origin, end),
+    replicas: replicas ?? null,
   };
   const lines = log.slice(-MAX_LOG_LINES);
   const status = result.status;
@@ -111,7 +233,7 @@ td.pass { color: #1a7f37; font-weight: 600; } td.fail, td.critical { color: #cf2
 td.investigate { color: #9a6700; font-weight: 600; } td.normal { color: #1a7f37; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; margin: 6px 0; }
 #log-lines { max-height: 480px; overflow-y: auto; white-space: pre; }
-.chart { position: relative; height: 300px; }
+.chart { position: relative; height: 300px; } .chart.tall { height: 380px; }
 input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing: border-box; }
 .muted { color: #656d76; }
 </style>
@@ -130,17 +252,18 @@ ${result.error ? `<p><strong>Run error:</strong> ${escapeHtml(result.error.messa
 ${result.expectations.map((e) => `<tr><td>${escapeHtml(e.name)}</td><td>${escapeHtml(e.expected)}</td><td>${escapeHtml(e.observed)}</td><td class="${e.verdict}">${e.verdict}</td></tr>`).join("\n")}
 </tbody></table></section>
 <section id="timeline"><h2>Timeline <span class="muted">(seconds since the load started; faults marked)</span></h2><div class="chart"><canvas id="timeline-chart" aria-label="requests, errors and latency per second"></canvas></div></section>
+${replicas ? replicasSection(result, observed) : ""}
 <section id="workers"><h2>Workers <span class="muted">(boot to death, coloured by severity)</span></h2><div class="chart"><canvas id="lifeline-chart" aria-label="worker lifelines"></canvas></div></section>
 <section id="deaths"><h2>Deaths</h2>
 ${
   result.deaths.length
-    ? `<table><thead><tr><th>pid</th><th>cause</th><th>severity</th><th>why</th><th>evidence</th></tr></thead><tbody>
-${result.deaths.map((d) => `<tr><td>${d.pid}</td><td>${d.cause}</td><td class="${d.severity}">${d.severity}</td><td>${escapeHtml(d.summary)}</td><td><details><summary>${d.evidence.length} item(s)</summary><pre>${escapeHtml(d.evidence.join("\n"))}</pre></details></td></tr>`).join("\n")}
+    ? `<table><thead><tr>${withReplica ? "<th>replica</th>" : ""}<th>pid</th><th>cause</th><th>severity</th><th>why</th><th>evidence</th></tr></thead><tbody>
+${result.deaths.map((d) => `<tr>${withReplica ? `<td>${escapeHtml(d.instance ?? "")}</td>` : ""}<td>${d.pid}</td><td>${d.cause}</td><td class="${d.severity}">${d.severity}</td><td>${escapeHtml(d.summary)}</td><td><details><summary>${d.evidence.length} item(s)</summary><pre>${escapeHtml(d.evidence.join("\n"))}</pre></details></td></tr>`).join("\n")}
 </tbody></table>`
     : "<p>No worker died.</p>"
 }</section>
 <section id="banners"><h2>Banners</h2>
-${result.banners.missing.length ? `<p><strong>Missing:</strong> ${escapeHtml(result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", "))}</p>` : ""}
+${result.banners.missing.length ? `<p><strong>Missing:</strong> ${escapeHtml(result.banners.missing.map((b) => `${b.kind} for ${workerLabel({ pid: b.pid, instance: b.instance ?? undefined })}`).join(", "))}</p>` : ""}
 ${result.banners.seen.length ? result.banners.seen.map((b) => `<pre>${escapeHtml(b.lines.join("\n"))}</pre>`).join("\n") : "<p>No banner printed.</p>"}
 </section>
 <section id="events"><h2>Events <span class="muted">(what the harness did and saw, in time order; routine lines left to the raw log)</span></h2>
@@ -180,16 +303,41 @@ ${chartLibraries()}
         ms: { position: "right", beginAtZero: true, title: { display: true, text: "ms" }, grid: { drawOnChartArea: false } } },
       plugins: { annotation: { annotations: faultLines } } }
   });
+  if (data.replicas) {
+    var palette = ["#0969da", "#8250df", "#1b7c83", "#bf3989", "#953800", "#4d2d00", "#116329", "#6e7781"];
+    var stepLines = {};
+    data.replicas.steps.forEach(function (s, i) {
+      stepLines["step" + i] = { type: "line", xMin: s.at, xMax: s.at, borderColor: s.colour, borderWidth: 1.5, borderDash: [4, 3],
+        label: { display: true, content: s.labels, position: ["end", "center", "start"][i % 3], backgroundColor: s.colour, font: { size: 10 }, padding: 3 } };
+    });
+    // Each second's requests stacked by replica (a step covers its second); the lost ones on their own, in red.
+    var series = data.replicas.servers.map(function (s, i) {
+      var colour = palette[i % palette.length];
+      return { label: s.name, data: s.points, stack: "answered", fill: i ? "-1" : "origin", borderColor: colour, backgroundColor: colour + "55",
+        pointRadius: 0, borderWidth: 1.5, stepped: true };
+    });
+    series.push({ label: "lost", data: data.replicas.lost, stack: "lost", fill: false, order: -1, borderColor: "#cf222e", backgroundColor: "#cf222e",
+      pointRadius: function (c) { return c.raw && c.raw.y > 0 ? 3 : 0; }, borderWidth: 2, stepped: true });
+    new Chart(document.getElementById("replica-chart"), {
+      type: "line",
+      data: { datasets: series },
+      options: { animation: false, maintainAspectRatio: false, interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: { x: { type: "linear", title: { display: true, text: "s since the load started" } },
+          y: { stacked: true, beginAtZero: true, title: { display: true, text: "requests per second" } } },
+        plugins: { annotation: { annotations: stepLines },
+          legend: { labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } } } }
+    });
+  }
   var lines = data.lifelines;
   new Chart(document.getElementById("lifeline-chart"), {
     type: "bar",
-    data: { labels: lines.map(function (l) { return "pid " + l.pid; }),
+    data: { labels: lines.map(function (l) { return l.label; }),
       datasets: [{ label: "alive", data: lines.map(function (l) { return [l.from, l.to]; }),
         backgroundColor: lines.map(function (l) { return l.severity ? colours[l.severity] : "#8c959f"; }), borderSkipped: false, barPercentage: 0.7 }] },
     options: { indexAxis: "y", animation: false, maintainAspectRatio: false,
       scales: { x: { type: "linear", title: { display: true, text: "s since the load started" } } },
       plugins: { legend: { display: false }, annotation: { annotations: faultLines },
-        tooltip: { callbacks: { label: function (c) { var l = lines[c.dataIndex]; return "pid " + l.pid + ": " + (l.cause ? l.cause + " (" + l.severity + ")" : "alive at the end"); } } } } },
+        tooltip: { callbacks: { label: function (c) { var l = lines[c.dataIndex]; return l.label + ": " + (l.cause ? l.cause + " (" + l.severity + ")" : "alive at the end"); } } } } },
     plugins: [{ id: "causes", afterDatasetsDraw: function (chart) {
       var ctx = chart.ctx, meta = chart.getDatasetMeta(0);
       ctx.save(); ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = "#1f2328"; ctx.textBaseline = "middle";

@@ -2,6 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
 import { totalErrors } from "../load/load-result.ts";
+import { describeTermination } from "../logs/haproxy-log.ts";
+import { workerLabel } from "../scenario/expectations.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { describeCounts, markdownCell, STATUS_ICON } from "./format.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
@@ -45,14 +47,20 @@ function runSummaryMarkdown(result: ResultJson): string {
     );
   }
   if (result.deaths.length) {
-    lines.push("| pid | cause | severity | why |", "|---|---|---|---|");
-    for (const d of result.deaths) lines.push(`| ${d.pid} | ${d.cause} | ${d.severity} | ${markdownCell(d.summary)} |`);
+    const withReplica = result.deaths.some((d) => d.instance !== null);
+    lines.push(`| ${withReplica ? "replica | " : ""}pid | cause | severity | why |`, `|${withReplica ? "---|" : ""}---|---|---|---|`);
+    for (const d of result.deaths)
+      lines.push(`| ${withReplica ? `${d.instance ?? ""} | ` : ""}${d.pid} | ${d.cause} | ${d.severity} | ${markdownCell(d.summary)} |`);
     lines.push("");
   } else {
     lines.push("No worker died.", "");
   }
   if (result.banners.missing.length)
-    lines.push(`Banners missing: ${result.banners.missing.map((b) => `${b.kind} for ${b.pid}`).join(", ")}`, "");
+    lines.push(
+      `Banners missing: ${result.banners.missing.map((b) => `${b.kind} for ${workerLabel({ pid: b.pid, instance: b.instance ?? undefined })}`).join(", ")}`,
+      "",
+    );
+  if (result.deploy) lines.push(...lostByStep(result.deploy), "");
   const failed = result.expectations.filter((e) => e.verdict === "fail");
   if (failed.length) {
     lines.push("| failed expectation | expected | observed |", "|---|---|---|");
@@ -63,6 +71,21 @@ function runSummaryMarkdown(result: ResultJson): string {
   }
   if (result.error) lines.push(`Run error: ${markdownCell(result.error.message.split("\n")[0] ?? "")}`, "");
   return lines.join("\n");
+}
+
+/** The deploy's losses, one item per step that lost requests: where, how many, what the balancer saw, on which replicas. */
+function lostByStep(deploy: NonNullable<ResultJson["deploy"]>): string[] {
+  const { total, untraced, byStep } = deploy.lost;
+  const heading = `**Lost requests by deploy step** (${deploy.profile} profile): ${total === 0 ? "no request lost." : `${total} lost.`}`;
+  const items = byStep.map((s) => {
+    const where = s.round === null ? "before the deploy" : `round ${s.round}, at "${s.detail}"`;
+    const seen = Object.entries(s.byOutcome)
+      .map(([outcome, n]) => `${outcome} ×${n}: ${describeTermination(outcome.split(" ").at(-1) ?? "")}`)
+      .join("; ");
+    return `- ${s.lost} in ${markdownCell(where)}, on ${s.servers.join(", ")} — ${markdownCell(seen)}`;
+  });
+  if (untraced) items.push(`- ${untraced} not in the balancer's log`);
+  return items.length ? [heading, "", ...items] : [heading];
 }
 
 const PERFORMANCE_NOT_JUDGED =

@@ -5,8 +5,12 @@ import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
+import { totalErrors } from "../load/load-result.ts";
+import { isFailedLbRequest } from "../logs/haproxy-log.ts";
 import { resultSchema, toResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
+import { launchChromium } from "../testing/chromium.ts";
 import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { ConsoleReporter } from "./console-reporter.ts";
 import { fileReporters, writeNightlyReport, writeRunReport } from "./write-run-report.ts";
@@ -14,7 +18,8 @@ import { fileReporters, writeNightlyReport, writeRunReport } from "./write-run-r
 const work = mkdtempSync(join(tmpdir(), "reporters-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const [timeoutRun, seedDeploy, slowDb] = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded))) as [
+const [timeoutRun, seedDeploy, slowDb, rollingDeploy] = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded))) as [
+  RunResult,
   RunResult,
   RunResult,
   RunResult,
@@ -129,6 +134,139 @@ describe("a run's report folder, written by the file reporters from a recorded r
     expect(log).toHaveLength(slowDb.logLines.length);
     expect(log.every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (app|db)\/(stdout|stderr) /.test(line))).toBe(true);
     expect(log.some((line) => line.startsWith(new Date(slowDb.logLines[0]!.at).toISOString()))).toBe(true);
+  });
+});
+
+/** What report.html hands its charts (the JSON in its `report-data` script). */
+interface ReportData {
+  lifelines: Array<{ label: string; from: number; to: number; cause: string | null }>;
+  replicas: {
+    servers: Array<{ name: string; points: Array<{ x: number; y: number }> }>;
+    lost: Array<{ x: number; y: number }>;
+    steps: Array<{ at: number; labels: string[] }>;
+  } | null;
+}
+
+function reportData(html: string): ReportData {
+  const json = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1];
+  expect(json).toBeDefined();
+  return JSON.parse(json!);
+}
+
+describe("the report of a recorded rolling deploy (naive profile: SIGTERM while the balancer still routes)", () => {
+  const { dir } = writeRunReport(rollingDeploy, work, { linkLatest: false });
+  const html = read(dir, "report.html");
+  const data = reportData(html);
+  const deploySteps = rollingDeploy.observed.events.filter((e) => e.kind === "deploy");
+
+  it("result.json: as written, valid against its schema, with the deploy's 18 steps and the losses traced to them", () => {
+    const json = JSON.parse(read(dir, "result.json"));
+    expect(resultSchema.parse(json)).toEqual(json);
+    expect(json.deploy.steps).toHaveLength(deploySteps.length);
+    expect(deploySteps).toHaveLength(18);
+    expect(json.deploy.lost.byStep.map((s: { action: string; lost: number }) => `${s.action} ${s.lost > 0}`)).toEqual([
+      "sigterm true",
+      "sigterm true",
+      "sigterm true",
+    ]);
+  });
+
+  it("report.html: a Replicas section with a series per replica and each deploy step marked r{round} {action} {instance}", () => {
+    expect(html).toMatch(/<section id="replicas"><h2>Replicas /);
+    expect(html).toContain("Rolling deploy, profile <strong>naive</strong>");
+    const replicas = data.replicas!;
+    expect(replicas.servers.map((s) => s.name)).toEqual(["web-1", "web-2", "web-3", "web-4", "web-5", "web-6"]);
+    const lbRequests = rollingDeploy.observed.events.filter((e) => e.kind === "lb-request");
+    const failed = lbRequests.filter(isFailedLbRequest).length;
+    const sum = (points: Array<{ y: number }>) => points.slice(0, -1).reduce((n, p) => n + p.y, 0); // the last point only closes a step
+    expect(sum(replicas.lost)).toBe(failed);
+    expect(replicas.servers.reduce((n, s) => n + sum(s.points), 0)).toBe(lbRequests.length - failed);
+    const labels = replicas.steps.flatMap((s) => s.labels);
+    expect(labels).toHaveLength(deploySteps.length);
+    expect(labels).toEqual(expect.arrayContaining(["r1 sigterm web-1", "r2 sigterm web-2", "r3 sigterm web-3", "r1 healthy web-4"]));
+    for (const step of deploySteps) expect(labels).toContain(`r${step.round} ${step.action} ${step.instance}`);
+  });
+
+  it("report.html: lost requests by deploy step, each at the SIGTERM of a replica still routed", () => {
+    expect(html).toContain("<h2>Lost requests by deploy step</h2>");
+    const load = rollingDeploy.observed.load!;
+    expect(html).toContain(`<p>${load.non2xx + totalErrors(load.errors)} lost, as the load generator counted them.</p>`);
+    const rows = [...html.matchAll(/<tr><td>(round \d+, at [^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)];
+    expect(rows.map((r) => r[4])).toEqual(["web-1", "web-2", "web-3"]);
+    for (const [, step, , seen, replica] of rows) {
+      expect(step).toContain(`SIGTERM to ${replica}'s master`);
+      expect(seen).toMatch(/^503 SC-- ×\d+: the server aborted or refused while connecting$/);
+    }
+  });
+
+  it("report.html: a lifeline per worker of each replica (web-1/7 and web-2/7 are two), and deaths by replica", () => {
+    const labels = data.lifelines.map((l) => l.label);
+    expect(labels).toHaveLength(12);
+    expect(new Set(labels).size).toBe(12);
+    expect(labels).toEqual(expect.arrayContaining(["web-1/7", "web-2/7", "web-3/7", "web-4/7", "web-6/8"]));
+    const line = (label: string) => data.lifelines.find((l) => l.label === label)!;
+    expect(line("web-1/7").cause).toBe("shutdown");
+    expect(line("web-2/7").cause).toBe("shutdown");
+    expect(line("web-2/7").to).toBeGreaterThan(line("web-1/7").to + 2); // round 2 stops web-2 seconds after round 1 stopped web-1
+    expect(line("web-4/7").cause).toBeNull(); // the new replicas outlive the run
+    expect(html).toContain("<th>replica</th><th>pid</th><th>cause</th>");
+    for (const instance of ["web-1", "web-2", "web-3"])
+      for (const pid of [7, 8]) expect(html).toMatch(new RegExp(`<tr><td>${instance}</td><td>${pid}</td><td>shutdown</td>`));
+  });
+
+  it("summary.md: deaths by replica, and the lost requests by deploy step", () => {
+    const summary = read(dir, "summary.md");
+    expect(summary).toMatch(/^\| replica \| pid \| cause \| severity \| why \|$/m);
+    expect(summary).toMatch(/^\| web-2 \| 7 \| shutdown \| normal \| /m);
+    expect(summary).toMatch(/^\*\*Lost requests by deploy step\*\* \(naive profile\): \d+ lost\.$/m);
+    const items = summary.match(/^- \d+ in round \d, at "SIGTERM to (web-\d)'s master .*", on \1 — 503 SC-- ×\d+: .*$/gm);
+    expect(items).toHaveLength(3);
+  });
+
+  it.skipIf(!existsSync(CHROMIUM_PATH))(
+    "report.html: every chart draws in Chromium with no console error and no network",
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const errors: string[] = [];
+        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+        page.on("pageerror", (e) => errors.push(String(e)));
+        await page.route(/^https?:/, (route) => {
+          errors.push(`network request: ${route.request().url()}`);
+          return route.abort();
+        });
+        await page.goto(`file://${join(dir, "report.html")}`);
+        await page.waitForFunction(() => (window as unknown as { Chart?: { instances: object } }).Chart?.instances !== undefined);
+        const inked = await page.evaluate(() =>
+          Object.fromEntries(
+            Array.from(document.querySelectorAll("canvas")).map((canvas) => {
+              const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+              let painted = 0;
+              for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+              return [canvas.id, painted];
+            }),
+          ),
+        );
+        expect(Object.keys(inked)).toEqual(["timeline-chart", "replica-chart", "lifeline-chart"]);
+        for (const pixels of Object.values(inked)) expect(pixels).toBeGreaterThan(2_000);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    30_000,
+  );
+
+  it("a run without replicas has no Replicas section, and its workers are pids alone", () => {
+    const { dir: singleDir } = writeRunReport(timeoutRun, work, { linkLatest: false });
+    const single = read(singleDir, "report.html");
+    expect(single).not.toContain('id="replicas"');
+    expect(reportData(single).replicas).toBeNull();
+    expect(reportData(single).lifelines.map((l) => l.label)).toEqual(timeoutRun.observed.roster.booted.map((pid) => `pid ${pid}`));
+    expect(single).toContain("<th>pid</th><th>cause</th>");
+    expect(single).not.toContain("<th>replica</th>");
+    expect(read(singleDir, "summary.md")).not.toContain("Lost requests");
   });
 });
 

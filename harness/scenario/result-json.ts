@@ -4,6 +4,8 @@ import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
+import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
+import { traceLostRequests } from "./lost-requests.ts";
 import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
 
@@ -14,6 +16,12 @@ const iso = z.iso.datetime({ offset: true });
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
 const errorCounts = z.object({ timeout: z.number(), reset: z.number(), refused: z.number(), closed: z.number(), other: z.number() });
 const bannerKind = z.enum(Object.keys(BANNER_LABEL) as [BannerKind, ...BannerKind[]]);
+/** Added within version 1: null outside a run with replicas, and in a result.json written before replicas. */
+const instance = z
+  .string()
+  .nullable()
+  .default(null)
+  .describe("the replica (web-1…), in a run with replicas; the same pid in two replicas is two workers");
 
 /** result.json, version 1: everything one run observed and concluded. */
 export const resultSchema = z
@@ -82,6 +90,7 @@ export const resultSchema = z
     deaths: z.array(
       z.object({
         pid: z.number(),
+        instance,
         cause: z.enum(CAUSE_NAMES as [Cause, ...Cause[]]),
         severity: z.enum(SEVERITIES as [Severity, ...Severity[]]),
         at: iso.nullable(),
@@ -92,10 +101,49 @@ export const resultSchema = z
       }),
     ),
     banners: z.object({
-      seen: z.array(z.object({ pid: z.number(), kind: bannerKind, at: iso, title: z.string(), lines: z.array(z.string()) })),
-      missing: z.array(z.object({ pid: z.number(), kind: bannerKind })),
-      unexpected: z.array(z.object({ pid: z.number(), kind: bannerKind, title: z.string() })),
+      seen: z.array(z.object({ pid: z.number(), instance, kind: bannerKind, at: iso, title: z.string(), lines: z.array(z.string()) })),
+      missing: z.array(z.object({ pid: z.number(), instance, kind: bannerKind })),
+      unexpected: z.array(z.object({ pid: z.number(), instance, kind: bannerKind, title: z.string() })),
     }),
+    deploy: z
+      .object({
+        profile: z.enum(DEPLOY_PROFILE_NAMES),
+        summary: z.string().describe("the platform's behaviour the profile reproduces"),
+        steps: z
+          .array(
+            z.object({
+              at: iso,
+              offsetS: z.number().nullable().describe("seconds since the load started"),
+              round: z.number().describe("1-based: one round per old replica replaced"),
+              action: z.string(),
+              instance: z.string(),
+              detail: z.string(),
+            }),
+          )
+          .describe("each step of the deploy, as it started"),
+        lost: z
+          .object({
+            total: z.number().describe("requests users saw fail (errors and non-2xx), as the load generator counted them"),
+            untraced: z.number().describe("lost requests the balancer logged no failure for"),
+            byStep: z
+              .array(
+                z.object({
+                  round: z.number().nullable(),
+                  action: z.string().nullable(),
+                  instance: z.string().nullable(),
+                  detail: z.string().nullable().describe("null: before the deploy's first step"),
+                  lost: z.number(),
+                  byOutcome: z.record(z.string(), z.number()).describe("what the balancer logged: `503 SC--` → count"),
+                  servers: z.array(z.string()).describe("the replicas the failed requests were sent to (`<NOSRV>`: none picked)"),
+                }),
+              )
+              .describe("failures in the balancer's log, by the step in progress when it accepted them"),
+          })
+          .describe("what users lost, traced to the deploy step that caused it"),
+      })
+      .nullable()
+      .default(null)
+      .describe("a rolling deploy (scenario rolling-deploy): its profile, its steps and the requests lost in each; null without one"),
     expectations: z.array(z.object({ name: z.string(), expected: z.string(), observed: z.string(), verdict: z.enum(["pass", "fail"]) })),
     unparsedLines: z.number(),
   })
@@ -109,6 +157,8 @@ const isoOf = (ms: number) => new Date(ms).toISOString();
 export function toResultJson(result: RunResult): ResultJson {
   const { load, events, deaths, banners } = result.observed;
   const loadStart = load?.startedAt;
+  // A banner's sighting names its first line (seq), whose event names the replica that printed it.
+  const instanceOfLine = new Map(events.flatMap((e) => ("seq" in e && e.instance ? [[e.seq, e.instance] as const] : [])));
   const json: ResultJson = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: result.runId,
@@ -152,12 +202,25 @@ export function toResultJson(result: RunResult): ResultJson {
     ),
     timeline: load?.timeline ?? [],
     events: events.map(eventJson),
-    deaths: deaths.map((d) => ({ ...d, at: d.at > 0 ? isoOf(d.at) : null, evidence: d.evidence.map(formatEvidence) })),
+    deaths: deaths.map((d) => ({
+      ...d,
+      instance: d.instance ?? null,
+      at: d.at > 0 ? isoOf(d.at) : null,
+      evidence: d.evidence.map(formatEvidence),
+    })),
     banners: {
-      seen: banners.seen.map(({ pid, kind, event }) => ({ pid, kind, at: isoOf(event.at), title: event.title, lines: event.lines })),
-      missing: banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, kind }))),
-      unexpected: banners.unexpected,
+      seen: banners.seen.map(({ pid, kind, event }) => ({
+        pid,
+        instance: instanceOfLine.get(event.seq) ?? null,
+        kind,
+        at: isoOf(event.at),
+        title: event.title,
+        lines: event.lines,
+      })),
+      missing: banners.checks.flatMap((c) => c.missing.map((kind) => ({ pid: c.pid, instance: c.instance ?? null, kind }))),
+      unexpected: banners.unexpected.map((u) => ({ ...u, instance: u.instance ?? null })),
     },
+    deploy: deployJson(result),
     expectations: result.expectations.map((e) => ({
       name: e.name,
       expected: e.expected,
@@ -167,6 +230,34 @@ export function toResultJson(result: RunResult): ResultJson {
     unparsedLines: result.unparsedLines,
   };
   return resultSchema.parse(json);
+}
+
+/** The deploy's profile, its steps, and what users lost in each (traced through the balancer's log). */
+function deployJson({ deploy, observed: { events, load } }: RunResult): ResultJson["deploy"] {
+  if (!deploy) return null;
+  const offsetS = (at: number) => (load ? (at - load.startedAt) / 1000 : null);
+  const { lost, steps, untraced } = traceLostRequests(events, load);
+  return {
+    profile: deploy.name,
+    summary: deploy.summary,
+    steps: events
+      .filter((e) => e.kind === "deploy")
+      .sort((a, b) => a.at - b.at)
+      .map((e) => ({ at: isoOf(e.at), offsetS: offsetS(e.at), round: e.round, action: e.action, instance: e.instance, detail: e.detail })),
+    lost: {
+      total: lost,
+      untraced,
+      byStep: steps.map(({ step, lost, byOutcome, servers }) => ({
+        round: step?.round ?? null,
+        action: step?.action ?? null,
+        instance: step?.instance ?? null,
+        detail: step?.detail ?? null,
+        lost,
+        byOutcome,
+        servers,
+      })),
+    },
+  };
 }
 
 function eventJson(event: RunEvent): ResultJson["events"][number] {
