@@ -8,7 +8,7 @@ export default defineScenario({
     "Every old worker stops (shutdown, normal) with its INTERRUPT banner; users lose no request, or the verdict names the step that lost them.",
   stack: { replicas: 3, workers: 2, timeoutS: 5, gracefulTimeoutS: 2 },
   // Open loop: the same steady rate whatever the replicas do, so a lost request is a request, not a slower client.
-  load: { durationS: 14, rate: 60, connections: 16, requests: [{ role: "health" }] },
+  load: { durationS: 12, rate: 60, connections: 16, requests: [{ role: "health" }] },
   faults: [{ action: "rolling-deploy", at: 2, profile: "render" }],
   settle: { maxS: 1 },
   expect: {

@@ -84,7 +84,7 @@ export interface LbRequest {
   path: string;
 }
 
-export interface LbServerStats {
+interface LbServerStats {
   server: string;
   /** Requests sent to it. */
   total: number;
@@ -131,7 +131,7 @@ export type HarnessEvent =
   | { kind: "cgroup"; at: number; oomKills: number | null; limitBytes: number | null; usageBytes: number | null };
 
 /** What a deploy step does to a replica or to the balancer. */
-export type DeployAction = "start" | "healthy" | "enable" | "unready" | "drain" | "pre-stop" | "sigterm" | "exited" | "sigkill" | "remove";
+type DeployAction = "start" | "healthy" | "enable" | "unready" | "drain" | "pre-stop" | "sigterm" | "exited" | "sigkill" | "remove";
 
 export interface DeployStepEvent {
   kind: "deploy";

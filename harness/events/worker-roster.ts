@@ -35,18 +35,18 @@ export function workerRoster(events: readonly RunEvent[], instance?: string): Wo
   return { booted, ready, exited, alive: booted.filter((pid) => !exited.has(pid)) };
 }
 
-/** The replicas a run's log lines name, in order of first appearance (none for a single app container). */
-export function instancesOf(events: readonly RunEvent[]): string[] {
+/** The replicas a run's log lines name, in name order (web-1, web-2, …, web-10); none for a single app container. */
+function instancesOf(events: readonly RunEvent[]): string[] {
   const seen = new Set<string>();
   for (const event of events) if (event.kind === "worker-boot" && event.instance) seen.add(event.instance);
-  return [...seen];
+  return [...seen].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 }
 
 /**
  * Several replicas' rosters as one, for counts: `booted` lists every replica's workers (a pid may repeat,
  * once per replica that has it). Use each replica's own roster to ask about one worker.
  */
-export function mergeRosters(rosters: readonly WorkerRoster[]): WorkerRoster {
+function mergeRosters(rosters: readonly WorkerRoster[]): WorkerRoster {
   return {
     booted: rosters.flatMap((r) => r.booted),
     ready: new Set(rosters.flatMap((r) => [...r.ready])),
@@ -56,7 +56,10 @@ export function mergeRosters(rosters: readonly WorkerRoster[]): WorkerRoster {
 }
 
 /** A run's roster and, with replicas, each replica's: what a run's events say of its workers. */
-export function runRosters(events: readonly RunEvent[]): { roster: WorkerRoster; replicas?: Array<{ instance: string; roster: WorkerRoster }> } {
+export function runRosters(events: readonly RunEvent[]): {
+  roster: WorkerRoster;
+  replicas?: Array<{ instance: string; roster: WorkerRoster }>;
+} {
   const replicas = instancesOf(events).map((instance) => ({ instance, roster: workerRoster(events, instance) }));
   if (replicas.length === 0) return { roster: workerRoster(events) };
   return { roster: mergeRosters(replicas.map((r) => r.roster)), replicas };

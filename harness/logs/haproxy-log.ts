@@ -36,9 +36,12 @@ export function parseLbLine(text: string): LbRequest | undefined {
 }
 
 const SERVER_STATE =
-  /^(?:\[WARNING\]\s+\(\d+\) : )?Server replicas\/(\S+) (?:is (UP|DOWN)(?:\/READY)?|(enters drain state)|is going DOWN for (maintenance))(?:, reason: ([^,.]+(?:, info: "[^"]*")?))?/;
+  /^Server replicas\/(\S+) (?:is (UP|DOWN)(?:\/READY)?|(enters drain state)|(?:is going DOWN for|was \w+ and now enters) (maintenance))(?:, reason: ([^,.]+(?:, info: "[^"]*")?))?/;
 
-/** HAProxy's word that a replica changed state: a health check passed or failed, or the harness drained or disabled it. */
+/**
+ * HAProxy's word that a replica changed state, from its log on stdout: a health check passed or failed,
+ * or the harness drained or disabled it. (HAProxy says the same on stderr, prefixed `[WARNING]`: not read.)
+ */
 export function parseLbServerLine(text: string): { server: string; state: "UP" | "DOWN" | "DRAIN" | "MAINT"; reason?: string } | undefined {
   const m = SERVER_STATE.exec(text);
   if (!m) return undefined;

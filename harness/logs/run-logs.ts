@@ -32,7 +32,7 @@ export class RunLogs {
       this.parserFor(stored.instance).push(stored);
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => this.flushParsers(), IDLE_FLUSH_MS).unref();
-    } else if (stored.source === "lb") {
+    } else if (stored.source === "lb" && stored.stream === "stdout") {
       const origin = { at: stored.at, source: "lb", stream: stored.stream, seq: stored.seq, raw: stored.text } as const;
       const request = parseLbLine(stored.text);
       const server = request ? undefined : parseLbServerLine(stored.text);

@@ -15,7 +15,9 @@ const work = mkdtempSync(join(tmpdir(), "merge-nightly-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The recorded runs, in the order a nightly lists its matrix: worker-timeout and deploy on trixie, slow-db on bookworm. */
-const runs = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded)));
+const runs = RECORDED_RUNS.filter((r) => ["worker-timeout", "deploy", "slow-db"].includes(r.scenario)).map((recorded) =>
+  loadRunResult(runFixtureFile(recorded)),
+);
 const keyOfRun = (run: RunResult) => `${run.stack.target.name}/${run.scenario.name}/${run.stack.options.suite}`;
 const matrix = runs.map(keyOfRun);
 const [timeoutKey, deployKey, slowDbKey] = matrix as [string, string, string];

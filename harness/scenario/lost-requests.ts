@@ -5,7 +5,7 @@ import { describeTermination, isFailedLbRequest } from "../logs/haproxy-log.ts";
 type LbRequestEvent = EventOfKind<"lb-request">;
 
 /** The requests users lost while one step of a deploy was in progress. */
-export interface StepLoss {
+interface StepLoss {
   /** The step (undefined: before the deploy's first step). */
   step: DeployStepEvent | undefined;
   lost: number;
