@@ -45,8 +45,15 @@ describe.each(SUITE_NAMES)("the catalogue on %s", (stack) => {
   });
 });
 
+// The seed config differs from the default only in the hooks a dying worker runs: a scenario where no worker dies
+// would repeat its default run, so it is not run again.
+const declared = await Promise.all(names.map((name) => loadScenario(name)));
+const seedNames = declared
+  .filter((scenario) => Object.keys(expectationsFor(scenario, "trixie", "demo").deaths?.causes ?? {}).length > 0)
+  .map((scenario) => scenario.name);
+
 describe("the catalogue with the seed config (the hooks as deployments write them)", () => {
-  it.each(names)("%s: the banners its deaths call for are reported missing, and nothing else fails", async (name) => {
+  it.each(seedNames)("%s: the banners its deaths call for are reported missing, and nothing else fails", async (name) => {
     const scenario = await loadScenario(name);
     const result = await runScenario(scenario, { ...quiet(), overrides: { config: "seed" } });
     expect(result.error).toBeUndefined();

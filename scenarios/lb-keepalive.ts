@@ -15,5 +15,8 @@ export default defineScenario({
   expect: {
     deaths: { causes: {} },
     keepaliveRace: true,
+    // The race costs requests, not workers or time: every other request answered at once.
+    requests: { thresholds: { "requests.ok": ">= 600", "errors.timeout": "== 0", "latency.p99": "< 1000" } },
+    recovery: { workers: "configured", withinS: 5 },
   },
 });

@@ -20,6 +20,28 @@ describe("npm run scenario", () => {
     expect(workers.stderr).toMatch(/--workers wants a whole number/);
   });
 
+  it("refuses the deploy options where they would be ignored, and bad values, with exit 2 and the fix", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["slow-db", "--profile", "naive"],
+        /--profile and --pre-stop shape a rolling deploy; slow-db has none\. Run: npm run scenario rolling-deploy -- --profile naive/,
+      ],
+      [
+        ["slow-db", "--replicas", "3"],
+        /slow-db runs one app container: its faults act on that one\. --replicas applies to .*rolling-deploy, lb-keepalive/,
+      ],
+      [["rolling-deploy", "--pre-stop", "3"], /--pre-stop is Kubernetes' preStop sleep: give it with --profile kubernetes/],
+      [["rolling-deploy", "--replicas", "9"], /--replicas wants a whole number from 1 to 8, not "9"/],
+      [["rolling-deploy", "--profile", "heroku"], /--profile.*heroku.*render, kubernetes, naive/s],
+      [["lb-keepalive", "--keepalive", "0"], /--keepalive wants seconds above 0/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCliToEnd("scenario", args, NO_DOCKER)));
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(results[i]!.code, args.join(" ")).toBe(2);
+      expect(results[i]!.stderr, args.join(" ")).toMatch(message);
+    }
+  }, 30_000);
+
   it("exits 3 with the fix when no Docker engine answers", async () => {
     const result = await runCliToEnd("scenario", ["smoke"], NO_DOCKER);
     expect(result.code).toBe(3);

@@ -4,7 +4,7 @@ import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Buckets, errorKindOf } from "./buckets.ts";
 import { recordLatency } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
-import type { LoadOptions, LoadResult } from "./load-result.ts";
+import { keepNoResponse, type LoadOptions, type LoadResult } from "./load-result.ts";
 import { errorKind } from "./open-loop.ts";
 
 type BurstShape = NonNullable<LoadProfile["bursts"]>;
@@ -38,6 +38,7 @@ export async function runBursts(
   const buckets = new Buckets(() => performance.now(), t0);
   const status: Record<string, number> = {};
   const appErrors: Record<string, number> = {};
+  const noResponse: NonNullable<LoadResult["noResponse"]> = [];
   const deadline = t0 + profile.durationS * 1000;
   const steps = Math.max(1, Math.floor((shape.sweepMs[1] - shape.sweepMs[0]) / shape.stepMs) + 1);
   let sent = 0;
@@ -46,12 +47,20 @@ export async function runBursts(
   let reported = 0;
   const ticker = setInterval(() => (reported = buckets.reportEnded(options.onSecond, reported)), 250);
 
+  // One abort listener for the whole load (not one per request): it destroys the connections in flight.
+  const open = new Set<Client>();
+  const onAbort = () => {
+    for (const client of open) client.destroy().catch(() => undefined);
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
   const one = async (index: number) => {
     const { path, method } = paths[index % paths.length]!;
     const client = shared ?? new Client(origin, clientOptions);
+    open.add(client);
     const start = performance.now();
     try {
-      const response = await client.request({ path, method: method as "GET", signal: options.signal });
+      const response = await client.request({ path, method: method as "GET" });
       const body = await response.body.text();
       const bucket = buckets.now();
       bucket.completed++;
@@ -64,9 +73,16 @@ export async function runBursts(
       }
       recordLatency(bucket.histogram, performance.now() - start);
     } catch (error) {
-      if (!options.signal?.aborted) buckets.now().errors[errorKind(error as Error & { code?: string })]++;
+      if (!options.signal?.aborted) {
+        const kind = errorKind(error as Error & { code?: string });
+        buckets.now().errors[kind]++;
+        keepNoResponse(noResponse, kind);
+      }
     } finally {
-      if (!shared) await client.close().catch(() => undefined);
+      if (!shared) {
+        open.delete(client);
+        await client.close().catch(() => undefined);
+      }
     }
   };
 
@@ -94,8 +110,9 @@ export async function runBursts(
     }
   } finally {
     clearInterval(ticker);
+    options.signal?.removeEventListener("abort", onAbort);
     await shared?.close().catch(() => undefined);
   }
   buckets.reportEnded(options.onSecond, reported);
-  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...buckets.totals() };
+  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...buckets.totals(), noResponse };
 }

@@ -37,6 +37,11 @@ export interface LoadResult {
   /** Failed responses by the app's own error kind (`{"error": "db-pool-timeout"}`), else `http-<status>`. */
   appErrors: Record<string, number>;
   timeline: TimelinePoint[];
+  /**
+   * Requests that got no response at all, each with when it failed (epoch ms) and how (the first
+   * MAX_FAILURES_KEPT): what lets a user-side error be traced to the moment, and so the deploy step, that caused it.
+   */
+  noResponse?: Array<{ at: number; error: keyof ErrorCounts }>;
   /** Present when the load was open-loop (a fixed rate): what was offered, and how well the generator kept to it. */
   openLoop?: OpenLoopFacts;
 }
@@ -70,6 +75,13 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Called once a second with the second that just ended. */
   onSecond?: (point: TimelinePoint) => void;
+}
+
+const MAX_FAILURES_KEPT = 1_000;
+
+/** Keeps a request that got no response, with its time, up to MAX_FAILURES_KEPT. */
+export function keepNoResponse(list: NonNullable<LoadResult["noResponse"]>, error: keyof ErrorCounts): void {
+  if (list.length < MAX_FAILURES_KEPT) list.push({ at: Date.now(), error });
 }
 
 export const noErrors = (): ErrorCounts => ({ timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 });

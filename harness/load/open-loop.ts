@@ -3,7 +3,7 @@ import { Client } from "undici";
 import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Buckets, errorKindOf } from "./buckets.ts";
 import { newLatencyHistogram, recordLatency, summarize } from "./latency.ts";
-import type { ErrorCounts, LoadOptions, LoadResult, OpenLoopFacts } from "./load-result.ts";
+import { type ErrorCounts, keepNoResponse, type LoadOptions, type LoadResult, type OpenLoopFacts } from "./load-result.ts";
 
 /** A request the generator itself started later than this (its timers, not a busy connection) was not on schedule. */
 export const MAX_SCHEDULE_LAG_MS = 10;
@@ -67,6 +67,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
   const service = newLatencyHistogram();
   const status: Record<string, number> = {};
   const appErrors: Record<string, number> = {};
+  const noResponse: NonNullable<LoadResult["noResponse"]> = [];
   const waiting: Due[] = [];
   let next = 0;
   let sent = 0;
@@ -100,8 +101,11 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
       const bucket = buckets.now();
       inFlight--;
       if (end <= windowEnd && statusCode !== undefined) completedInWindow++;
-      if (statusCode === undefined) bucket.errors[errorKind(error!)]++;
-      else {
+      if (statusCode === undefined) {
+        const kind = errorKind(error!);
+        bucket.errors[kind]++;
+        keepNoResponse(noResponse, kind);
+      } else {
         bucket.completed++;
         if (statusCode >= 200 && statusCode < 300) bucket.ok++;
         else bucket.non2xx++;
@@ -218,7 +222,7 @@ export async function runOpenLoop(baseUrl: string, profile: OpenLoopProfile, opt
       `the generator itself started ${offSchedule} of ${next} requests more than ${MAX_SCHEDULE_LAG_MS} ms late (p99 ${lag.p99} ms, ` +
       `${Math.round(cpuShare * 100)} % of a core busy): what the server did at this rate is unknown`;
   }
-  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...totals, openLoop };
+  return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...totals, noResponse, openLoop };
 }
 
 /**
