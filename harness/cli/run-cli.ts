@@ -21,6 +21,13 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
   process.exit(code);
 }
 
+/** The exit code an error ends a command with, saying nothing (exitCodeFor also reports it). */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof InterruptedError || error instanceof HarnessError) return error.exitCode;
+  return INTERNAL_ERROR_EXIT;
+}
+
+/** Reports the error on stderr (once) and returns its exit code. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof InterruptedError) {
     process.stderr.write(`${pc.yellow("interrupted")}: ${error.message}\n`);

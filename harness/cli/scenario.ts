@@ -16,7 +16,7 @@ import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
-import { exitCodeFor, runCli } from "./run-cli.ts";
+import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
 interface Options {
@@ -124,7 +124,7 @@ await runCli(async () => {
     const { files } = writeRunReport(result, REPORTS_DIR, { reporters });
     process.stdout.write(`${whereTheReportIs(files)}\n`);
     results.push(result);
-    if (result.status === "aborted" || (result.error && exitCodeFor(result.error) === ExitCode.environment)) break;
+    if (result.status === "aborted" || (result.error && exitCodeOf(result.error) === ExitCode.environment)) break;
   }
   if (scenarios.length > 1) for (const reporter of reporters) reporter.onCatalogueEnd?.(results, scenarios.length);
   pruneOldReports(options.keep, progress);
