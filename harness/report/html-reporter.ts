@@ -203,7 +203,8 @@ function htmlReport(result: ResultJson, run: RunResult): string {
     })),
     faults: result.faults
       .filter((f) => f.offsetS !== null)
-      .map((f) => ({ at: f.offsetS, label: `${f.action}${f.detail ? ` ${f.detail}` : ""}` })),
+      // The target names the replica (`master of web-1`) or the worker (`worker 7`) the fault hit.
+      .map((f) => ({ at: f.offsetS, label: `${f.action} → ${f.target}${f.detail ? `: ${f.detail}` : ""}` })),
     lifelines: lifelines(result, observed, origin, end),
     replicas: replicas ?? null,
   };
