@@ -33,5 +33,6 @@ export default defineTarget({
     startupStepTimeoutS: "STARTUP_STEP_TIMEOUT",
     startupTotalTimeoutS: "STARTUP_TOTAL_TIMEOUT",
     keepaliveS: "GUNICORN_KEEPALIVE",
+    workerClass: "GUNICORN_WORKER_CLASS",
   },
 });

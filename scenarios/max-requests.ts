@@ -19,4 +19,11 @@ export default defineScenario({
     },
     recovery: { workers: "configured", withinS: 5 },
   },
+  workers: {
+    // gunicorn 26's asgi worker: each recycle closes requests unanswered (336 and 728 in two runs of 4 connections), so fewer
+    // of the 6000 complete. No 5xx, no timeout.
+    asgi: {
+      expect: { requests: { thresholds: { "requests.non2xx": "== 0", "errors.timeout": "== 0", "requests.completed": ">= 4000" } } },
+    },
+  },
 });

@@ -1,6 +1,8 @@
-"""The seed config: the two hooks exactly as such a deployment writes them, on stock UvicornWorker.
+"""The seed config: the two hooks exactly as such a deployment writes them, on the stock worker class.
 
-Neither hook ever runs under UvicornWorker; the harness proves it with real signals.
+The worker class is gunicorn_settings.py's: uvicorn's UvicornWorker, or gunicorn's own "asgi" worker. Neither
+hook ever runs under UvicornWorker; under "asgi" only worker_int runs, and only on SIGINT/SIGQUIT. The harness
+proves it with real signals.
 """
 import os
 import sys
@@ -9,7 +11,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gunicorn_settings import *  # noqa: E402,F401,F403
 
-worker_class = "uvicorn.workers.UvicornWorker"
 
 
 def worker_int(worker):

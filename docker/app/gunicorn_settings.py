@@ -12,6 +12,8 @@ workers = env_number("WEB_CONCURRENCY", 4)
 timeout = env_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = env_number("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_number("GUNICORN_KEEPALIVE", 5)
+# uvicorn's UvicornWorker as the deployment runs it; "asgi" is gunicorn's own ASGI worker (gunicorn 24+), the harness's --worker asgi.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn.workers.UvicornWorker")
 preload_app = False
 max_requests = env_number("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = env_number("GUNICORN_MAX_REQUESTS_JITTER", 0)

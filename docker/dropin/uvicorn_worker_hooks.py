@@ -1,4 +1,4 @@
-"""Makes gunicorn's worker_int and worker_abort hooks run under uvicorn's UvicornWorker, and says why workers died.
+"""Makes gunicorn's worker_int and worker_abort hooks run under uvicorn's UvicornWorker and gunicorn's own ASGI worker, and says why workers died.
 
 Usage: copy this file next to your gunicorn.conf.py, and end gunicorn.conf.py (after your own hooks) with
 
@@ -12,13 +12,20 @@ Nothing else changes: your worker_int, worker_abort, on_starting and child_exit 
 Why: under uvicorn.workers.UvicornWorker gunicorn's worker_int and worker_abort never run. UvicornWorker
 resets the worker's signal handlers and uvicorn installs its own, so SIGTERM/SIGINT/SIGQUIT never reach
 gunicorn's handlers; and a worker the master aborts for exceeding `timeout` is stuck in a blocking call,
-so it could not run Python code when SIGABRT arrives anyway.
+so it could not run Python code when SIGABRT arrives anyway. gunicorn 24+'s own ASGI worker (`-k asgi`)
+fails differently: its SIGTERM handler does not call worker_int (only SIGINT/SIGQUIT do), and its SIGABRT
+handler is an event-loop callback, which a blocked loop never runs: the master SIGKILLs the worker one
+round later ("Perhaps out of memory?"), and worker_abort never runs.
 
-What install(globals()) does (tested on gunicorn 20.1 + uvicorn 0.17 and gunicorn 23 + uvicorn 0.32):
-- worker_class becomes HookedUvicornWorker: stock UvicornWorker (same graceful shutdown, same signals
-  re-raised by uvicorn 0.29+, same exit codes, same master log lines) that calls your worker_int(worker)
-  in the worker on its first SIGTERM/SIGINT/SIGQUIT, with worker.interrupt_signal set ("SIGTERM"...), and
-  has faulthandler write every thread's stack to a file when SIGABRT arrives (in C: a blocked loop can't).
+What install(globals()) does (tested on gunicorn 20.1 + uvicorn 0.17, gunicorn 23 + uvicorn 0.32, and
+gunicorn 26.2 + uvicorn 0.53 with both worker classes):
+- worker_class becomes the hooked twin of the one you set: HookedUvicornWorker for
+  uvicorn.workers.UvicornWorker (or none), HookedASGIWorker for "asgi". Each is the stock worker (same
+  graceful shutdown, same signals, same exit codes, same master log lines) that calls your
+  worker_int(worker) in the worker on its first SIGTERM/SIGINT/SIGQUIT, with worker.interrupt_signal set
+  ("SIGTERM"...), and has faulthandler write every thread's stack to a file when SIGABRT arrives (in C: a
+  blocked loop can't). Under the ASGI worker the SIGABRT then goes on to gunicorn's own handler, so a
+  blocked worker still ends by the master's SIGKILL, as stock.
 - on_starting also records, in the master, how each worker ends (the statuses gunicorn's own os.waitpid
   calls return, unchanged) and the memory cgroup's OOM-kill count.
 - child_exit, in the master, after a worker is reaped and before your own child_exit:
@@ -46,12 +53,16 @@ import signal
 import sys
 import tempfile
 
-import uvicorn.workers
 from gunicorn.config import validate_callable
-from uvicorn.workers import UvicornWorker
 
+# How gunicorn may be told each stock worker class (a string, or the class itself), and its hooked twin here.
+STOCK_WORKER_CLASSES = {
+    "uvicorn.workers.UvicornWorker": "HookedUvicornWorker",
+    "asgi": "HookedASGIWorker",
+    "gunicorn.workers.gasgi.ASGIWorker": "HookedASGIWorker",
+    "egg:gunicorn#asgi": "HookedASGIWorker",
+}
 STOCK_WORKER_CLASS = "uvicorn.workers.UvicornWorker"
-HOOKED_WORKER_CLASS = f"{__name__}.HookedUvicornWorker"
 
 RULE = "=" * 20
 # One write below the pipe's atomic size, so workers writing at the same time cannot split a banner.
@@ -70,23 +81,19 @@ _recording = False
 
 def install(config):
     """Call as `install(globals())` at the end of gunicorn.conf.py; see the module's docstring."""
-    worker_class = config.get("worker_class")
-    if worker_class not in (None, STOCK_WORKER_CLASS, UvicornWorker, HOOKED_WORKER_CLASS):
-        raise ValueError(
-            f"uvicorn_worker_hooks replaces {STOCK_WORKER_CLASS}, but worker_class is {worker_class!r}. "
-            f"Set worker_class = {STOCK_WORKER_CLASS!r} (or remove it) before install(globals())."
-        )
-    config["worker_class"] = HOOKED_WORKER_CLASS
+    hooked = _hooked_twin(config.get("worker_class"))
+    config["worker_class"] = f"{__name__}.{hooked}"
     own_on_starting = _own_hook(config, "on_starting", arity=1)
     own_child_exit = _own_hook(config, "child_exit", arity=2)
 
     def on_starting(server):
-        if not issubclass(server.worker_class, HookedUvicornWorker):
+        if server.worker_class.__module__ != __name__:
             server.log.warning(
-                "uvicorn_worker_hooks: the worker class is %s, not %s (was it given with -k or --worker-class?): "
+                "uvicorn_worker_hooks: the worker class is %s, not %s.%s (was it given with -k or --worker-class?): "
                 "worker_int will not run in the workers",
                 server.cfg.worker_class_str,
-                HOOKED_WORKER_CLASS,
+                __name__,
+                hooked,
             )
         _start_recording_exits()
         if own_on_starting:
@@ -104,51 +111,116 @@ def install(config):
     config["child_exit"] = child_exit
 
 
+def _hooked_twin(worker_class):
+    """The name of the hooked class standing in for the stock worker class the config sets."""
+    if worker_class is None:
+        return "HookedUvicornWorker"
+    if isinstance(worker_class, type):
+        worker_class = f"{worker_class.__module__}.{worker_class.__qualname__}"
+    if worker_class.startswith(f"{__name__}."):
+        return worker_class.split(".")[-1]
+    if worker_class not in STOCK_WORKER_CLASSES:
+        raise ValueError(
+            f"uvicorn_worker_hooks hooks {STOCK_WORKER_CLASS} and gunicorn's 'asgi' worker, but worker_class is {worker_class!r}. "
+            f"Set worker_class to one of them (or remove it for {STOCK_WORKER_CLASS}) before install(globals())."
+        )
+    return STOCK_WORKER_CLASSES[worker_class]
+
+
+def __getattr__(name):
+    """The hooked worker classes are made when gunicorn asks for one, so only the stock worker in use is imported."""
+    made = {"HookedUvicornWorker": _hooked_uvicorn_worker, "HookedASGIWorker": _hooked_asgi_worker}.get(name)
+    if made is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    worker_class = made()
+    globals()[name] = worker_class
+    return worker_class
+
+
 def _own_hook(config, name, arity):
     """The config's own hook, resolved as gunicorn resolves it (a function or a "module.function" string); None if absent."""
     hook = config.get(name)
     return validate_callable(arity)(hook) if hook else None
 
 
-class HookedUvicornWorker(UvicornWorker):
-    """Stock UvicornWorker that runs worker_int on the first stop signal and leaves a stack dump when aborted."""
+class _Announcing:
+    """Runs worker_int once, on the first stop signal, with worker.interrupt_signal naming it."""
 
     interrupt_signal = None
-
-    def init_process(self):
-        worker = self
-        stock_server = uvicorn.workers.Server
-
-        class Server(stock_server):
-            def handle_exit(self, sig, frame):
-                worker.announce_interrupt(sig)
-                super().handle_exit(sig, frame)
-
-        # Patched in this worker process only (after the fork); the master's module is untouched.
-        uvicorn.workers.Server = Server
-        super().init_process()
-
-    def init_signals(self):
-        super().init_signals()
-        # After the reset above, which would otherwise undo faulthandler's SIGABRT handler.
-        self._stack_dump_file = _start_stack_dump(os.getpid())
-        # uvicorn < 0.29 leaves SIGQUIT at its default action: announce it, then die by it as stock does.
-        # uvicorn 0.29+ replaces this handler with its own, which calls handle_exit below.
-        signal.signal(signal.SIGQUIT, self._announce_and_die_by_sigquit)
-
-    def handle_exit(self, sig, frame):
-        self.announce_interrupt(sig)
-        super().handle_exit(sig, frame)
-
-    def _announce_and_die_by_sigquit(self, sig, frame):
-        self.announce_interrupt(sig)
-        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGQUIT)
 
     def announce_interrupt(self, sig):
         if self.interrupt_signal is None:
             self.interrupt_signal = signal.Signals(sig).name
             _run_own_hook(self.cfg.worker_int, self, self.log)
+
+
+def _hooked_uvicorn_worker():
+    import uvicorn.workers
+    from uvicorn.workers import UvicornWorker
+
+    class HookedUvicornWorker(_Announcing, UvicornWorker):
+        """Stock UvicornWorker that runs worker_int on the first stop signal and leaves a stack dump when aborted."""
+
+        def init_process(self):
+            worker = self
+            stock_server = uvicorn.workers.Server
+
+            class Server(stock_server):
+                def handle_exit(self, sig, frame):
+                    worker.announce_interrupt(sig)
+                    super().handle_exit(sig, frame)
+
+            # Patched in this worker process only (after the fork); the master's module is untouched.
+            uvicorn.workers.Server = Server
+            super().init_process()
+
+        def init_signals(self):
+            super().init_signals()
+            # After the reset above, which would otherwise undo faulthandler's SIGABRT handler.
+            self._stack_dump_file = _start_stack_dump(os.getpid())
+            # uvicorn < 0.29 leaves SIGQUIT at its default action: announce it, then die by it as stock does.
+            # uvicorn 0.29+ replaces this handler with its own, which calls handle_exit below.
+            signal.signal(signal.SIGQUIT, self._announce_and_die_by_sigquit)
+
+        def handle_exit(self, sig, frame):
+            self.announce_interrupt(sig)
+            super().handle_exit(sig, frame)
+
+        def _announce_and_die_by_sigquit(self, sig, frame):
+            self.announce_interrupt(sig)
+            signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGQUIT)
+
+    HookedUvicornWorker.__module__ = __name__
+    return HookedUvicornWorker
+
+
+def _hooked_asgi_worker():
+    from gunicorn.workers.gasgi import ASGIWorker
+
+    class HookedASGIWorker(_Announcing, ASGIWorker):
+        """Stock gunicorn ASGIWorker that runs worker_int on every first stop signal (stock: SIGINT/SIGQUIT only) and leaves a stack dump when aborted."""
+
+        def init_signals(self):
+            super().init_signals()
+            # The stock handlers, after worker_int: SIGTERM graceful, SIGINT/SIGQUIT quick (stock calls worker_int there itself).
+            self.loop.add_signal_handler(signal.SIGTERM, self._on_stop_signal, signal.SIGTERM)
+            self.loop.add_signal_handler(signal.SIGINT, self._on_stop_signal, signal.SIGINT)
+            self.loop.add_signal_handler(signal.SIGQUIT, self._on_stop_signal, signal.SIGQUIT)
+            # faulthandler's C handler runs first, even while the loop is blocked, then hands SIGABRT on to the
+            # loop's handler it replaced: stock behaviour (a blocked worker waits for the master's SIGKILL), plus a dump.
+            self._stack_dump_file = _start_stack_dump(os.getpid())
+
+        def _on_stop_signal(self, sig):
+            self.announce_interrupt(sig)
+            if sig == signal.SIGTERM:
+                self.handle_exit_signal()
+            else:
+                self._quick_shutdown = True
+                self.alive = False
+
+    HookedASGIWorker.__module__ = __name__
+    return HookedASGIWorker
 
 
 def write_banner(title, lines):

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
+import { stackLabel, type WorkerClass } from "../images/suites.ts";
 import { totalErrors } from "../load/load-result.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 
@@ -83,7 +84,9 @@ export interface Regression {
 }
 
 /** `<target>/<scenario>/<suite>`: one entry per target, scenario and Debian suite. */
-export const baselineKey = (result: ResultJson) => `${result.stack.target.name}/${result.scenario.name}/${result.stack.name}`;
+/** `<target>/<scenario>/<stack>`, the stack being the suite plus a worker class other than uvicorn's (`demo/deploy/sid-asgi`). */
+export const baselineKey = (result: ResultJson) =>
+  `${result.stack.target.name}/${result.scenario.name}/${stackLabel(result.stack.name, result.stack.options.worker as WorkerClass | undefined)}`;
 
 /** The figures of one run that the baseline keeps. */
 export function baselineEntry(result: ResultJson): BaselineEntry {

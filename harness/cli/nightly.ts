@@ -5,7 +5,7 @@ import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.t
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
-import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { DEFAULT_RUN_ESTIMATE_S, parseShard } from "../nightly/shard.ts";
 import { keepCount } from "../report/retention.ts";
@@ -13,7 +13,7 @@ import { REPORTS_DIR } from "../report/write-run-report.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
-import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --")), "only this Debian suite")
   .description(
@@ -41,12 +41,14 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
   )
   .option("--capacity-path <path-or-role>", "what --compare requests (a path or a role of the target)", "health")
   .addOption(keepOption())
+  .addOption(workerOption().default(undefined, "each worker class the suite has"))
   .addOption(new Option("--capacity-budget <s>", "search time per build and round for --compare").default(60).argParser(Number))
   .showHelpAfterError();
 
 const options = program.parse().opts<{
   suite?: SuiteName;
   stack?: SuiteName;
+  worker?: WorkerClass;
   target?: string;
   scenario?: string;
   baseline: string;
@@ -71,6 +73,10 @@ await runCli(async () => {
       "--update-baseline with --shard would write a baseline from part of the matrix: run the shards, then " +
         "npm run nightly:merge -- DIR... --update-baseline.",
     );
+  const suites = chosenSuite(options) ? [chosenSuite(options)!] : SUITE_NAMES;
+  const worker = options.worker;
+  if (worker && !suites.some((s) => suiteWorkers(s).includes(worker)))
+    throw new UsageError("BAD_OPTION", `--worker ${worker}: no chosen suite's gunicorn has it (${suites.join(", ")}). Add --suite sid.`);
   const target = await loadTarget(options.target);
   if (!(options.capacityBudget > 0)) throw new UsageError("BAD_OPTION", "--capacity-budget wants seconds above 0, e.g. 60.");
   const performance = options.compare
@@ -84,7 +90,8 @@ await runCli(async () => {
   const signal = interruptSignal((sig) => progress.warn(`${sig}: finishing the current run's teardown, then writing the report`));
   const outcome = await runNightly({
     target,
-    suites: chosenSuite(options) ? [chosenSuite(options)!] : SUITE_NAMES,
+    suites,
+    ...(worker && { workers: [worker] }),
     scenarios,
     baselineFile: options.baseline,
     updateBaseline: Boolean(options.updateBaseline),

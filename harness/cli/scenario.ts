@@ -5,7 +5,7 @@ import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { DEPLOY_PROFILE_NAMES, type DeployProfileName } from "../faults/deploy-profiles.ts";
-import type { SuiteName } from "../images/suites.ts";
+import type { SuiteName, WorkerClass } from "../images/suites.ts";
 import { ConsoleReporter } from "../report/console-reporter.ts";
 import { keepCount } from "../report/retention.ts";
 import { fileReporters, REPORTS_DIR, writeRunReport } from "../report/write-run-report.ts";
@@ -14,10 +14,11 @@ import type { Scenario } from "../scenario/define-scenario.ts";
 import { missingFor, partitionByFit } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
+import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
-import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
+import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
 interface Options {
   list?: boolean;
@@ -27,6 +28,7 @@ interface Options {
   config?: string;
   target?: string;
   workers?: number;
+  worker?: WorkerClass;
   replicas?: number;
   keepalive?: number;
   profile?: DeployProfileName;
@@ -49,6 +51,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
+  .addOption(workerOption())
   .addOption(
     new Option(
       "--replicas <n>",
@@ -102,6 +105,7 @@ await runCli(async () => {
     ...(chosenSuite(options) && { suite: chosenSuite(options) }),
     ...(options.config && { config: options.config }),
     ...(options.workers && { workers: options.workers }),
+    ...(options.worker && { worker: options.worker }),
     ...(options.replicas && { replicas: options.replicas }),
     ...(options.keepalive && { keepaliveS: options.keepalive }),
   };
@@ -114,7 +118,10 @@ await runCli(async () => {
     ...(options.profile && { profile: options.profile }),
     ...(options.preStop !== undefined && { preStopS: options.preStop }),
   };
-  for (const scenario of scenarios) checkDeployOptions(scenario, options);
+  for (const scenario of scenarios) {
+    checkDeployOptions(scenario, options);
+    checkWorkerClass(target, stackOptionsSchema.parse({ ...scenario.stack, ...overrides }));
+  }
   const reporters = [...fileReporters(), new ConsoleReporter()];
   const results: RunResult[] = [];
   for (const scenario of scenarios) {

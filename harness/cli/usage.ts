@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
-import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName, WORKER_CLASSES } from "../images/suites.ts";
 import { keepCount, pruneReports } from "../report/retention.ts";
 import { REPORTS_DIR } from "../report/write-run-report.ts";
 
@@ -18,6 +18,14 @@ export function withSuiteOption(command: Command, description: string): Command 
   return command
     .addOption(new Option("--suite <name>", description).choices(SUITE_NAMES))
     .addOption(new Option("--stack <name>", "former name of --suite").choices(SUITE_NAMES).hideHelp());
+}
+
+/** `--worker <class>`: gunicorn's worker class, through the target's `workerClass` setting. */
+export function workerOption(): Option {
+  return new Option(
+    "--worker <class>",
+    "gunicorn's worker class: uvicorn (uvicorn's UvicornWorker, the default) or asgi (gunicorn's own ASGI worker, gunicorn 24+: --suite sid)",
+  ).choices(WORKER_CLASSES);
 }
 
 export function chosenSuite(options: { suite?: SuiteName; stack?: SuiteName }): SuiteName | undefined {

@@ -97,7 +97,14 @@ interface LbServerStats {
 }
 
 /** Routine uvicorn worker lines: recognised so that they are not counted as unparsed. */
-type WorkerLifecycleStep = "server-started" | "startup-waiting" | "shutdown-waiting" | "shutdown-complete" | "socket-close-error";
+type WorkerLifecycleStep =
+  | "server-started"
+  | "startup-waiting"
+  | "shutdown-waiting"
+  | "shutdown-complete"
+  | "socket-close-error"
+  /** gunicorn's asgi worker: graceful_timeout ran out with connections still open; it closes them. */
+  | "forced-close";
 
 /**
  * What the harness did to the system under test, one variant per action, with typed fields (the target,

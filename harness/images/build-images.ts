@@ -118,7 +118,8 @@ async function buildBaseWithMmdebstrap(docker: Docker, suite: SuiteName, name: s
   const tarball = join(work, "rootfs.tar");
   try {
     const excludes = ["doc", "man", "info", "locale"].map((d) => `--dpkgopt=path-exclude=/usr/share/${d}/*`);
-    const run = await $`mmdebstrap --variant=apt --include=${packageList().join(",")} ${excludes} ${debianSuite} ${tarball}`
+    const aptOptions = SUITES[suite].aptOptions.map((option) => `--aptopt=${option}`);
+    const run = await $`mmdebstrap --variant=apt ${aptOptions} --include=${packageList().join(",")} ${excludes} ${debianSuite} ${tarball}`
       .nothrow()
       .quiet();
     if (run.exitCode !== 0) {
@@ -143,7 +144,10 @@ async function buildBaseWithDockerfile(docker: Docker, suite: SuiteName, name: s
     files: ["base.Dockerfile", "packages.txt"],
     dockerfile: "base.Dockerfile",
     tag: name,
-    buildargs: { SUITE: SUITES[suite].suite },
+    buildargs: {
+      SUITE: SUITES[suite].suite,
+      APT_OPTIONS: SUITES[suite].aptOptions.map((o) => `-o ${o.replace(" ", "=").replaceAll('"', "")}`).join(" "),
+    },
     kind: "base",
   });
 }

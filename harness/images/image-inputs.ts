@@ -59,7 +59,7 @@ export interface SuiteImages {
 /** Image names are tagged with a hash of their inputs, so unchanged inputs mean no rebuild. */
 export function suiteImages(suite: SuiteName): SuiteImages {
   const debianSuite = SUITES[suite].suite;
-  const base = `chaos-harness/base:${debianSuite}-${inputsHash([BASE_RECIPE_VERSION, debianSuite, packageList().join("\n")])}`;
+  const base = `chaos-harness/base:${debianSuite}-${inputsHash([BASE_RECIPE_VERSION, debianSuite, ...SUITES[suite].aptOptions, packageList().join("\n")])}`;
   const db = `chaos-harness/db:${debianSuite}-${inputsHash([base], { dir: POSTGRES_DIR, files: contextFiles(POSTGRES_DIR) })}`;
   return { base, stableBase: `chaos-harness/base:${debianSuite}`, db };
 }

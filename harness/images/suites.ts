@@ -1,8 +1,48 @@
-/** The stacks the harness can run: one Debian suite each, so one set of gunicorn/uvicorn/Python versions. */
+/** gunicorn's worker classes the harness runs: uvicorn's `UvicornWorker`, and gunicorn's own ASGI worker (`-k asgi`, gunicorn 24+). */
+export const WORKER_CLASSES = ["uvicorn", "asgi"] as const;
+export type WorkerClass = (typeof WORKER_CLASSES)[number];
+
+/** What gunicorn is told (`worker_class`) for each. */
+export const WORKER_CLASS_NAMES: Record<WorkerClass, string> = {
+  uvicorn: "uvicorn.workers.UvicornWorker",
+  asgi: "asgi",
+};
+
+/**
+ * The stacks the harness can run: one Debian suite each, so one set of gunicorn/uvicorn/Python versions.
+ * `sid` is the next Debian: a moving target (its packages change under it), run to see upstream changes early.
+ */
 export const SUITES = {
-  trixie: { suite: "trixie", summary: "Debian 13: gunicorn 23.0, uvicorn 0.32, FastAPI 0.115, Python 3.13, PostgreSQL 17" },
-  bookworm: { suite: "bookworm", summary: "Debian 12: gunicorn 20.1, uvicorn 0.17, FastAPI 0.92, Python 3.11, PostgreSQL 15" },
-} as const;
+  trixie: {
+    suite: "trixie",
+    summary: "Debian 13: gunicorn 23.0, uvicorn 0.32, FastAPI 0.115, Python 3.13, PostgreSQL 17",
+    workers: ["uvicorn"],
+    aptOptions: [],
+  },
+  bookworm: {
+    suite: "bookworm",
+    summary: "Debian 12: gunicorn 20.1, uvicorn 0.17, FastAPI 0.92, Python 3.11, PostgreSQL 15",
+    workers: ["uvicorn"],
+    aptOptions: [],
+  },
+  sid: {
+    suite: "sid",
+    summary: "the next Debian (unstable, a moving target): gunicorn 26.2, uvicorn 0.53, FastAPI 0.162, Python 3.14, PostgreSQL 18",
+    workers: ["uvicorn", "asgi"],
+    // sid's Release file is often past its Valid-Until date; the packages are still the current ones.
+    aptOptions: ['Acquire::Check-Valid-Until "false"'],
+  },
+} as const satisfies Record<string, { suite: string; summary: string; workers: readonly WorkerClass[]; aptOptions: readonly string[] }>;
 
 export type SuiteName = keyof typeof SUITES;
 export const SUITE_NAMES = Object.keys(SUITES) as SuiteName[];
+
+/** How a run's stack is named in keys and tables: the suite, plus the worker class when it is not uvicorn's (`sid-asgi`). */
+export function stackLabel(suite: string, worker: WorkerClass | undefined): string {
+  return !worker || worker === "uvicorn" ? suite : `${suite}-${worker}`;
+}
+
+/** The worker classes a suite's gunicorn has. */
+export function suiteWorkers(suite: SuiteName): readonly WorkerClass[] {
+  return SUITES[suite].workers;
+}

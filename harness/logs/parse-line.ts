@@ -39,7 +39,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 type Rule = [RegExp, (m: RegExpExecArray, loggedBy: number | undefined) => MessageFacts];
 
-/** Every gunicorn (20.1 … 23) and uvicorn (0.17 … 0.32) line the harness understands. Order matters. */
+/**
+ * Every gunicorn (20.1 … 26) and uvicorn (0.17 … 0.53) line the harness understands, and those of gunicorn's own
+ * asgi worker (24+). Order matters.
+ */
 const RULES: Rule[] = [
   [/^Starting gunicorn (\S+)/, (m) => ({ kind: "master-start", version: m[1]! })],
   [
@@ -53,6 +56,11 @@ const RULES: Rule[] = [
   [/^Reason: (.+)/, (m) => ({ kind: "master-halt-reason", reason: m[1]!.trim() })],
   [/^Booting worker with pid: (\d+)/, (m) => ({ kind: "worker-boot", pid: Number(m[1]) })],
   [/^Application startup complete\./, (_, by) => ({ kind: "worker-ready", pid: by })],
+  // gunicorn's asgi worker: its server listens once the app's lifespan startup is complete
+  [/^ASGI server listening on /, (_, by) => ({ kind: "worker-ready", pid: by })],
+  [/^Worker shutting down\.\.\./, (_, by) => ({ kind: "worker-shutting-down", pid: by })],
+  [/^Waiting for \d+ connections to finish/, (_, by) => ({ kind: "worker-draining", pid: by })],
+  [/^Forcing close of \d+ connections/, (_, by) => ({ kind: "worker-lifecycle", pid: by, step: "forced-close" })],
   [/^Started server process \[\d+\]/, (_, by) => ({ kind: "worker-lifecycle", pid: by, step: "server-started" })],
   [/^Waiting for application startup\./, (_, by) => ({ kind: "worker-lifecycle", pid: by, step: "startup-waiting" })],
   [/^Waiting for application shutdown\./, (_, by) => ({ kind: "worker-lifecycle", pid: by, step: "shutdown-waiting" })],

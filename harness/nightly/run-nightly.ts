@@ -12,7 +12,7 @@ import type { CapacityReport } from "../capacity/capacity-result.ts";
 import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
-import type { SuiteName } from "../images/suites.ts";
+import { type SuiteName, stackLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
 import { markWriting } from "../report/retention.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
@@ -27,6 +27,8 @@ import { assignShards, DEFAULT_RUN_ESTIMATE_S, estimateMatrix, type Shard, total
 
 export interface NightlyOptions {
   suites: SuiteName[];
+  /** gunicorn's worker classes to run, on each suite that has them; default: every one the suite has. */
+  workers?: WorkerClass[];
   scenarios: string[];
   /** The system under test; default: the demo backend. */
   target?: Target;
@@ -84,17 +86,21 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
   const { fitting, leftOut } = partitionByFit(scenarios, target);
   for (const line of leftOut) options.progress.info(line);
-  // The matrix, in the order an unsharded nightly runs it: every suite, every scenario that fits.
+  // The matrix, in the order an unsharded nightly runs it: every suite, each of its worker classes, every scenario that fits.
   const matrix = options.suites.flatMap((suite) =>
-    fitting.map((scenario) => ({ suite, scenario, key: `${target.name}/${scenario.name}/${suite}` })),
+    suiteWorkers(suite)
+      .filter((worker) => !options.workers || options.workers.includes(worker))
+      .flatMap((worker) =>
+        fitting.map((scenario) => ({ suite, worker, scenario, key: `${target.name}/${scenario.name}/${stackLabel(suite, worker)}` })),
+      ),
   );
   const mine = options.shard ? shardKeys(options, target, matrix, baseline, dir) : undefined;
   const total = mine?.size ?? matrix.length;
-  for (const { suite, scenario, key: planned } of matrix) {
+  for (const { suite, worker, scenario, key: planned } of matrix) {
     if (mine && !mine.has(planned)) continue;
     if (options.signal.aborted) break;
-    options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${suite}`);
-    const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite }, target });
+    options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${stackLabel(suite, worker)}`);
+    const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite, worker }, target });
     const { json } = writeRunReport(run, dir, { linkLatest: false });
     results.push(json);
     const key = baselineKey(json);

@@ -36,9 +36,10 @@ function formatConsoleReport(result: RunResult): string {
   const out: string[] = [];
   const { observed, stack } = result;
   const gunicorn = observed.events.find((e) => e.kind === "master-start");
-  // What really ran: gunicorn as it announced itself, and the HTTP parser and event loop uvicorn picked.
+  // What really ran: gunicorn as it announced itself, its worker class, and the HTTP parser and event loop it picked.
   const ran = [
     gunicorn?.kind === "master-start" ? `gunicorn ${gunicorn.version}` : undefined,
+    stack.options.worker === "asgi" ? "asgi worker" : "UvicornWorker",
     stack.versions.http,
     stack.versions.loop,
   ].filter((part): part is string => Boolean(part));

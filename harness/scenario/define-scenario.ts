@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { faultSpecSchema } from "../faults/fault-spec.ts";
-import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName, WORKER_CLASSES, type WorkerClass } from "../images/suites.ts";
 import { loadProfileSchema } from "../load/load-profile.ts";
 import { stackOptionsSchema } from "../stack/stack-options.ts";
 import { SETTING_NAMES } from "../target/define-target.ts";
@@ -37,15 +37,22 @@ const scenarioSchema = z
     suites: z
       .partialRecord(z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
       .default({}),
+    /** Where gunicorn's worker classes truly differ (on any suite that has them): replaces the suite's, key by key. */
+    workers: z.partialRecord(z.enum(WORKER_CLASSES), z.object({ expect: expectationsSchema.partial() }).strict()).default({}),
   })
   .strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 
-/** The expectations that apply: the general ones, the target's own, then the suite's, each replacing the others key by key. */
-export function expectationsFor(scenario: Scenario, suite: SuiteName, target = "demo"): Expectations {
-  return { ...scenario.expect, ...scenario.targets[target]?.expect, ...scenario.suites[suite]?.expect };
+/** The expectations that apply: the general ones, the target's own, the suite's, then the worker class's, each replacing the others key by key. */
+export function expectationsFor(scenario: Scenario, suite: SuiteName, target = "demo", worker: WorkerClass = "uvicorn"): Expectations {
+  return {
+    ...scenario.expect,
+    ...scenario.targets[target]?.expect,
+    ...scenario.suites[suite]?.expect,
+    ...scenario.workers[worker]?.expect,
+  };
 }
 
 /** Identity at run time; gives a scenario file type checking and completion. */

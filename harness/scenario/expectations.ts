@@ -6,6 +6,7 @@ import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
+import type { WorkerClass } from "../images/suites.ts";
 import { roleSchema } from "../load/load-profile.ts";
 import type { LoadResult } from "../load/load-result.ts";
 import { describeLostRequests, traceLostRequests } from "./lost-requests.ts";
@@ -82,7 +83,12 @@ export const expectationsSchema = z
 export type Expectations = z.output<typeof expectationsSchema>;
 
 /** Said when banners were due and none printed: the seed's situation, and any target whose hooks do not fire. */
-const NO_BANNER_AT_ALL = "no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run";
+const NO_BANNER_AT_ALL: Record<WorkerClass, string> = {
+  uvicorn: "no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run",
+  asgi:
+    "no banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int (only SIGINT/SIGQUIT do), " +
+    "and a worker whose event loop is blocked never runs worker_abort",
+};
 
 export interface ExpectationResult {
   name: string;
@@ -112,6 +118,8 @@ export interface Observed {
   recovery?: RecoveryObservation;
   /** In a run behind the balancer: gunicorn's keepalive and the balancer's idle timeout for upstream connections. */
   keepalive?: { gunicornS: number; balancerIdleS: number };
+  /** gunicorn's worker class in the run (uvicorn's UvicornWorker when absent). */
+  workerClass?: WorkerClass;
   /** The app failed to boot: when (seconds after the start) and the harness's message. */
   bootFailure?: { afterS: number; message: string };
 }
@@ -237,7 +245,9 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     : "no banner";
   const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${workerLabel(c)}`).join(", ");
   const problems = [
-    missing.length ? `missing: ${missingText}${observed.banners.seen.length === 0 ? ` (${NO_BANNER_AT_ALL})` : ""}` : "",
+    missing.length
+      ? `missing: ${missingText}${observed.banners.seen.length === 0 ? ` (${NO_BANNER_AT_ALL[observed.workerClass ?? "uvicorn"]})` : ""}`
+      : "",
     unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${workerLabel(b)}`).join(", ")}` : "",
   ].filter(Boolean);
   results.push({

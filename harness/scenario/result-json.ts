@@ -37,7 +37,7 @@ export const resultSchema = z
     endedAt: iso,
     durationS: z.number(),
     stack: z.object({
-      name: z.string().describe("trixie or bookworm"),
+      name: z.string().describe("the Debian suite: trixie, bookworm or sid"),
       config: z.string().describe("the target's config variant (--config)"),
       target: z.object({ name: z.string(), file: z.string() }).describe("the system under test: its target file"),
       image: z.string().nullable(),

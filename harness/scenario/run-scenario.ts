@@ -28,7 +28,7 @@ export interface RunScenarioOptions {
   progress: Progress;
   signal: AbortSignal;
   /** Command-line overrides of the scenario's stack (--suite, --config, --workers, --replicas, --keepalive). */
-  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers" | "replicas" | "keepaliveS">>;
+  overrides?: Partial<Pick<StackOptions, "suite" | "config" | "workers" | "replicas" | "keepaliveS" | "worker">>;
   /** The system under test (`--target`); default: the demo backend. */
   target?: Target;
   /** Command-line overrides of the scenario's rolling deploy (--profile, --pre-stop). */
@@ -48,7 +48,7 @@ export async function runScenario(
   const scenario = withDeploy(fitScenario(declared, target), deploy);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
-  const expect = expectationsFor(scenario, stackOptions.suite, target.name);
+  const expect = expectationsFor(scenario, stackOptions.suite, target.name, stackOptions.worker);
   const run = newRunContext(scenario.name);
   const observations = new Observations();
   const startedAt = Date.now();
@@ -64,7 +64,7 @@ export async function runScenario(
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
     const started = await progress
       .step(
-        `boot ${target.name} on ${stackOptions.suite} (${stackOptions.config} config): ${target.database ? "Postgres + " : ""}gunicorn with ${stackOptions.workers} workers`,
+        `boot ${target.name} on ${stackOptions.suite} (${stackOptions.config} config${stackOptions.worker === "uvicorn" ? "" : `, ${stackOptions.worker} worker`}): ${target.database ? "Postgres + " : ""}gunicorn with ${stackOptions.workers} workers`,
         () => new Stack(stackOptions, target).start({ run, progress, observations }),
       )
       .catch((caught: unknown) => {
@@ -97,6 +97,7 @@ export async function runScenario(
   const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
   const observed: Observed = {
     configuredWorkers: stackOptions.workers,
+    workerClass: stackOptions.worker,
     ...(stackOptions.balancer || stackOptions.replicas > 1
       ? {
           keepalive: {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { SUITE_NAMES, type SuiteName } from "../images/suites.ts";
+import { UsageError } from "../core/errors.ts";
+import { SUITE_NAMES, type SuiteName, suiteWorkers, WORKER_CLASS_NAMES, WORKER_CLASSES } from "../images/suites.ts";
 import type { SettingName, Target } from "../target/define-target.ts";
 import { databaseUrl } from "./postgres.ts";
 
@@ -16,6 +17,8 @@ export const stackOptionsSchema = z
       .regex(/^[a-z0-9][a-z0-9-]*$/)
       .default("default"),
     workers: z.number().int().min(1).max(32).default(4),
+    /** gunicorn's worker class: uvicorn's `UvicornWorker`, or gunicorn's own ASGI worker (`asgi`, gunicorn 24+: the sid suite). */
+    worker: z.enum(WORKER_CLASSES).default("uvicorn"),
     /** App containers, each on its own loopback port. More than one runs them behind the balancer. */
     replicas: z.number().int().min(1).max(8).default(1),
     /**
@@ -62,8 +65,9 @@ export type StackOptions = z.output<typeof stackOptionsSchema>;
 export type StackOptionsInput = z.input<typeof stackOptionsSchema>;
 
 /** The value a scenario gives each setting a target can take (the target says through which variable). */
-function settingValues(options: StackOptions): Record<SettingName, number> {
+function settingValues(options: StackOptions): Record<SettingName, number | string> {
   return {
+    workerClass: WORKER_CLASS_NAMES[options.worker],
     maxRequests: options.maxRequests,
     maxRequestsJitter: options.maxRequestsJitter,
     dbPoolSize: options.db.poolSize,
@@ -74,6 +78,24 @@ function settingValues(options: StackOptions): Record<SettingName, number> {
     startupTotalTimeoutS: options.startup.totalTimeoutS,
     keepaliveS: options.keepaliveS,
   };
+}
+
+/** Refuses a worker class the suite's gunicorn lacks, or one the target cannot be told (it declares no `workerClass` setting). */
+export function checkWorkerClass(target: Target, options: Pick<StackOptions, "suite" | "worker">): void {
+  const { suite, worker } = options;
+  if (!suiteWorkers(suite).includes(worker)) {
+    throw new UsageError(
+      "BAD_OPTION",
+      `The ${worker} worker is not in ${suite}'s gunicorn: gunicorn's own ASGI worker came with gunicorn 24. ` +
+        `Run it on the suite that has it: --suite ${SUITE_NAMES.find((s) => suiteWorkers(s).includes(worker)) ?? "sid"} --worker ${worker}.`,
+    );
+  }
+  if (worker !== "uvicorn" && !target.settings.workerClass)
+    throw new UsageError(
+      "BAD_OPTION",
+      `--worker ${worker} sets gunicorn's worker class through the target's settings, and ${target.name} declares none for it: ` +
+        `add settings: { workerClass: "GUNICORN_WORKER_CLASS" } (your variable, read into worker_class in your gunicorn config) to its target file.`,
+    );
 }
 
 /**

@@ -17,7 +17,7 @@ import { AppLauncher, type AppReplica } from "./app-launcher.ts";
 import { Balancer } from "./balancer.ts";
 import { Observations } from "./observations.ts";
 import { runInitSql, startPostgres } from "./postgres.ts";
-import { type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
+import { checkWorkerClass, type StackOptions, type StackOptionsInput, stackOptionsSchema } from "./stack-options.ts";
 import { type Ports, StartedStack } from "./started-stack.ts";
 
 export interface StartContext {
@@ -51,6 +51,7 @@ export class Stack {
     const docker = await requireDocker();
     const target = this.target ?? (await loadTarget());
     const variant = variantOf(target, this.options.config);
+    checkWorkerClass(target, this.options);
     const suite = await ensureSuiteImages(this.options.suite, progress);
     const image = await ensureTargetImage(target, suite, progress);
     // Before the first container: what this process starts is removed even if it is SIGKILLed.
@@ -63,7 +64,7 @@ export class Stack {
       kind: "phase",
       at: Date.now(),
       phase: "booting",
-      detail: `${target.name} on ${this.options.suite}, ${replicas > 1 ? `${replicas} replicas × ` : ""}${this.options.workers} workers`,
+      detail: `${target.name} on ${this.options.suite}${this.options.worker === "uvicorn" ? "" : ` (${this.options.worker} worker)`}, ${replicas > 1 ? `${replicas} replicas × ` : ""}${this.options.workers} workers`,
     });
     let proxy: DbProxy | undefined;
     try {

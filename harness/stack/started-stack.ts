@@ -54,14 +54,27 @@ interface Parts {
 }
 
 /**
- * Versions, and what uvicorn's "auto" picks in this image: httptools or h11 to parse HTTP (httptools
- * only if it imports), uvloop or asyncio for the event loop, as `pip install uvicorn[standard]` would bring.
+ * Versions, the worker class, and what its "auto" picks in this image. UvicornWorker: httptools or h11 to
+ * parse HTTP (httptools only if it imports), as `pip install uvicorn[standard]` would bring. gunicorn's asgi
+ * worker: its C parser gunicorn_h1c if it imports, else its Python parser. Both: uvloop or asyncio.
  */
-const VERSIONS = `import json, platform, fastapi, gunicorn, uvicorn
-found = {"gunicorn": gunicorn.__version__, "uvicorn": uvicorn.__version__, "fastapi": fastapi.__version__, "python": platform.python_version()}
+const VERSIONS = `import json, platform, sys, fastapi, gunicorn
+found = {"gunicorn": gunicorn.__version__, "fastapi": fastapi.__version__, "python": platform.python_version(), "worker": sys.argv[1]}
 try:
-    from uvicorn.protocols.http.auto import AutoHTTPProtocol
-    found["http"] = {"HttpToolsProtocol": "httptools", "H11Protocol": "h11"}.get(AutoHTTPProtocol.__name__, AutoHTTPProtocol.__name__)
+    import uvicorn
+    found["uvicorn"] = uvicorn.__version__
+except ImportError:
+    pass
+try:
+    if sys.argv[1] == "asgi":
+        try:
+            import gunicorn_h1c
+            found["http"] = "gunicorn_h1c"
+        except ImportError:
+            found["http"] = "gunicorn's Python parser"
+    else:
+        from uvicorn.protocols.http.auto import AutoHTTPProtocol
+        found["http"] = {"HttpToolsProtocol": "httptools", "H11Protocol": "h11"}.get(AutoHTTPProtocol.__name__, AutoHTTPProtocol.__name__)
 except Exception:
     pass
 try:
@@ -123,7 +136,9 @@ export class StartedStack implements AsyncDisposable {
 
   /** What really runs in the app container: gunicorn, uvicorn, FastAPI and Python versions, the HTTP parser and the event loop. */
   async versions(): Promise<Record<string, string>> {
-    const result = await execIn(this.parts.docker, this.appContainer, ["python3", "-c", VERSIONS]).catch(() => undefined);
+    const result = await execIn(this.parts.docker, this.appContainer, ["python3", "-c", VERSIONS, this.options.worker]).catch(
+      () => undefined,
+    );
     try {
       return result?.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, string>) : {};
     } catch {

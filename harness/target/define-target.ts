@@ -27,6 +27,8 @@ export const SETTING_NAMES = [
   "startupStepTimeoutS",
   "startupTotalTimeoutS",
   "keepaliveS",
+  /** gunicorn's worker_class: `uvicorn.workers.UvicornWorker`, or `asgi` (gunicorn's own, 24+) with --worker asgi. */
+  "workerClass",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
