@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { HarnessEvent, LogEvent, LogSource, LogStream, RunEvent } from "../../events/events.ts";
-import type { SuiteName } from "../../images/suites.ts";
+import type { SuiteName, WorkerClass } from "../../images/suites.ts";
 import { splitDockerTimestamp } from "../../logs/container-logs.ts";
 import type { LogLine } from "../../logs/log-line.ts";
 import { GunicornLogParser } from "../../logs/log-parser.ts";
@@ -10,6 +10,8 @@ import type { Cause } from "../causes.ts";
 export interface CorpusRecord {
   case: string;
   suite: SuiteName;
+  /** gunicorn's worker class, when not uvicorn's UvicornWorker. */
+  worker?: WorkerClass;
   /** The demo target's config variant: default (banners that print) or seed (the hooks as deployments write them). */
   config: DemoConfig;
   /** What the harness did, in words. */
