@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
-import { stackLabel, type WorkerClass } from "../images/suites.ts";
 import { totalErrors } from "../load/load-result.ts";
-import type { ResultJson } from "../scenario/result-json.ts";
+import { type ResultJson, runStack } from "../scenario/result-json.ts";
 
 /**
  * Tolerances an older baseline.json may still carry: p99 and throughput were once judged against the
@@ -85,8 +84,7 @@ export interface Regression {
 
 /** `<target>/<scenario>/<suite>`: one entry per target, scenario and Debian suite. */
 /** `<target>/<scenario>/<stack>`, the stack being the suite plus a worker class other than uvicorn's (`demo/deploy/sid-asgi`). */
-export const baselineKey = (result: ResultJson) =>
-  `${result.stack.target.name}/${result.scenario.name}/${stackLabel(result.stack.name, result.stack.options.worker as WorkerClass | undefined)}`;
+export const baselineKey = (result: ResultJson) => `${result.stack.target.name}/${result.scenario.name}/${runStack(result)}`;
 
 /** The figures of one run that the baseline keeps. */
 export function baselineEntry(result: ResultJson): BaselineEntry {

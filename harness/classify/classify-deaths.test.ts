@@ -42,6 +42,15 @@ describe("DeathClassifier on log excerpts", () => {
     ).toMatchObject([{ pid: 8, cause: "timeout", severity: "critical" }]);
   });
 
+  it("owes the ABORT banner to a timed-out worker that then exited by itself (gunicorn's asgi worker, its loop free in time)", () => {
+    const deaths = classify([
+      `${at("00")} [1] [INFO] Booting worker with pid: 8`,
+      `${at("04")} [1] [CRITICAL] WORKER TIMEOUT (pid:8)`,
+      `${at("05")} [8] [INFO] Worker exiting (pid: 8)`,
+    ]);
+    expect(deaths).toMatchObject([{ pid: 8, cause: "timeout", severity: "critical", bannersExpected: ["abort"] }]);
+  });
+
   it("calls a SIGSEGV a crash", () => {
     expect(classify([`${at("09")} [1] [WARNING] Worker with pid 8 was terminated due to signal 11`])).toMatchObject([
       { pid: 8, cause: "crash", summary: "killed by SIGSEGV" },

@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFailed } from "vitest";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { FaultSchedule, type ImmediateFault } from "../faults/fault-schedule.ts";
-import { SUITE_NAMES } from "../images/suites.ts";
+import type { SuiteName } from "../images/suites.ts";
 import { Stack } from "../stack/stack.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
 import { bannerBlockingCall, recognizeBanner } from "./banners.ts";
@@ -20,9 +20,12 @@ async function waitForDeath(stack: StartedStack, pid: number, replacement = true
 /**
  * Every way a worker dies, one after another on one stack: each signal for real, each death classified,
  * each banner checked for its pid. Both stacks print different lines for the same event; both configs
- * differ in whether the banners print at all.
+ * differ in whether the banners print at all. sid's deaths, with both worker classes and both configs, are
+ * proven by the corpus (recorded runs, classified in the unit tests) and by the catalogue on sid.
  */
-describe.each(SUITE_NAMES.flatMap((stack) => (["default", "seed"] as const).map((config) => ({ stack, config }))))(
+const LIVE_SUITES: SuiteName[] = ["trixie", "bookworm"];
+
+describe.each(LIVE_SUITES.flatMap((stack) => (["default", "seed"] as const).map((config) => ({ stack, config }))))(
   "every worker death on $stack with the $config config",
   ({ stack: stackName, config }) => {
     it("is classified per pid, and its banner printed (default) or reported missing (seed)", async () => {

@@ -34,6 +34,12 @@ describe("npm run scenario", () => {
       [["rolling-deploy", "--replicas", "9"], /--replicas wants a whole number from 1 to 8, not "9"/],
       [["rolling-deploy", "--profile", "heroku"], /--profile.*heroku.*render, kubernetes, naive/s],
       [["lb-keepalive", "--keepalive", "0"], /--keepalive wants seconds above 0/],
+      [["smoke", "--worker", "asgi"], /The asgi worker is not in trixie's gunicorn: .*gunicorn 24\. .*--suite sid --worker asgi/],
+      [["smoke", "--worker", "gevent"], /--worker.*gevent.*uvicorn, asgi/s],
+      [
+        ["deploy", "--suite", "sid", "--worker", "asgi", "--target", "examples/seed-backend/seed-backend.target.ts"],
+        /--worker asgi sets gunicorn's worker class through the target's settings, and seed-backend declares none for it: add settings: \{ workerClass: "GUNICORN_WORKER_CLASS" \}/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCliToEnd("scenario", args, NO_DOCKER)));
     for (const [i, [args, message]] of cases.entries()) {

@@ -104,6 +104,29 @@ describe("seed-style and pasted lines", () => {
     ]);
   });
 
+  it("reads gunicorn 26's lines: the SIGTERM line at INFO, and its asgi worker's readiness and shutdown", () => {
+    const { events, unparsed } = parse([
+      "2026-11-26 11:35:55 +0000 [1] [INFO] Control socket listening at /root/.gunicorn/gunicorn.ctl",
+      "2026-11-26 11:35:56 +0000 [7] [INFO] ASGI server listening on http://127.0.0.1:33115",
+      "2026-11-26 11:37:54 +0000 [1] [INFO] Worker (pid:8) was sent SIGTERM!",
+      "2026-11-26 11:37:54 +0000 [7] [INFO] Worker shutting down...",
+      "2026-11-26 11:37:54 +0000 [7] [INFO] Waiting for 2 connections to finish...",
+      "2026-11-26 11:37:56 +0000 [7] [WARNING] Forcing close of 2 connections",
+      "2026-11-26 11:37:56 +0000 [7] [INFO] Worker exiting (pid: 7)",
+    ]);
+    expect(unparsed).toBe(0);
+    expect(events.map(facts)).toEqual([
+      { kind: "log-record", message: "Control socket listening at /root/.gunicorn/gunicorn.ctl" },
+      { kind: "worker-ready", pid: 7 },
+      { kind: "worker-signaled", pid: 8, signal: "SIGTERM", coreDumped: false, oomHint: false },
+      { kind: "worker-shutting-down", pid: 7 },
+      { kind: "worker-draining", pid: 7 },
+      { kind: "worker-lifecycle", pid: 7, step: "forced-close" },
+      { kind: "worker-exiting", pid: 7 },
+    ]);
+    expect(events[2]).toMatchObject({ level: "INFO" });
+  });
+
   it("keeps a line it does not understand, and counts it", () => {
     const { events, unparsed } = parse(["something the app printed"]);
     expect(events).toMatchObject([{ kind: "unparsed", raw: "something the app printed" }]);

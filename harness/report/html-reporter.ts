@@ -8,7 +8,7 @@ import { totalErrors } from "../load/load-result.ts";
 import { describeTermination, isFailedLbRequest } from "../logs/haproxy-log.ts";
 import { type Observed, workerLabel } from "../scenario/expectations.ts";
 import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
-import type { ResultJson } from "../scenario/result-json.ts";
+import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { describeCounts, escapeHtml } from "./format.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
@@ -366,7 +366,7 @@ function nightlyIndexHtml(nightly: NightlyReport): string {
     const before = nightly.baseline?.[key];
     const regressions = nightly.regressions.filter((x) => x.key === key);
     const link = `${r.runId}/report.html`;
-    return `<tr class="${r.status}"><td><a href="${escapeHtml(link)}">${escapeHtml(r.scenario.name)}</a></td><td>${escapeHtml(r.stack.name)}</td><td>${r.status}</td><td>${escapeHtml(describeCounts(entry.deaths))}</td><td>${entry.errors}</td><td>${measuredHere(entry.p99Ms, before?.p99Ms)}</td><td>${measuredHere(entry.throughput, before?.throughput)}</td><td>${escapeHtml(regressions.map((x) => x.message).join("; "))}</td></tr>`;
+    return `<tr class="${r.status}"><td><a href="${escapeHtml(link)}">${escapeHtml(r.scenario.name)}</a></td><td>${escapeHtml(runStack(r))}</td><td>${r.status}</td><td>${escapeHtml(describeCounts(entry.deaths))}</td><td>${entry.errors}</td><td>${measuredHere(entry.p99Ms, before?.p99Ms)}</td><td>${measuredHere(entry.throughput, before?.throughput)}</td><td>${escapeHtml(regressions.map((x) => x.message).join("; "))}</td></tr>`;
   });
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Nightly ${escapeHtml(nightly.dir.split("/").at(-1) ?? "")}</title>
 <style>body{font:14px system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import junitModule, { type Builder } from "junit-report-builder";
-import type { ResultJson } from "../scenario/result-json.ts";
+import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
 // The package's types describe its `exports.default`; Node's ESM default import is `module.exports`,
@@ -29,12 +29,12 @@ function write(file: string, results: ResultJson[]): string {
 function addRunSuite(builder: Builder, result: ResultJson): void {
   const suite = builder
     .testSuite()
-    .name(`${result.scenario.name} (${result.stack.name}, ${result.stack.config} config)`)
+    .name(`${result.scenario.name} (${runStack(result)}, ${result.stack.config} config)`)
     .timestamp(result.startedAt)
     .time(result.durationS)
     .property("runId", result.runId)
     .property("status", result.status);
-  const className = `scenario.${result.scenario.name}.${result.stack.name}`;
+  const className = `scenario.${result.scenario.name}.${runStack(result)}`;
   if (result.error) {
     suite
       .testCase()

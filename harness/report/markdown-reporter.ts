@@ -4,7 +4,7 @@ import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.t
 import { totalErrors } from "../load/load-result.ts";
 import { describeTermination } from "../logs/haproxy-log.ts";
 import { workerLabel } from "../scenario/expectations.ts";
-import type { ResultJson } from "../scenario/result-json.ts";
+import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import { describeCounts, markdownCell, STATUS_ICON } from "./format.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
@@ -105,7 +105,7 @@ function nightlySummaryMarkdown(nightly: NightlyReport): string {
     const entry = baselineEntry(r);
     const before = nightly.baseline?.[baselineKey(r)];
     lines.push(
-      `| ${r.scenario.name} | ${r.stack.name} | ${STATUS_ICON[r.status]} ${r.status} | ${describeCounts(entry.deaths)} | ${entry.errors} | ${measuredHere(entry.p99Ms, before?.p99Ms)} | ${measuredHere(entry.throughput, before?.throughput)} |`,
+      `| ${r.scenario.name} | ${runStack(r)} | ${STATUS_ICON[r.status]} ${r.status} | ${describeCounts(entry.deaths)} | ${entry.errors} | ${measuredHere(entry.p99Ms, before?.p99Ms)} | ${measuredHere(entry.throughput, before?.throughput)} |`,
     );
   }
   lines.push("", PERFORMANCE_NOT_JUDGED, "");

@@ -67,6 +67,15 @@ describe("each kind of expectation", () => {
       { name: "banners", observed: `missing: ABORT for ${pid} (${NO_BANNER})`, pass: false },
       { name: "ABORT banner names the blocking call", observed: "no ABORT banner", pass: false },
     ]);
+    // Under gunicorn's asgi worker the reason differs: worker_int runs on SIGINT/SIGQUIT only, worker_abort never on a blocked loop.
+    const underAsgi = judge(
+      { banners: { asDue: true } },
+      { events: withoutBanners, banners: { checks: missing, unexpected: [], seen: [] }, workerClass: "asgi" },
+    );
+    expect(underAsgi[0]!.observed).toBe(
+      `missing: ABORT for ${pid} (no banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int ` +
+        "(only SIGINT/SIGQUIT do), and a worker whose event loop is blocked never runs worker_abort)",
+    );
     // When some banner printed, the missing one is only missing.
     const partly = judge(
       { banners: { asDue: true } },

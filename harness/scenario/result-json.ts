@@ -5,6 +5,7 @@ import { formatEvidence } from "../classify/death-wording.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
+import { stackLabel, type WorkerClass } from "../images/suites.ts";
 import { traceLostRequests } from "./lost-requests.ts";
 import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
@@ -285,3 +286,7 @@ export function resultJsonSchemaText(): string {
   };
   return `${JSON.stringify(described, null, 2)}\n`;
 }
+
+/** The run's stack as keys and tables name it: the suite, plus a worker class other than uvicorn's (`sid-asgi`). */
+export const runStack = (result: ResultJson): string =>
+  stackLabel(result.stack.name, result.stack.options.worker as WorkerClass | undefined);
