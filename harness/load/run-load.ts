@@ -28,8 +28,8 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   const startedAt = Date.now();
   const buckets = new Buckets(Date.now, startedAt);
   const appErrors: Record<string, number> = {};
-  const onFailedResponse = (status: number, body: string) => {
-    if (status < 400) return;
+  const onFailedResponse = (status: number | undefined, body: string) => {
+    if (status === undefined || status < 400) return;
     const kind = errorKindOf(body) ?? `http-${status}`;
     appErrors[kind] = (appErrors[kind] ?? 0) + 1;
   };
@@ -53,8 +53,14 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
     () => finished(),
   );
 
-  instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+  instance.on("response", (_client: unknown, statusCode: number | undefined, _bytes: number, responseTimeMs: number) => {
     const bucket = bucketNow();
+    // autocannon may report a response with no status (seen once: a worker SIGKILLed mid-response). Not an answer; an
+    // error of its own kind ("other"), as the connection's close may also be counted as "closed".
+    if (statusCode === undefined) {
+      bucket.errors.other++;
+      return;
+    }
     const ok = statusCode >= 200 && statusCode < 300;
     bucket.completed++;
     if (ok) bucket.ok++;
@@ -115,7 +121,10 @@ function countClosedConnections(client: AutocannonClient, onClosed: () => void):
 }
 
 /** autocannon cycles through `requests` per connection: repeat each by its weight for the mix. */
-function expandMix(requests: LoadProfile["requests"], onResponse: (status: number, body: string) => void): autocannon.Request[] {
+function expandMix(
+  requests: LoadProfile["requests"],
+  onResponse: (status: number | undefined, body: string) => void,
+): autocannon.Request[] {
   return requests.flatMap((r) => Array.from({ length: r.weight }, () => ({ path: r.path, method: r.method, onResponse })));
 }
 
