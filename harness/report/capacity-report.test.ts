@@ -5,7 +5,7 @@ import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CapacityReport, type ConfigurationResult, capacityReportSchema, type TrialRecord } from "../capacity/capacity-result.ts";
 import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
-import { launchChromium } from "../testing/chromium.ts";
+import { chartsDrawn, openOffline } from "../testing/chromium.ts";
 import { writeCapacityReport } from "./capacity-report.ts";
 
 const work = mkdtempSync(join(tmpdir(), "capacity-report-test-"));
@@ -328,29 +328,12 @@ describe("the capacity report folder", () => {
     "report.html: the chart draws in Chromium with no console error and no network",
     async () => {
       const { dir } = write("error", withError);
-      const browser = await launchChromium();
+      const report = await openOffline(join(dir, "report.html"), chartsDrawn);
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const errors: string[] = [];
-        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-        page.on("pageerror", (e) => errors.push(String(e)));
-        await page.route(/^https?:/, (route) => {
-          errors.push(`network request: ${route.request().url()}`);
-          return route.abort();
-        });
-        await page.goto(`file://${join(dir, "report.html")}`);
-        await page.waitForFunction(() => (window as unknown as { Chart?: { instances: object } }).Chart?.instances !== undefined);
-        const painted = await page.evaluate(() => {
-          const canvas = document.getElementById("capacity-chart") as HTMLCanvasElement;
-          const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-          let inked = 0;
-          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
-          return inked;
-        });
-        expect(painted).toBeGreaterThan(2_000);
-        expect(errors).toEqual([]);
+        expect((await report.inkByCanvas())["capacity-chart"]).toBeGreaterThan(2_000);
+        expect(report.errors).toEqual([]);
       } finally {
-        await browser.close();
+        await report.close();
       }
     },
     30_000,

@@ -7,7 +7,7 @@ import { Progress } from "../core/progress.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import { type ResultJson, resultSchema } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
-import { launchChromium } from "../testing/chromium.ts";
+import { openOffline } from "../testing/chromium.ts";
 import { REPO_ROOT } from "../testing/run-command.ts";
 import { writeRunReport } from "./write-run-report.ts";
 
@@ -64,26 +64,10 @@ describe("the report of a real run", () => {
 
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)=["']?https?:/i);
-    const browser = await launchChromium();
+    const report = await openOffline(join(dir, "report.html"), () => document.querySelectorAll("canvas").length === 2);
+    const { page, errors } = report;
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(String(e)));
-      await page.route(/^https?:/, (route) => {
-        errors.push(`network request: ${route.request().url()}`);
-        return route.abort();
-      });
-      await page.goto(`file://${join(dir, "report.html")}`);
-      await page.waitForFunction(() => document.querySelectorAll("canvas").length === 2);
-      const inked = await page.evaluate(() =>
-        Array.from(document.querySelectorAll("canvas")).map((canvas) => {
-          const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-          let painted = 0;
-          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
-          return painted;
-        }),
-      );
+      const inked = Object.values(await report.inkByCanvas());
       expect(inked.every((pixels) => pixels > 2_000)).toBe(true);
       expect(await page.textContent("header")).toMatch(/^PASSED · worker-timeout/);
       await page.fill("#log-filter", "WORKER TIMEOUT");
@@ -92,7 +76,7 @@ describe("the report of a real run", () => {
       await page.screenshot({ path: join(artifacts, "report-worker-timeout.png"), fullPage: true });
       expect(errors).toEqual([]);
     } finally {
-      await browser.close();
+      await report.close();
     }
   });
 

@@ -10,7 +10,7 @@ import { totalErrors } from "../load/load-result.ts";
 import { isFailedLbRequest } from "../logs/haproxy-log.ts";
 import { resultSchema, toResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
-import { launchChromium } from "../testing/chromium.ts";
+import { chartsDrawn, openOffline } from "../testing/chromium.ts";
 import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { ConsoleReporter } from "./console-reporter.ts";
 import { fileReporters, writeNightlyReport, writeRunReport } from "./write-run-report.ts";
@@ -226,33 +226,14 @@ describe("the report of a recorded rolling deploy (naive profile: SIGTERM while 
   it.skipIf(!existsSync(CHROMIUM_PATH))(
     "report.html: every chart draws in Chromium with no console error and no network",
     async () => {
-      const browser = await launchChromium();
+      const report = await openOffline(join(dir, "report.html"), chartsDrawn);
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const errors: string[] = [];
-        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-        page.on("pageerror", (e) => errors.push(String(e)));
-        await page.route(/^https?:/, (route) => {
-          errors.push(`network request: ${route.request().url()}`);
-          return route.abort();
-        });
-        await page.goto(`file://${join(dir, "report.html")}`);
-        await page.waitForFunction(() => (window as unknown as { Chart?: { instances: object } }).Chart?.instances !== undefined);
-        const inked = await page.evaluate(() =>
-          Object.fromEntries(
-            Array.from(document.querySelectorAll("canvas")).map((canvas) => {
-              const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-              let painted = 0;
-              for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
-              return [canvas.id, painted];
-            }),
-          ),
-        );
+        const inked = await report.inkByCanvas();
         expect(Object.keys(inked)).toEqual(["timeline-chart", "replica-chart", "lifeline-chart"]);
         for (const pixels of Object.values(inked)) expect(pixels).toBeGreaterThan(2_000);
-        expect(errors).toEqual([]);
+        expect(report.errors).toEqual([]);
       } finally {
-        await browser.close();
+        await report.close();
       }
     },
     30_000,

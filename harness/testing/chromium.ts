@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
 
 /** Debian's Chromium, headless, with no background traffic (the machine has no network beyond loopback). */
-export async function launchChromium(): Promise<Browser> {
+async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `The HTML report test needs Chromium at ${CHROMIUM_PATH}: run \`npm run setup\` (it installs Debian's chromium), or set CHROMIUM_PATH.`,
@@ -22,3 +22,47 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+export interface OfflinePage {
+  page: Page;
+  /** Console errors, page errors and every network request (each aborted: a report must need none). */
+  errors: string[];
+  /** Painted (non-transparent) pixels of each canvas, by its id (or its position when it has none). */
+  inkByCanvas(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** Opens a self-contained report in headless Chromium with the network cut off, collecting what went wrong. */
+export async function openOffline(file: string, ready: () => boolean): Promise<OfflinePage> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.route(/^https?:/, (route) => {
+      errors.push(`network request: ${route.request().url()}`);
+      return route.abort();
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(ready);
+    const inkByCanvas = () =>
+      page.evaluate(() =>
+        Object.fromEntries(
+          Array.from(document.querySelectorAll("canvas")).map((canvas, i) => {
+            const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+            let painted = 0;
+            for (let p = 3; p < data.length; p += 4) if (data[p]! > 0) painted++;
+            return [canvas.id || String(i), painted];
+          }),
+        ),
+      );
+    return { page, errors, inkByCanvas, close: () => browser.close() };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+/** Chart.js has drawn its charts (for `openOffline`'s `ready`). */
+export const chartsDrawn = () => (window as unknown as { Chart?: { instances: object } }).Chart?.instances !== undefined;
