@@ -9,7 +9,7 @@ import { benchClassify } from "./bench-classify.ts";
 import { benchLoad } from "./bench-load.ts";
 import { benchWall } from "./bench-wall.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
-import { usageErrorsExit2 } from "./usage.ts";
+import { numberIn, usageErrorsExit2 } from "./usage.ts";
 
 const MEASUREMENTS = ["classify", "load", "wall"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
@@ -38,9 +38,14 @@ const program = usageErrorsExit2(new Command("npm run bench --"))
       .argParser(measurements)
       .default([...MEASUREMENTS], "all"),
   )
-  .option("--lines <n>", "classify: lines in the generated export", wholeNumber, 5_000_000)
+  .option("--lines <n>", "classify: lines in the generated export", numberIn("--lines", { unit: "whole", min: 1000 }), 5_000_000)
   .option("--file <path>", "classify: the export to write and read (reused if it already has the right size)")
-  .option("--connections <n>", "load: wrk's connections, and the most the open-loop generator may use", connectionCount, 32)
+  .option(
+    "--connections <n>",
+    "load: wrk's connections, and the most the open-loop generator may use",
+    numberIn("--connections", { unit: "whole", min: 1, max: 1000 }),
+    32,
+  )
   .showHelpAfterError();
 
 const options = program.parse().opts<Options>();
@@ -73,17 +78,4 @@ function measurements(value: string): Measurement[] {
   if (unknown.length > 0 || names.length === 0)
     throw new InvalidArgumentError(`--only takes a comma-separated list of ${MEASUREMENTS.join(", ")}, not "${value}".`);
   return names as Measurement[];
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1000) throw new InvalidArgumentError(`--lines wants a whole number of at least 1000, not "${value}".`);
-  return n;
-}
-
-function connectionCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new InvalidArgumentError(`--connections wants a whole number from 1 to 1000, not "${value}".`);
-  return n;
 }

@@ -1,5 +1,5 @@
 import { basename, relative } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
@@ -18,7 +18,7 @@ import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts"
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
-import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
+import { chosenSuite, keepOption, numberIn, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
 interface Options {
   list?: boolean;
@@ -50,17 +50,21 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     "--config <variant>",
     "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
-  .addOption(new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(positiveInt))
+  .addOption(
+    new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(
+      numberIn("--workers", { unit: "whole", min: 1, max: 32 }),
+    ),
+  )
   .addOption(workerOption())
   .addOption(
     new Option(
       "--replicas <n>",
       "app containers behind HAProxy, 1 to 8 (scenarios that run replicas: rolling-deploy, lb-keepalive)",
-    ).argParser(replicaCount),
+    ).argParser(numberIn("--replicas", { unit: "whole", min: 1, max: 8 })),
   )
   .addOption(
     new Option("--keepalive <s>", "gunicorn's keepalive in seconds (overrides the scenario; lb-keepalive: above 30 is the fix)").argParser(
-      keepaliveSeconds,
+      numberIn("--keepalive", { unit: "seconds", min: 0, max: 300, aboveMin: true }),
     ),
   )
   .addOption(
@@ -69,7 +73,11 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
       "how the platform replaces each replica (rolling-deploy): render, kubernetes or naive; see the README",
     ).choices(DEPLOY_PROFILE_NAMES),
   )
-  .addOption(new Option("--pre-stop <s>", "Kubernetes' preStop sleep in seconds (--profile kubernetes; default 2)").argParser(seconds))
+  .addOption(
+    new Option("--pre-stop <s>", "Kubernetes' preStop sleep in seconds (--profile kubernetes; default 2)").argParser(
+      numberIn("--pre-stop", { unit: "seconds", min: 0, max: 300 }),
+    ),
+  )
   .addOption(keepOption())
   .showHelpAfterError();
 
@@ -164,31 +172,4 @@ function checkDeployOptions(scenario: Scenario, options: Options): void {
       "BAD_OPTION",
       `${scenario.name} runs one app container: its faults act on that one. --replicas applies to the scenarios that run replicas behind the balancer (rolling-deploy, lb-keepalive).`,
     );
-}
-
-function keepaliveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 300)
-    throw new InvalidArgumentError(`--keepalive wants seconds above 0 and at most 300, not "${value}".`);
-  return n;
-}
-
-function replicaCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 8)
-    throw new InvalidArgumentError(`--replicas wants a whole number from 1 to 8, not "${value}".`);
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 300) throw new InvalidArgumentError(`--pre-stop wants seconds from 0 to 300, not "${value}".`);
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 32)
-    throw new InvalidArgumentError(`--workers wants a whole number from 1 to 32, not "${value}".`);
-  return n;
 }

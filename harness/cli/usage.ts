@@ -32,6 +32,25 @@ export function chosenSuite(options: { suite?: SuiteName; stack?: SuiteName }): 
   return options.suite ?? options.stack;
 }
 
+/**
+ * A numeric option's parser: a whole number, or seconds (any number), within bounds. A bad value is refused (exit 2)
+ * saying what the option wants: `--replicas wants a whole number from 1 to 8, not "9".`
+ */
+export function numberIn(
+  flag: string,
+  { unit, min, max, aboveMin = false }: { unit: "whole" | "seconds"; min: number; max?: number; aboveMin?: boolean },
+): (value: string) => number {
+  const range = max === undefined ? `of at least ${min}` : aboveMin ? `above ${min} and at most ${max}` : `from ${min} to ${max}`;
+  const wants = `${flag} wants ${unit === "whole" ? "a whole number" : "seconds"} ${range}`;
+  return (value) => {
+    const n = Number(value);
+    const fits =
+      (unit === "whole" ? Number.isInteger(n) : Number.isFinite(n)) && (aboveMin ? n > min : n >= min) && (max === undefined || n <= max);
+    if (!fits) throw new InvalidArgumentError(`${wants}, not "${value}".`);
+    return n;
+  };
+}
+
 /** `--keep <n>`: how many report folders to keep in reports/ (the default from CHAOS_KEEP_REPORTS, else 50). */
 export function keepOption(): Option {
   return new Option("--keep <n>", "report folders to keep in reports/, the newest (default: CHAOS_KEEP_REPORTS, else 50)").argParser(
