@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "undici";
 import { assertLoopbackUrl } from "../core/loopback.ts";
+import { sleep } from "../core/poll-until.ts";
 import { Buckets, errorKindOf } from "./buckets.ts";
 import { recordLatency } from "./latency.ts";
 import type { LoadProfile } from "./load-profile.ts";
@@ -103,7 +103,7 @@ export async function runBursts(
       burst++;
       const next = performance.now() + gapMs;
       if (next > deadline) break;
-      await sleep(Math.max(0, gapMs - 5), undefined, { signal: options.signal }).catch(() => undefined);
+      await sleep(Math.max(0, gapMs - 5), options.signal);
       while (performance.now() < next && !options.signal?.aborted) {
         // spin the last few milliseconds: the gap is the point of this load
       }
