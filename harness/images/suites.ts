@@ -27,7 +27,7 @@ export const SUITES = {
   },
   sid: {
     suite: "sid",
-    summary: "the next Debian (unstable, a moving target): gunicorn 26.2, uvicorn 0.53, FastAPI 0.162, Python 3.14, PostgreSQL 18",
+    summary: "Debian unstable, the next Debian, a moving target: gunicorn 26.2, uvicorn 0.53, FastAPI 0.162, Python 3.14, PostgreSQL 18",
     workers: ["uvicorn", "asgi"],
     // sid's Release file is often past its Valid-Until date; the packages are still the current ones.
     aptOptions: ['Acquire::Check-Valid-Until "false"'],
