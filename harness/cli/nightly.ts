@@ -41,7 +41,11 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --
   )
   .option("--capacity-path <path-or-role>", "what --compare requests (a path or a role of the target)", "health")
   .addOption(keepOption())
-  .addOption(workerOption().default(undefined, "each worker class the suite has"))
+  .addOption(
+    workerOption(
+      "only this worker class of gunicorn: uvicorn (uvicorn's UvicornWorker) or asgi (gunicorn's own, on sid); default: each one the suite has",
+    ),
+  )
   .addOption(new Option("--capacity-budget <s>", "search time per build and round for --compare").default(60).argParser(Number))
   .showHelpAfterError();
 

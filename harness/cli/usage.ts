@@ -21,11 +21,10 @@ export function withSuiteOption(command: Command, description: string): Command 
 }
 
 /** `--worker <class>`: gunicorn's worker class, through the target's `workerClass` setting. */
-export function workerOption(): Option {
-  return new Option(
-    "--worker <class>",
-    "gunicorn's worker class: uvicorn (uvicorn's UvicornWorker, the default) or asgi (gunicorn's own ASGI worker, gunicorn 24+: --suite sid)",
-  ).choices(WORKER_CLASSES);
+export function workerOption(
+  description = "gunicorn's worker class: uvicorn (uvicorn's UvicornWorker, the default) or asgi (gunicorn's own ASGI worker, gunicorn 24+: --suite sid)",
+): Option {
+  return new Option("--worker <class>", description).choices(WORKER_CLASSES);
 }
 
 export function chosenSuite(options: { suite?: SuiteName; stack?: SuiteName }): SuiteName | undefined {
