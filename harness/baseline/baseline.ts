@@ -83,8 +83,14 @@ export interface Regression {
 }
 
 /** `<target>/<scenario>/<suite>`: one entry per target, scenario and Debian suite. */
-/** `<target>/<scenario>/<stack>`, the stack being the suite plus a worker class other than uvicorn's (`demo/deploy/sid-asgi`). */
-export const baselineKey = (result: ResultJson) => `${result.stack.target.name}/${result.scenario.name}/${runStack(result)}`;
+/**
+ * A run's key in the nightly's matrix, its shards and the baseline: `<target>/<scenario>/<stack>`, the stack being the
+ * suite plus a worker class other than uvicorn's (`demo/deploy/sid-asgi`).
+ */
+export const matrixKey = (target: string, scenario: string, stack: string) => `${target}/${scenario}/${stack}`;
+
+/** The key of a run that took place. */
+export const baselineKey = (result: ResultJson) => matrixKey(result.stack.target.name, result.scenario.name, runStack(result));
 
 /** The figures of one run that the baseline keeps. */
 export function baselineEntry(result: ResultJson): BaselineEntry {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Baseline, baselineKey, type Regression, readBaseline } from "../baseline/baseline.ts";
+import { type Baseline, baselineKey, matrixKey, type Regression, readBaseline } from "../baseline/baseline.ts";
+import { stackLabel } from "../images/suites.ts";
 import { writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
@@ -18,7 +19,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const runs = RECORDED_RUNS.filter((r) => ["worker-timeout", "deploy", "slow-db"].includes(r.scenario)).map((recorded) =>
   loadRunResult(runFixtureFile(recorded)),
 );
-const keyOfRun = (run: RunResult) => `${run.stack.target.name}/${run.scenario.name}/${run.stack.options.suite}`;
+const keyOfRun = (run: RunResult) =>
+  matrixKey(run.stack.target.name, run.scenario.name, stackLabel(run.stack.options.suite, run.stack.options.worker));
 const matrix = runs.map(keyOfRun);
 const [timeoutKey, deployKey, slowDbKey] = matrix as [string, string, string];
 
@@ -174,6 +176,31 @@ describe("nightly:merge", () => {
     expect(read(merged, "summary.md")).toContain(`⚠️ Not run (missing from the merged shards): ${absent.join(", ")}.`);
     expect(read(merged, "index.html")).toContain("Not run (missing from the merged shards)");
     expect(JSON.parse(read(merged, "comparison.json")).missing).toEqual(absent);
+  });
+
+  it("keeps one suite's worker classes apart: sid and sid-asgi are two runs of the matrix", () => {
+    const parent = join(work, "workers");
+    const deploy = runs[1]!;
+    const onSid = (worker: "uvicorn" | "asgi"): RunResult => ({
+      ...deploy,
+      runId: `${deploy.runId}-sid-${worker}`,
+      stack: { ...deploy.stack, options: { ...deploy.stack.options, suite: "sid", worker } },
+    });
+    const keys = ["demo/deploy/sid", "demo/deploy/sid-asgi"];
+    const dir = join(parent, "nightly-2026-11-26-shard-1-of-1");
+    mkdirSync(dir, { recursive: true });
+    writeShardFile(dir, {
+      version: 1,
+      shard: { index: 1, count: 1 },
+      target: "demo",
+      matrix: keys,
+      keys,
+      estimatesS: Object.fromEntries(keys.map((key) => [key, 15])),
+      capacity: false,
+    });
+    const jsons = [onSid("uvicorn"), onSid("asgi")].map((run) => writeRunReport(run, dir, { linkLatest: false }).json);
+    writeNightlyReport({ dir, runs: jsons, regressions: [], unbaselined: keys, tolerances: baseline.tolerances, baseline: {} });
+    expect(merge([dir], join(parent, "merged")).results.map(baselineKey)).toEqual(keys);
   });
 
   it("--update-baseline rewrites the baseline from the merged runs, with each run's duration", () => {

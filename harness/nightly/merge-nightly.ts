@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
-import { type Baseline, REGRESSION_KINDS, type Regression, readBaseline, writeBaseline } from "../baseline/baseline.ts";
+import { type Baseline, baselineKey, REGRESSION_KINDS, type Regression, readBaseline, writeBaseline } from "../baseline/baseline.ts";
 import { UsageError } from "../core/errors.ts";
 import { markWriting } from "../report/retention.ts";
 import { pointLatestAt, REPORTS_DIR, writeNightlyReport } from "../report/write-run-report.ts";
@@ -67,11 +67,11 @@ export function mergeNightly(options: MergeOptions): MergeOutcome {
   const missingWhy: string[] = [];
   if (missingShards.length) missingWhy.push(`shard(s) ${missingShards.map((i) => `${i}/${first.shard.count}`).join(", ")} not given`);
   for (const s of shards) {
-    const ran = new Set(s.runs.map((r) => keyOf(r.json)));
+    const ran = new Set(s.runs.map((r) => baselineKey(r.json)));
     const notRun = s.shard.keys.filter((key) => !ran.has(key));
     if (notRun.length) missingWhy.push(`${basename(s.dir)} has no run of ${notRun.join(", ")} (interrupted?)`);
   }
-  const brought = new Set(shards.flatMap((s) => s.runs.map((r) => keyOf(r.json))));
+  const brought = new Set(shards.flatMap((s) => s.runs.map((r) => baselineKey(r.json))));
   const missing = matrix.filter((key) => !brought.has(key));
   if (missing.length && !options.allowMissing)
     throw new UsageError(
@@ -84,7 +84,7 @@ export function mergeNightly(options: MergeOptions): MergeOutcome {
     const i = matrix.indexOf(key);
     return i < 0 ? matrix.length : i; // the capacity comparison's keys come after every run's, as in a nightly
   };
-  const runs = shards.flatMap((s) => s.runs).sort((a, b) => position(keyOf(a.json)) - position(keyOf(b.json)));
+  const runs = shards.flatMap((s) => s.runs).sort((a, b) => position(baselineKey(a.json)) - position(baselineKey(b.json)));
   const regressions = shards.flatMap((s) => s.comparison.regressions).sort((a, b) => position(a.key) - position(b.key));
   const unbaselined = shards.flatMap((s) => s.comparison.unbaselined).sort((a, b) => position(a) - position(b));
   const tolerances = shards.map((s) => s.comparison.tolerances).find((t) => t !== null && t !== undefined);
@@ -112,8 +112,6 @@ export function mergeNightly(options: MergeOptions): MergeOutcome {
   }
 }
 
-const keyOf = (json: ResultJson) => `${json.stack.target.name}/${json.scenario.name}/${json.stack.name}`;
-
 function readShardFolder(dir: string): ShardFolder {
   if (!existsSync(dir)) throw new UsageError("NO_SUCH_FOLDER", `${dir} does not exist: give the folders the shards wrote.`);
   const shard = readShardFile(dir);
@@ -131,8 +129,8 @@ function readShardFolder(dir: string): ShardFolder {
       return { dir: join(dir, entry.name), json: parsed.data };
     });
   for (const run of runs)
-    if (!shard.keys.includes(keyOf(run.json)))
-      throw new UsageError("NOT_OF_THIS_SHARD", `${run.dir} ran ${keyOf(run.json)}, which is not among ${dir}'s keys (shard.json).`);
+    if (!shard.keys.includes(baselineKey(run.json)))
+      throw new UsageError("NOT_OF_THIS_SHARD", `${run.dir} ran ${baselineKey(run.json)}, which is not among ${dir}'s keys (shard.json).`);
   const comparisonFile = join(dir, "comparison.json");
   let comparison: z.output<typeof comparisonSchema> = { regressions: [], unbaselined: [], tolerances: null };
   if (existsSync(comparisonFile)) {

@@ -4,6 +4,7 @@ import {
   baselineEntry,
   baselineKey,
   compareToBaseline,
+  matrixKey,
   type Regression,
   readBaseline,
   writeBaseline,
@@ -91,7 +92,7 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
     suiteWorkers(suite)
       .filter((worker) => !options.workers || options.workers.includes(worker))
       .flatMap((worker) =>
-        fitting.map((scenario) => ({ suite, worker, scenario, key: `${target.name}/${scenario.name}/${stackLabel(suite, worker)}` })),
+        fitting.map((scenario) => ({ suite, worker, scenario, key: matrixKey(target.name, scenario.name, stackLabel(suite, worker)) })),
       ),
   );
   const mine = options.shard ? shardKeys(options, target, matrix, baseline, dir) : undefined;
