@@ -2,6 +2,12 @@
 export const WORKER_CLASSES = ["uvicorn", "asgi"] as const;
 export type WorkerClass = (typeof WORKER_CLASSES)[number];
 
+/** How reports name each. */
+export const WORKER_CLASS_LABELS: Record<WorkerClass, string> = {
+  uvicorn: "UvicornWorker",
+  asgi: "asgi worker",
+};
+
 /** What gunicorn is told (`worker_class`) for each. */
 export const WORKER_CLASS_NAMES: Record<WorkerClass, string> = {
   uvicorn: "uvicorn.workers.UvicornWorker",

@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { BANNER_LABEL } from "../classify/banners.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
+import { WORKER_CLASS_LABELS } from "../images/suites.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { workerLabel } from "../scenario/expectations.ts";
 import type { RunResult } from "../scenario/run-result.ts";
@@ -39,7 +40,7 @@ function formatConsoleReport(result: RunResult): string {
   // What really ran: gunicorn as it announced itself, its worker class, and the HTTP parser and event loop it picked.
   const ran = [
     gunicorn?.kind === "master-start" ? `gunicorn ${gunicorn.version}` : undefined,
-    stack.options.worker === "asgi" ? "asgi worker" : "UvicornWorker",
+    WORKER_CLASS_LABELS[stack.options.worker ?? "uvicorn"],
     stack.versions.http,
     stack.versions.loop,
   ].filter((part): part is string => Boolean(part));

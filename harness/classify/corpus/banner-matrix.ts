@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { LogEvent } from "../../events/events.ts";
-import { stackLabel } from "../../images/suites.ts";
+import { stackLabel, WORKER_CLASS_LABELS } from "../../images/suites.ts";
 import { BANNER_LABEL, recognizeBanner } from "../banners.ts";
 import { type CorpusRecord, corpusNames, parseLines, readCorpusCase } from "./corpus-format.ts";
 
@@ -73,7 +73,7 @@ export function bannerMatrix(): MatrixRow[] {
 function ran(events: LogEvent[], record: CorpusRecord): string {
   const start = events.find((e) => e.kind === "master-start");
   const version = start?.kind === "master-start" ? `gunicorn ${start.version}` : "gunicorn ?";
-  return `${version}, ${record.worker === "asgi" ? "asgi worker" : "UvicornWorker"}`;
+  return `${version}, ${WORKER_CLASS_LABELS[record.worker ?? "uvicorn"]}`;
 }
 
 /** Each dead worker's lines as templates (pid → N, level kept); distinct sequences joined by `;`. */
@@ -119,20 +119,24 @@ export function renderMatrix(rows: MatrixRow[]): string {
   return [...header, ...rows.map((r) => `| ${r.case} | ${r.stack} | ${r.ran} | ${cell(r.logged)} | ${r.stock} | ${r.dropIn} |`)].join("\n");
 }
 
-/** The README's table as it stands, between its markers. */
-export function readmeMatrix(): string | undefined {
+/** The README split around its table: up to its start marker, the table, from its end marker on. */
+function readmeAroundMatrix(): { before: string; table: string; after: string } | undefined {
   const text = readFileSync(README, "utf8");
   const start = text.indexOf(START);
   const end = text.indexOf(END);
-  return start < 0 || end < start ? undefined : text.slice(start + START.length, end).trim();
+  if (start < 0 || end < start) return undefined;
+  return { before: text.slice(0, start + START.length), table: text.slice(start + START.length, end).trim(), after: text.slice(end) };
+}
+
+/** The README's table as it stands, between its markers. */
+export function readmeMatrix(): string | undefined {
+  return readmeAroundMatrix()?.table;
 }
 
 /** Rewrites the README's table from the corpus; false when the README has no markers. */
 export function writeReadmeMatrix(): boolean {
-  const text = readFileSync(README, "utf8");
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) return false;
-  writeFileSync(README, `${text.slice(0, start + START.length)}\n${renderMatrix(bannerMatrix())}\n${text.slice(end)}`);
+  const readme = readmeAroundMatrix();
+  if (!readme) return false;
+  writeFileSync(README, `${readme.before}\n${renderMatrix(bannerMatrix())}\n${readme.after}`);
   return true;
 }
