@@ -7,7 +7,7 @@ import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
 import { contextFiles, DOCKER_DIR, POSTGRES_DIR, packageList, type SuiteImages, suiteImages } from "./image-inputs.ts";
-import { SUITE_NAMES, SUITES, type SuiteName } from "./suites.ts";
+import { aptConfigLines, aptGetOptions, SUITE_NAMES, SUITES, type SuiteName } from "./suites.ts";
 
 type BaseBuilder = "mmdebstrap" | "dockerfile";
 /** Our images carry it; a team's image built FROM our base inherits it, so it alone never marks an image as ours. */
@@ -118,7 +118,7 @@ async function buildBaseWithMmdebstrap(docker: Docker, suite: SuiteName, name: s
   const tarball = join(work, "rootfs.tar");
   try {
     const excludes = ["doc", "man", "info", "locale"].map((d) => `--dpkgopt=path-exclude=/usr/share/${d}/*`);
-    const aptOptions = SUITES[suite].aptOptions.map((option) => `--aptopt=${option}`);
+    const aptOptions = aptConfigLines(suite).map((line) => `--aptopt=${line}`);
     const run = await $`mmdebstrap --variant=apt ${aptOptions} --include=${packageList().join(",")} ${excludes} ${debianSuite} ${tarball}`
       .nothrow()
       .quiet();
@@ -146,7 +146,7 @@ async function buildBaseWithDockerfile(docker: Docker, suite: SuiteName, name: s
     tag: name,
     buildargs: {
       SUITE: SUITES[suite].suite,
-      APT_OPTIONS: SUITES[suite].aptOptions.map((o) => `-o ${o.replace(" ", "=").replaceAll('"', "")}`).join(" "),
+      APT_OPTIONS: aptGetOptions(suite),
     },
     kind: "base",
   });

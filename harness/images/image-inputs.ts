@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SUITES, type SuiteName } from "./suites.ts";
+import { aptConfigLines, SUITES, type SuiteName } from "./suites.ts";
 
 /** The folder with the harness's own images: the base package list, its Dockerfile, Postgres, the demo app. */
 export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));
@@ -59,7 +59,7 @@ export interface SuiteImages {
 /** Image names are tagged with a hash of their inputs, so unchanged inputs mean no rebuild. */
 export function suiteImages(suite: SuiteName): SuiteImages {
   const debianSuite = SUITES[suite].suite;
-  const base = `chaos-harness/base:${debianSuite}-${inputsHash([BASE_RECIPE_VERSION, debianSuite, ...SUITES[suite].aptOptions, packageList().join("\n")])}`;
+  const base = `chaos-harness/base:${debianSuite}-${inputsHash([BASE_RECIPE_VERSION, debianSuite, ...aptConfigLines(suite), packageList().join("\n")])}`;
   const db = `chaos-harness/db:${debianSuite}-${inputsHash([base], { dir: POSTGRES_DIR, files: contextFiles(POSTGRES_DIR) })}`;
   return { base, stableBase: `chaos-harness/base:${debianSuite}`, db };
 }
