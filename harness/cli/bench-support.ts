@@ -51,12 +51,18 @@ export function runCommand(command: string, args: string[], options: RunOptions 
   });
 }
 
-/** Node's own command line for an npm script of package.json (`node --import tsx harness/cli/x.ts` → the arguments after `node`). */
+/**
+ * Node's own command line for an npm script of package.json: `exec node --import tsx harness/cli/x.ts`
+ * (the scripts `exec` node so that npm's signals reach it) → the arguments after `node`.
+ */
 export function scriptNodeArgs(script: string): string[] {
   const scripts = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-  const line = scripts[script];
-  if (!line?.startsWith("node ")) throw new Error(`package.json's "${script}" script does not start with node`);
-  return line.split(" ").slice(1);
+  const words = scripts[script]?.split(" ") ?? [];
+  const node = words.indexOf("node");
+  if (node < 0 || words.slice(0, node).some((word) => word !== "exec")) {
+    throw new Error(`package.json's "${script}" script does not start with node (or exec node)`);
+  }
+  return words.slice(node + 1);
 }
 
 /** Starts a CPU meter over the whole machine: the returned function says how many cores were busy on average since. */

@@ -4,8 +4,7 @@ import pc from "picocolors";
 import { ExitCode } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { mergeNightly } from "../nightly/merge-nightly.ts";
-import { keepCount } from "../report/retention.ts";
-import { REPORTS_DIR } from "../report/write-run-report.ts";
+import { keepCount, REPORTS_DIR } from "../report/retention.ts";
 import { runCli } from "./run-cli.ts";
 import { keepOption, pruneOldReports, usageErrorsExit2 } from "./usage.ts";
 

@@ -2,8 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName, WORKER_CLASSES } from "../images/suites.ts";
-import { keepCount, pruneReports } from "../report/retention.ts";
-import { REPORTS_DIR } from "../report/write-run-report.ts";
+import { keepCount, pruneReports, REPORTS_DIR } from "../report/retention.ts";
 
 /** Commander exits 1 on bad usage; ours is 2 (README: exit codes). --help and --version stay 0. */
 export function usageErrorsExit2(command: Command): Command {

@@ -1,6 +1,5 @@
 import { mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type ResultJson, toResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { HtmlReporter } from "./html-reporter.ts";
@@ -9,9 +8,7 @@ import { JunitReporter } from "./junit-reporter.ts";
 import { LogReporter } from "./log-reporter.ts";
 import { MarkdownReporter } from "./markdown-reporter.ts";
 import type { NightlyReport, Reporter } from "./reporter.ts";
-import { markWriting } from "./retention.ts";
-
-export const REPORTS_DIR = process.env.CHAOS_REPORTS_DIR ?? fileURLToPath(new URL("../../reports/", import.meta.url));
+import { markWriting, REPORTS_DIR } from "./retention.ts";
 
 /** The reporters that write a run's folder: result.json, junit.xml, summary.md, report.html, app.log. */
 export function fileReporters(): Reporter[] {
