@@ -4,6 +4,7 @@ import { cpus } from "node:os";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
 import { EnvironmentError, errorMessage } from "../core/errors.ts";
+import { sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { aptInstall } from "../engine/ensure-engine.ts";
 import { totalErrors } from "../load/load-result.ts";
@@ -198,13 +199,13 @@ async function searchOnScheduleRate(bench: Bench, peak: number, progress: Progre
   let missed = Number.POSITIVE_INFINITY;
   let rate = Math.round(peak * GOAL);
   while (trials.length < MAX_TRIALS) {
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the server drains what the last trial queued
+    await sleep(500); // the server drains what the last trial queued
     let t = await trial(bench, rate, TRIAL_S);
     trials.push(t);
     progress.info(`  ${describe(t)}`);
     // Like wrk's best of two runs: one hiccup (a GC pause, another process's burst) does not decide a rate.
     if (t.missed && trials.length < MAX_TRIALS) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       t = await trial(bench, rate, TRIAL_S);
       trials.push(t);
       progress.info(`  again: ${describe(t)}`);

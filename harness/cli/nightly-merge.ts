@@ -5,6 +5,7 @@ import { ExitCode } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
 import { mergeNightly } from "../nightly/merge-nightly.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
+import { whereTheReportIs } from "./report-location.ts";
 import { runCli } from "./run-cli.ts";
 import { keepOption, pruneOldReports, usageErrorsExit2 } from "./usage.ts";
 
@@ -50,7 +51,7 @@ await runCli(async () => {
   if (outcome.missing.length)
     process.stdout.write(`${pc.yellow("missing")} ${outcome.missing.join(", ")}: ${outcome.missingWhy.join("; ")}\n`);
   if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
-  process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
+  process.stdout.write(`${whereTheReportIs(outcome.files)}\n`);
   if (outcome.results.some((r) => r.status === "error") || outcome.capacityStatus === "error" || outcome.missing.length)
     return ExitCode.environment;
   return outcome.regressions.length && !options.updateBaseline ? ExitCode.expectationFailed : ExitCode.ok;

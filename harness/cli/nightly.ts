@@ -11,6 +11,7 @@ import { DEFAULT_RUN_ESTIMATE_S, parseShard } from "../nightly/shard.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
 import { scenarioNames } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
+import { whereTheReportIs } from "./report-location.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
@@ -114,7 +115,7 @@ await runCli(async () => {
   for (const r of outcome.regressions) process.stdout.write(`${pc.red("regression")} ${r.key} (${r.kind}): ${r.message}\n`);
   if (outcome.unbaselined.length) process.stdout.write(`${pc.yellow("no baseline")} for ${outcome.unbaselined.join(", ")}\n`);
   if (options.updateBaseline) process.stdout.write(`baseline rewritten: ${relative(process.cwd(), options.baseline)}\n`);
-  process.stdout.write(`${pc.dim("report:")} ${relative(process.cwd(), join(outcome.dir, "index.html"))}\n`);
+  process.stdout.write(`${whereTheReportIs(outcome.files)}\n`);
   if (shard)
     process.stdout.write(
       `shard ${shard.index}/${shard.count}: join the shards with npm run nightly:merge -- ${relative(process.cwd(), outcome.dir).replace(/-shard-\d+-of-/, "-shard-*-of-")}\n`,

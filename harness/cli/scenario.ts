@@ -1,4 +1,3 @@
-import { basename, relative } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { interruptSignal } from "../cleanup/interrupt.ts";
@@ -17,6 +16,7 @@ import { runScenario } from "../scenario/run-scenario.ts";
 import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts";
 import { variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
+import { whereTheReportIs } from "./report-location.ts";
 import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, numberIn, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
@@ -147,14 +147,6 @@ await runCli(async () => {
   if (broken?.error) return exitCodeFor(broken.error);
   return results.every((r) => r.status === "passed") && results.length === scenarios.length ? ExitCode.ok : ExitCode.expectationFailed;
 });
-
-/** `report: reports/<run>/report.html (result.json, junit.xml, summary.md, app.log beside it)`, from what the reporters wrote. */
-function whereTheReportIs(files: string[]): string {
-  const main = files.find((f) => f.endsWith(".html")) ?? files[0];
-  if (!main) return "";
-  const beside = files.filter((f) => f !== main).map((f) => basename(f));
-  return `${pc.dim("report:")} ${relative(process.cwd(), main)}${beside.length ? ` ${pc.dim(`(${beside.join(", ")} beside it)`)}` : ""}`;
-}
 
 /** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */
 function checkDeployOptions(scenario: Scenario, options: Options): void {

@@ -19,7 +19,7 @@ export function driveLoad(baseUrl: string, profile: LoadProfile, options: LoadOp
 
 /**
  * Closed-loop load with autocannon, in-process, at a loopback URL only, bounded by duration and by count.
- * Every response and error lands in a per-second bucket (counts + HDR histogram) and a per-path one.
+ * Every response and error lands in a per-second bucket (counts + HDR histogram).
  */
 export async function runLoad(baseUrl: string, profile: LoadProfile, options: LoadOptions = {}): Promise<LoadResult> {
   assertLoopbackUrl(baseUrl);

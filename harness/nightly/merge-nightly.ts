@@ -24,6 +24,8 @@ export interface MergeOptions {
 
 export interface MergeOutcome {
   dir: string;
+  /** The merged nightly's own files, as its reporters wrote them. */
+  files: string[];
   results: ResultJson[];
   regressions: Regression[];
   unbaselined: string[];
@@ -100,8 +102,8 @@ export function mergeNightly(options: MergeOptions): MergeOutcome {
     const withCapacity = shards.find((s) => s.shard.capacity && existsSync(join(s.dir, "capacity")));
     if (withCapacity) cpSync(join(withCapacity.dir, "capacity"), join(dir, "capacity"), { recursive: true });
     const results = runs.map((r) => r.json);
-    writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances, baseline: baseline?.scenarios, missing });
-    const outcome: MergeOutcome = { dir, results, regressions, unbaselined, missing, missingWhy, baseline };
+    const files = writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances, baseline: baseline?.scenarios, missing });
+    const outcome: MergeOutcome = { dir, files, results, regressions, unbaselined, missing, missingWhy, baseline };
     const capacityStatus = withCapacity && readCapacityStatus(join(dir, "capacity"));
     if (capacityStatus) outcome.capacityStatus = capacityStatus;
     if (options.updateBaseline) outcome.baseline = writeBaseline(options.baselineFile, results, baseline);

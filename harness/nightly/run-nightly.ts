@@ -52,6 +52,8 @@ export interface NightlyOptions {
 
 export interface NightlyOutcome {
   dir: string;
+  /** The nightly's own files, as its reporters wrote them (index.html, junit.xml, summary.md, comparison.json). */
+  files: string[];
   results: ResultJson[];
   regressions: Regression[];
   /** Runs with no baseline to compare with. */
@@ -116,8 +118,15 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
       : undefined;
   for (const c of capacity?.comparison?.byConfiguration ?? [])
     if (c.regression) regressions.push({ key: `capacity/${c.configuration}`, kind: "capacity", message: c.verdict });
-  writeNightlyReport({ dir, runs: results, regressions, unbaselined, tolerances: baseline?.tolerances, baseline: baseline?.scenarios });
-  const outcome: NightlyOutcome = { dir, results, regressions, unbaselined, baseline, ...(capacity && { capacity }) };
+  const files = writeNightlyReport({
+    dir,
+    runs: results,
+    regressions,
+    unbaselined,
+    tolerances: baseline?.tolerances,
+    baseline: baseline?.scenarios,
+  });
+  const outcome: NightlyOutcome = { dir, files, results, regressions, unbaselined, baseline, ...(capacity && { capacity }) };
   if (options.updateBaseline && !options.signal.aborted) outcome.baseline = writeBaseline(options.baselineFile, results, baseline);
   pointLatestAt(parent, dir);
   return outcome;
