@@ -6,6 +6,7 @@ export default defineScenario({
     "A deploy while a 20 s request is in flight, with graceful_timeout = 2 s: the worker serving it is still " +
     "running when the graceful timeout runs out and is killed with its request (graceful-timeout, investigate); " +
     "the other stops normally.",
+  alternative: "deploy",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
   load: { durationS: 3, connections: 2, requests: [{ role: "health" }] },
   faults: [

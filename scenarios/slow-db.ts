@@ -5,6 +5,7 @@ export default defineScenario({
   description:
     "The database turns slow under load (the harness locks the table every query reads, for 4 s): the pool " +
     "saturates, requests wait, then fail with pool-acquire timeouts (503). No worker is killed.",
+  alternative: "db-latency",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2, db: { poolSize: 3, maxOverflow: 0, poolTimeoutS: 1 } },
   load: {
     durationS: 8,

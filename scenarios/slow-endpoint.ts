@@ -3,6 +3,7 @@ import { defineScenario } from "../harness/scenario/define-scenario.ts";
 export default defineScenario({
   name: "slow-endpoint",
   description: "An async endpoint that awaits 300 ms, under load: latency rises, no worker dies, no banner.",
+  alternative: "db-latency",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
   load: {
     durationS: 4,

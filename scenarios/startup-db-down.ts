@@ -5,6 +5,7 @@ export default defineScenario({
   description:
     "Postgres unreachable at boot: the startup protection retries (each try bounded by 1 s) and gives up after " +
     "3 s; the worker exits with code 3 and the master halts (boot-failure, critical), saying the DB was unreachable.",
+  alternative: "db-outage",
   stack: { workers: 2, timeoutS: 10, gracefulTimeoutS: 2, db: { running: false }, startup: { stepTimeoutS: 1, totalTimeoutS: 3 } },
   requires: { settings: ["startupStepTimeoutS", "startupTotalTimeoutS"] },
   load: { durationS: 1, requests: [{ role: "health" }] },

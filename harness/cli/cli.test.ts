@@ -75,7 +75,7 @@ describe("npm run scenario --target", () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(
-        /^error SCENARIO_DOES_NOT_FIT: worker-timeout needs the role "block-event-loop" \(paths: in the target\), which target ledger does not declare \(.*ledger\.target\.json\)\. Use worker-freeze instead: it needs nothing from the app\.$/,
+        /^error SCENARIO_DOES_NOT_FIT: worker-timeout needs the role "block-event-loop" \(paths: in the target\), which target ledger does not declare \(.*ledger\.target\.json\)\. Use worker-freeze instead: it runs on this target\.$/,
       ),
     ]);
   });
@@ -86,6 +86,22 @@ describe("npm run scenario --target", () => {
     expect(maxRequests.stderr).toMatch(/max-requests needs the setting maxRequests \(settings: in the target\)/);
     const oom = await runCliToEnd("scenario", ["oom", "--target", ledger], NO_DOCKER);
     expect(oom.stderr).toMatch(/oom needs the role "leak-memory".*Use memory-squeeze instead/);
+    const slow = await runCliToEnd("scenario", ["slow-endpoint", "--target", ledger], NO_DOCKER);
+    expect(slow.stderr).toMatch(/slow-endpoint needs the role "slow" .*Use db-latency instead: it runs on this target\.$/m);
+  });
+
+  it("names the fix when the generic stand-in does not run on the target either", async () => {
+    // A target with no database: neither slow-endpoint (role "slow") nor its stand-in db-latency runs on it.
+    const noDatabase = "harness/testing/apps/broken/exits-at-once.target.json";
+    const result = await runCliToEnd("scenario", ["slow-endpoint", "--target", noDatabase], NO_DOCKER);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(
+      /slow-endpoint needs the role "slow" .*Declare it in the target to run slow-endpoint\. Its stand-in, db-latency, does not run here either: it needs the role "db" \(paths: in the target\)\.$/,
+    );
+    const maxRequests = await runCliToEnd("scenario", ["max-requests", "--target", noDatabase], NO_DOCKER);
+    expect(maxRequests.stderr.trim()).toMatch(
+      /max-requests needs the setting maxRequests .*Declare it in the target to run max-requests\.$/,
+    );
   });
 
   it("lists which scenarios run on a target", async () => {

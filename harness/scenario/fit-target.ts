@@ -7,15 +7,19 @@ import type { Scenario } from "./define-scenario.ts";
 /**
  * The scenario as it runs on this target: every role resolved to the target's path. A scenario that
  * needs what the target does not declare (a role, the harness's database, a lockTable, a setting) is
- * refused with exit 2 and one line naming what is missing and the generic scenario to use instead.
+ * refused with exit 2 and one line naming what is missing and the generic scenario to use instead
+ * (`alternative`, the scenario's declared stand-in, when it runs on this target), or the fix.
  */
-export function fitScenario(scenario: Scenario, target: Target): Scenario {
+export function fitScenario(scenario: Scenario, target: Target, alternative?: Scenario): Scenario {
   const missing = missingFor(scenario, target);
   if (missing) {
-    const instead = scenario.alternative ? ` Use ${scenario.alternative} instead: it needs nothing from the app.` : "";
+    const instead =
+      alternative && !missingFor(alternative, target)
+        ? `Use ${alternative.name} instead: it runs on this target.`
+        : `Declare it in the target to run ${scenario.name}.${alternative ? ` Its stand-in, ${alternative.name}, does not run here either: it needs ${missingFor(alternative, target)}.` : ""}`;
     throw new UsageError(
       "SCENARIO_DOES_NOT_FIT",
-      `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${relative(process.cwd(), target.file)}).${instead}`,
+      `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${relative(process.cwd(), target.file)}). ${instead}`,
     );
   }
   const pathOf = (role: string) => (role === "health" ? target.health : target.paths[role]!);

@@ -19,9 +19,10 @@ import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts
 import type { StartedStack } from "../stack/started-stack.ts";
 import type { Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
+import { loadScenario } from "./catalogue.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import { type Expectations, evaluateExpectations, type Observed, type RecoveryObservation } from "./expectations.ts";
-import { fitScenario } from "./fit-target.ts";
+import { fitScenario, missingFor } from "./fit-target.ts";
 import type { RunResult, RunStatus } from "./run-result.ts";
 
 export interface RunScenarioOptions {
@@ -45,7 +46,8 @@ export async function runScenario(
   { progress, signal, overrides = {}, deploy = {}, ...options }: RunScenarioOptions,
 ): Promise<RunResult> {
   const target = options.target ?? (await loadTarget());
-  const scenario = withDeploy(fitScenario(declared, target), deploy);
+  const alternative = declared.alternative && missingFor(declared, target) ? await loadScenario(declared.alternative) : undefined;
+  const scenario = withDeploy(fitScenario(declared, target, alternative), deploy);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
   const expect = expectationsFor(scenario, stackOptions.suite, target.name, stackOptions.worker);
