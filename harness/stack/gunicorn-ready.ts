@@ -57,9 +57,11 @@ export class GunicornReady implements WaitStrategy {
     );
     if (ready) return;
     const roster = workerRoster(this.events.all, this.instance);
+    const { pathname, search } = new URL(this.healthUrl);
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
-        `(${roster.booted.length} booted) and /health ${(await healthAnswers(this.healthUrl)) ? "answers" : "does not answer"}`,
+        `(${roster.booted.length} booted) and GET ${pathname}${search} ${await healthOutcome(this.healthUrl)}` +
+        (roster.ready.size >= this.workers ? `: every worker is up, so check the path (health: in the target)` : ""),
     );
   }
 
@@ -77,11 +79,17 @@ export class GunicornReady implements WaitStrategy {
 
 /** True when `url` answers 2xx within a second. */
 export async function healthAnswers(url: string): Promise<boolean> {
+  return (await healthOutcome(url)) === "answers 2xx";
+}
+
+/** What `url` does within a second, in words: "answers 2xx", "answers 404", "does not answer (ECONNREFUSED)". */
+async function healthOutcome(url: string): Promise<string> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
     await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
+    return response.ok ? "answers 2xx" : `answers ${response.status}`;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return `does not answer (${cause})`;
   }
 }

@@ -28,6 +28,15 @@ describe("a target that cannot run says why, exits 3, and leaves no container", 
     expect(await containersOfRun(result.stdout)).toEqual([]);
   });
 
+  it("an app whose workers start but whose health path is wrong: the path, what it answered", async () => {
+    const result = await runCliToEnd("scenario", ["smoke", "--target", `${BROKEN}/wrong-health.target.json`]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /STACK_NOT_READY: The app did not become ready: not ready after 10 s: 4 of 4 workers completed startup \(4 booted\) and GET \/nope answers 404: every worker is up, so check the path \(health: in the target\)/,
+    );
+    expect(await containersOfRun(result.stdout)).toEqual([]);
+  });
+
   it("a command that exits at once: its exit code, and its last lines", async () => {
     const result = await runCliToEnd("scenario", ["smoke", "--target", `${BROKEN}/exits-at-once.target.json`]);
     expect(result.code).toBe(3);
