@@ -6,7 +6,7 @@ import { classifyLogStream, type StreamVerdict } from "../classify/classify-stre
 import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { DEFAULT_JSON_KEYS, type LineShape, parseJsonKeys } from "../logs/line-envelope.ts";
-import { paintSeverity } from "../report/format.ts";
+import { describeCounts, paintSeverity } from "../report/format.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 
@@ -114,10 +114,9 @@ export function verdictLine(verdict: StreamVerdict): string {
   const instances = new Set(deaths.map((d) => d.instance).filter((i) => i !== null));
   const order: Severity[] = ["critical", "investigate", "normal"];
   const parts = order.flatMap((severity) => {
-    const counts = new Map<string, number>();
-    for (const d of deaths.filter((x) => x.severity === severity)) counts.set(d.cause, (counts.get(d.cause) ?? 0) + 1);
-    if (counts.size === 0) return [];
-    return [`${paintSeverity(severity)}: ${[...counts].map(([cause, n]) => `${n} ${cause}`).join(", ")}`];
+    const counts: Record<string, number> = {};
+    for (const d of deaths) if (d.severity === severity) counts[d.cause] = (counts[d.cause] ?? 0) + 1;
+    return Object.keys(counts).length ? [`${paintSeverity(severity)}: ${describeCounts(counts)}`] : [];
   });
   const worst = order.find((s) => deaths.some((d) => d.severity === s))!;
   const advice = { critical: "workers were killed: read the evidence", investigate: "look into these", normal: "nothing to worry about" }[

@@ -1,14 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import junitModule, { type Builder } from "junit-report-builder";
 import type { CapacityReport, ConfigurationResult, TrialRecord } from "../capacity/capacity-result.ts";
 import { percent } from "../capacity/slo.ts";
 import { escapeHtml } from "./format.ts";
-import { chartLibraries, scriptJson } from "./html-reporter.ts";
-
-// The package's types describe its `exports.default`; Node's ESM default import is `module.exports`,
-// which is the builder itself (as in junit-reporter.ts).
-const junit = junitModule as unknown as Builder;
+import { chartLibraries, pageCss, scriptJson } from "./html-page.ts";
+import { junit } from "./junit-builder.ts";
 
 /**
  * What `npm run capacity` leaves in `dir` (created if missing): capacity.json (the report as is),
@@ -208,23 +204,13 @@ function capacityHtml(report: CapacityReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`Capacity ${report.status.toUpperCase()} ${systemName(report)} — ${report.runId}`)}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
-main { max-width: 1300px; margin: 0 auto; padding: 0 20px 40px; }
-header.verdict { padding: 18px 20px; color: #fff; font-size: 22px; font-weight: 600; }
-header.passed { background: #1a7f37; } header.failed, header.error { background: #cf222e; } header.inconclusive { background: #9a6700; }
-header small { display: block; font-size: 14px; font-weight: 400; opacity: .9; }
-section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margin: 16px 0; padding: 12px 16px; }
-h2 { font-size: 16px; margin: 4px 0 10px; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+${pageCss(1300)}
 td.num { text-align: right; white-space: nowrap; }
 td ul { margin: 2px 0 0; padding-left: 18px; font-size: 12px; color: #656d76; }
 tr.failed td:first-child, tr.error td:first-child { border-left: 3px solid #cf222e; }
 .pass { color: #1a7f37; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; } .inconclusive { color: #9a6700; font-weight: 600; }
 .confidence-high { color: #1a7f37; } .confidence-medium { color: #9a6700; } .confidence-low { color: #cf222e; }
 details.trials { margin: 8px 0; } details.trials summary { cursor: pointer; font-weight: 600; }
-.chart { position: relative; height: 380px; }
-.muted { color: #656d76; }
 </style>
 </head>
 <body>
@@ -242,7 +228,7 @@ details.trials { margin: 8px 0; } details.trials summary { cursor: pointer; font
 ${report.configurations.map((c) => configurationRow(report, c)).join("\n")}
 </tbody></table></section>
 <section id="latency"><h2>Latency vs offered rate <span class="muted">(p99 of each constant-rate trial, from each request's intended start; knees marked; inconclusive trials left out)</span></h2>
-<div class="chart"><canvas id="capacity-chart" aria-label="p99 latency against offered rate, one line per configuration"></canvas></div>
+<div class="chart tall"><canvas id="capacity-chart" aria-label="p99 latency against offered rate, one line per configuration"></canvas></div>
 ${data.p99Limit === null ? '<p class="muted">The SLO sets no p99 limit: no limit line drawn.</p>' : ""}</section>
 ${comparisonSection(report)}
 <section id="trials"><h2>Trials</h2>

@@ -1,6 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
 import type { DeployStepEvent, RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
@@ -11,9 +10,9 @@ import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { describeCounts, escapeHtml } from "./format.ts";
+import { chartLibraries, pageCss, SEVERITY_COLOURS, scriptJson } from "./html-page.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
-const require = createRequire(import.meta.url);
 const MAX_LOG_LINES = 20_000;
 const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "unparsed"]);
 
@@ -32,18 +31,6 @@ function write(file: string, html: string): string {
   writeFileSync(file, html);
   return file;
 }
-
-/** Chart.js and its annotation plugin, inlined: the report opens with no network. */
-export function chartLibraries(): string {
-  const chart = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
-  const annotation = join(dirname(require.resolve("chartjs-plugin-annotation")), "chartjs-plugin-annotation.min.js");
-  return [chart, annotation]
-    .map((file) => `<script>${readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`)
-    .join("\n");
-}
-
-/** JSON inside <script>: nothing in it can close the element. */
-export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 interface Lifeline {
   /** `pid 7`, or `web-1/7` in a run with replicas. */
@@ -207,6 +194,7 @@ function htmlReport(result: ResultJson, run: RunResult): string {
       .map((f) => ({ at: f.offsetS, label: `${f.action} → ${f.target}${f.detail ? `: ${f.detail}` : ""}` })),
     lifelines: lifelines(result, observed, origin, end),
     replicas: replicas ?? null,
+    severityColours: SEVERITY_COLOURS,
   };
   const lines = log.slice(-MAX_LOG_LINES);
   const status = result.status;
@@ -221,22 +209,13 @@ function htmlReport(result: ResultJson, run: RunResult): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`${status.toUpperCase()} ${result.scenario.name} — ${result.runId}`)}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
-main { max-width: 1200px; margin: 0 auto; padding: 0 20px 40px; }
-header.verdict { padding: 18px 20px; color: #fff; font-size: 22px; font-weight: 600; }
-header.passed { background: #1a7f37; } header.failed, header.error { background: #cf222e; } header.aborted { background: #9a6700; }
-header small { display: block; font-size: 14px; font-weight: 400; opacity: .9; }
-section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margin: 16px 0; padding: 12px 16px; }
-h2 { font-size: 16px; margin: 4px 0 10px; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
-td.pass { color: #1a7f37; font-weight: 600; } td.fail, td.critical { color: #cf222e; font-weight: 600; }
-td.investigate { color: #9a6700; font-weight: 600; } td.normal { color: #1a7f37; }
+${pageCss(1200)}
+td.pass { color: #1a7f37; font-weight: 600; } td.fail { color: #cf222e; font-weight: 600; }
+td.critical { color: ${SEVERITY_COLOURS.critical}; font-weight: 600; } td.investigate { color: ${SEVERITY_COLOURS.investigate}; font-weight: 600; }
+td.normal { color: ${SEVERITY_COLOURS.normal}; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; margin: 6px 0; }
 #log-lines { max-height: 480px; overflow-y: auto; white-space: pre; }
-.chart { position: relative; height: 300px; } .chart.tall { height: 380px; }
 input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing: border-box; }
-.muted { color: #656d76; }
 </style>
 </head>
 <body>
@@ -285,7 +264,7 @@ ${chartLibraries()}
 (function () {
   var data = JSON.parse(document.getElementById("report-data").textContent);
   if (window["chartjs-plugin-annotation"]) Chart.register(window["chartjs-plugin-annotation"]);
-  var colours = { normal: "#1a7f37", investigate: "#bf8700", critical: "#cf222e" };
+  var colours = data.severityColours;
   var faultLines = {};
   data.faults.forEach(function (f, i) {
     faultLines["fault" + i] = { type: "line", xMin: f.at, xMax: f.at, borderColor: "#8250df", borderWidth: 2, borderDash: [6, 4],

@@ -1,12 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import junitModule, { type Builder } from "junit-report-builder";
+import type { Builder } from "junit-report-builder";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
+import { junit } from "./junit-builder.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
-
-// The package's types describe its `exports.default`; Node's ESM default import is `module.exports`,
-// which is the builder itself.
-const junit = junitModule as unknown as Builder;
 
 /** junit.xml: one testsuite per run (scenario on a suite), one testcase per expectation; failures say expected vs observed. */
 export class JunitReporter implements Reporter {
