@@ -4,7 +4,8 @@ import type { BannerKind, BannerPatterns, BannerSighting } from "./banners.ts";
 import type { Cause, Severity } from "./causes.ts";
 
 /** Where a piece of evidence comes from; `line` is the raw log line it quotes, when it quotes one. */
-type EvidenceSource = "log" | "banner" | "app" | "harness" | "docker" | "cgroup" | "inference";
+export const EVIDENCE_SOURCES = ["log", "banner", "app", "harness", "docker", "cgroup", "inference"] as const;
+type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 
 export interface Evidence {
   source: EvidenceSource;

@@ -55,12 +55,14 @@ describe("npm run classify", () => {
       child.stdin?.end(`${lines.join("\n")}\n`);
       const result = await done;
       expect(result.code).toBe(0);
-      return (JSON.parse(result.stdout) as { deaths: { evidence: string[] }[] }).deaths[0]!.evidence.join("\n");
+      return (JSON.parse(result.stdout) as { deaths: { evidence: { source: string }[] }[] }).deaths[0]!.evidence;
     };
-    expect(await seen([])).not.toMatch(/banner/);
-    expect(await seen(["--target", "harness/testing/apps/ledger/ledger.target.json"])).toMatch(
-      /banner \(log line 2\): \*\*\* LEDGER WORKER STOPPING pid=7 \*\*\*/,
-    );
+    expect(await seen([])).not.toContainEqual(expect.objectContaining({ source: "banner" }));
+    expect(await seen(["--target", "harness/testing/apps/ledger/ledger.target.json"])).toContainEqual({
+      source: "banner",
+      line: 2,
+      text: "*** LEDGER WORKER STOPPING pid=7 ***",
+    });
   });
 
   it("prints exactly one JSON object with --json", async () => {
@@ -79,7 +81,10 @@ describe("npm run classify", () => {
     expect(death!.instance).toBeNull();
     // A log alone cannot confirm an OOM: sigkill, and the evidence says why.
     expect(death).toMatchObject({ cause: "sigkill", severity: "critical", at: expect.stringMatching(/^2026-/) });
-    expect((death!.evidence as string[]).join("\n")).toMatch(/Perhaps out of memory\?[\s\S]*only the container's memory cgroup/);
+    expect(death!.evidence).toEqual([
+      { source: "log", line: expect.any(Number), text: expect.stringMatching(/Perhaps out of memory\?$/) },
+      { source: "inference", text: expect.stringMatching(/only the container's memory cgroup/) },
+    ]);
   });
 
   it("reads a file, in gunicorn's default format too", async () => {

@@ -3,7 +3,6 @@ import { Command } from "commander";
 import pc from "picocolors";
 import type { Severity } from "../classify/causes.ts";
 import { classifyLogStream, type StreamVerdict } from "../classify/classify-stream.ts";
-import { formatEvidence } from "../classify/death-wording.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { DEFAULT_JSON_KEYS, type LineShape, parseJsonKeys } from "../logs/line-envelope.ts";
 import { describeCounts, paintSeverity } from "../report/format.ts";
@@ -48,7 +47,7 @@ await runCli(async () => {
       cause: d.cause,
       severity: d.severity,
       at: isoOrNull(d.at),
-      evidence: d.evidence.map(formatEvidence),
+      evidence: d.evidence,
     }));
     const { lines, inspected, unparsed, shapes, unparsedByShape, overlong, gzip } = verdict;
     process.stdout.write(

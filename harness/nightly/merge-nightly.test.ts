@@ -163,6 +163,13 @@ describe("nightly:merge", () => {
     });
     expect(() => merge([one, shifted], out("e"))).toThrow(expect.objectContaining({ code: "KEY_TWICE" }));
     expect(merge([one, two], out("f")).results).toHaveLength(3);
+
+    // A shard an older harness ran: its result.json is of another schema version.
+    const older = writeShard(join(parent, "older"), 2, 2);
+    const runDir = readdirSync(older, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
+    const file = join(older, runDir, "result.json");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), schemaVersion: 1 }));
+    expect(() => merge([one, older], out("g"))).toThrow(/has schemaVersion 1; this harness reads 2\. Merge shards that this version/);
   });
 
   it("with --allow-missing, merges what is there and says what is missing", () => {

@@ -5,7 +5,7 @@ import { type Baseline, baselineKey, REGRESSION_KINDS, type Regression, readBase
 import { UsageError } from "../core/errors.ts";
 import { markWriting, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt, writeNightlyReport } from "../report/write-run-report.ts";
-import { type ResultJson, resultSchema } from "../scenario/result-json.ts";
+import { RESULT_SCHEMA_VERSION, type ResultJson, resultSchema } from "../scenario/result-json.ts";
 import { nightlyDir } from "./nightly-dir.ts";
 import { readShardFile, type ShardFile } from "./shard.ts";
 
@@ -126,7 +126,13 @@ function readShardFolder(dir: string): ShardFolder {
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "result.json")))
     .map((entry) => {
       const file = join(dir, entry.name, "result.json");
-      const parsed = resultSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+      const raw = JSON.parse(readFileSync(file, "utf8")) as { schemaVersion?: unknown };
+      if (raw.schemaVersion !== RESULT_SCHEMA_VERSION)
+        throw new UsageError(
+          "INVALID_RESULT",
+          `${file} has schemaVersion ${raw.schemaVersion}; this harness reads ${RESULT_SCHEMA_VERSION}. Merge shards that this version of the harness ran.`,
+        );
+      const parsed = resultSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError("INVALID_RESULT", `${file} is not a valid result.json: ${parsed.error.issues[0]?.message}`);
       return { dir: join(dir, entry.name), json: parsed.data };
     });

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Baseline } from "../baseline/baseline.ts";
-import type { ResultJson } from "../scenario/result-json.ts";
+import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import { runCliToEnd, startCli } from "../testing/run-command.ts";
 
 const work = mkdtempSync(join(tmpdir(), "nightly-test-"));
@@ -95,7 +95,7 @@ describe("npm run nightly", () => {
       readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "result.json")))
         .map((e) => JSON.parse(readFileSync(join(dir, e.name, "result.json"), "utf8")) as ResultJson)
-        .map((r) => `${r.stack.target.name}/${r.scenario.name}/${r.stack.name} ${r.status}`)
+        .map((r) => `${r.stack.target.name}/${r.scenario.name}/${runStack(r)} ${r.status}`)
         .sort();
     expect(runs(mergedDir)).toHaveLength(2);
     expect(runs(mergedDir)).toEqual(runs(plainDir));

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
+import { formatEvidence } from "../classify/death-wording.ts";
 import type { DeployStepEvent, RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { totalErrors } from "../load/load-result.ts";
@@ -223,7 +224,7 @@ input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing:
 <small>${escapeHtml(result.scenario.description)}</small></header>
 <main>
 <section id="summary">
-<p>Run <code>${escapeHtml(result.runId)}</code> · ${escapeHtml(result.stack.name)} (${escapeHtml(versions || "versions unknown")}) · ${escapeHtml(result.stack.config)} config · ${result.durationS.toFixed(1)} s</p>
+<p>Run <code>${escapeHtml(result.runId)}</code> · ${escapeHtml(runStack(result))} (${escapeHtml(versions || "versions unknown")}) · ${escapeHtml(result.stack.config)} config · ${result.durationS.toFixed(1)} s</p>
 ${result.load.outcome ? `<p>Requests: ${result.load.outcome.completed} completed, ${result.load.outcome.non2xx} non-2xx, ${totalErrors(result.load.outcome.errors)} without response · p50 ${result.load.outcome.latencyMs.p50} ms · p99 ${result.load.outcome.latencyMs.p99} ms · ${result.load.outcome.throughput} req/s</p>` : "<p>No load ran.</p>"}
 ${result.error ? `<p><strong>Run error:</strong> ${escapeHtml(result.error.message)}</p>` : ""}
 </section>
@@ -238,7 +239,7 @@ ${replicas ? replicasSection(result, observed) : ""}
 ${
   result.deaths.length
     ? `<table><thead><tr>${withReplica ? "<th>replica</th>" : ""}<th>pid</th><th>cause</th><th>severity</th><th>why</th><th>evidence</th></tr></thead><tbody>
-${result.deaths.map((d) => `<tr>${withReplica ? `<td>${escapeHtml(d.instance ?? "")}</td>` : ""}<td>${d.pid}</td><td>${d.cause}</td><td class="${d.severity}">${d.severity}</td><td>${escapeHtml(d.summary)}</td><td><details><summary>${d.evidence.length} item(s)</summary><pre>${escapeHtml(d.evidence.join("\n"))}</pre></details></td></tr>`).join("\n")}
+${result.deaths.map((d) => `<tr>${withReplica ? `<td>${escapeHtml(d.instance ?? "")}</td>` : ""}<td>${d.pid}</td><td>${d.cause}</td><td class="${d.severity}">${d.severity}</td><td>${escapeHtml(d.summary)}</td><td><details><summary>${d.evidence.length} item(s)</summary><pre>${escapeHtml(d.evidence.map(formatEvidence).join("\n"))}</pre></details></td></tr>`).join("\n")}
 </tbody></table>`
     : "<p>No worker died.</p>"
 }</section>

@@ -35,7 +35,7 @@ function runSummaryMarkdown(result: ResultJson): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
   lines.push(
-    `Stack: ${result.stack.name} (${versions || "versions unknown"}), ${result.stack.config} config · run \`${result.runId}\` · ${result.durationS.toFixed(1)} s`,
+    `Stack: ${runStack(result)} (${versions || "versions unknown"}), ${result.stack.config} config · run \`${result.runId}\` · ${result.durationS.toFixed(1)} s`,
     "",
   );
   const load = result.load.outcome;

@@ -51,7 +51,7 @@ describe("a run's report folder, written by the file reporters from a recorded r
     for (const file of files) expect(existsSync(file)).toBe(true);
   });
 
-  it("result.json: the run's projection, valid against its schema, faults and evidence in words", () => {
+  it("result.json: the run's projection, valid against its schema, faults in words, evidence structured", () => {
     const { dir } = writeRunReport(timeoutRun, work, { linkLatest: false });
     const json = JSON.parse(read(dir, "result.json"));
     expect(resultSchema.parse(json)).toEqual(json);
@@ -66,8 +66,14 @@ describe("a run's report folder, written by the file reporters from a recorded r
         detail: "GET /block?ms=8000",
       },
     ]);
-    expect(json.deaths[0].evidence[0]).toMatch(new RegExp(`^log line \\d+: .*Worker \\(pid:${death!.pid}\\) was sent SIGABRT!$`));
-    expect(json.stack).toMatchObject({ name: "trixie", config: "default", versions: { gunicorn: "23.0.0" } });
+    expect(json.deaths[0].evidence[0]).toEqual({
+      source: "log",
+      line: expect.any(Number),
+      text: expect.stringMatching(new RegExp(`Worker \\(pid:${death!.pid}\\) was sent SIGABRT!$`)),
+    });
+    expect(json.stack).toMatchObject({ suite: "trixie", config: "default", versions: { gunicorn: "23.0.0" } });
+    expect(json.stack.options).not.toHaveProperty("suite"); // said once, in stack.suite
+    expect(json.stack.options).toMatchObject({ workers: 2 });
   });
 
   it("junit.xml: one testcase per expectation; a failure says expected and observed", () => {

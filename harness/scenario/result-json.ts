@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
-import { formatEvidence } from "../classify/death-wording.ts";
+import { EVIDENCE_SOURCES } from "../classify/death.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
@@ -11,7 +11,11 @@ import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
 
 /** Bump on any change that could break a reader of result.json (README: "The report"). */
-const RESULT_SCHEMA_VERSION = 1;
+/**
+ * 2: `stack.name` became `stack.suite`, `stack.options` no longer repeats the suite and the config, and a death's
+ * evidence is `{source, line?, text}` (was text: "log line N: …").
+ */
+export const RESULT_SCHEMA_VERSION = 2;
 
 const iso = z.iso.datetime({ offset: true });
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
@@ -38,12 +42,14 @@ export const resultSchema = z
     endedAt: iso,
     durationS: z.number(),
     stack: z.object({
-      name: z.string().describe("the Debian suite: trixie, bookworm or sid"),
+      suite: z.string().describe("the Debian suite: trixie, bookworm or sid"),
       config: z.string().describe("the target's config variant (--config)"),
       target: z.object({ name: z.string(), file: z.string() }).describe("the system under test: its target file"),
       image: z.string().nullable(),
       versions: z.record(z.string(), z.string()).describe("gunicorn, uvicorn, fastapi, python as found in the running container"),
-      options: z.record(z.string(), z.unknown()).describe("the stack options the run used (workers, timeouts, limits, pool)"),
+      options: z
+        .record(z.string(), z.unknown())
+        .describe("the other stack options the run used (worker class, workers, timeouts, limits, pool)"),
     }),
     load: z.object({
       profile: z.record(z.string(), z.unknown()),
@@ -96,7 +102,11 @@ export const resultSchema = z
         severity: z.enum(SEVERITIES as [Severity, ...Severity[]]),
         at: iso.nullable(),
         summary: z.string(),
-        evidence: z.array(z.string()),
+        evidence: z
+          .array(z.object({ source: z.enum(EVIDENCE_SOURCES), line: z.number().optional(), text: z.string() }))
+          .describe(
+            "what the cause rests on: a log line (its number in the run's log), a banner, the harness, docker, the cgroup, an inference",
+          ),
         bannersExpected: z.array(bannerKind),
         bannersSeen: z.array(bannerKind),
       }),
@@ -160,6 +170,7 @@ export function toResultJson(result: RunResult): ResultJson {
   const loadStart = load?.startedAt;
   // A banner's sighting names its first line (seq), whose event names the replica that printed it.
   const instanceOfLine = new Map(events.flatMap((e) => ("seq" in e && e.instance ? [[e.seq, e.instance] as const] : [])));
+  const { suite, config, ...options } = result.stack.options;
   const json: ResultJson = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: result.runId,
@@ -170,12 +181,12 @@ export function toResultJson(result: RunResult): ResultJson {
     endedAt: isoOf(result.endedAt),
     durationS: (result.endedAt - result.startedAt) / 1000,
     stack: {
-      name: result.stack.options.suite,
-      config: result.stack.options.config,
+      suite,
+      config,
       target: result.stack.target,
       image: result.stack.image ?? null,
       versions: result.stack.versions,
-      options: { ...result.stack.options },
+      options,
     },
     load: {
       profile: { ...result.loadProfile },
@@ -207,7 +218,7 @@ export function toResultJson(result: RunResult): ResultJson {
       ...d,
       instance: d.instance ?? null,
       at: d.at > 0 ? isoOf(d.at) : null,
-      evidence: d.evidence.map(formatEvidence),
+      evidence: d.evidence,
     })),
     banners: {
       seen: banners.seen.map(({ pid, kind, event }) => ({
@@ -289,4 +300,4 @@ export function resultJsonSchemaText(): string {
 
 /** The run's stack as keys and tables name it: the suite, plus a worker class other than uvicorn's (`sid-asgi`). */
 export const runStack = (result: ResultJson): string =>
-  stackLabel(result.stack.name, result.stack.options.worker as WorkerClass | undefined);
+  stackLabel(result.stack.suite, result.stack.options.worker as WorkerClass | undefined);
