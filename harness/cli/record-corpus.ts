@@ -1,7 +1,8 @@
 // Records the classifier's corpus from real runs: `npm run record-corpus [-- case ...] [--suite S] [--worker W] [--config C]`.
 // Each case does one thing to the real stack, on every suite and each of its worker classes, with the demo's drop-in
 // (default) and with the hooks as deployments write them (seed); its truth follows from what it did, not from the classifier.
-// The README's banner matrix is generated from what these runs printed.
+// The README's banner matrix is generated from what these runs printed. The demo's URLs come from its target file
+// (docker/demo.target.ts), by role, as a scenario's `request` fault names them.
 
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
@@ -18,6 +19,7 @@ import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import type { StackOptionsInput } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
+import { loadTarget } from "../target/load-target.ts";
 
 interface Outcome {
   truth: Record<number, Cause>;
@@ -36,6 +38,19 @@ interface RecordedStack {
   worker: WorkerClass;
   config: DemoConfig;
 }
+
+/** The demo backend's target: the only place that knows its URLs. */
+const demo = await loadTarget();
+
+/** The demo's path for a role, resolved as a scenario's is (role "health" is its health path). */
+function demoPath(role: string): string {
+  const path = role === "health" ? demo.health : demo.paths[role];
+  if (!path) throw new Error(`record-corpus needs the role "${role}", which ${demo.file} does not map (paths:)`);
+  return path;
+}
+
+/** A `request` fault by role, its path resolved against the demo's target (as fitScenario does for a scenario). */
+const requestFor = (role: string) => ({ action: "request", role, path: demoPath(role) }) as const;
 
 const exitOf = (stack: StartedStack, pid: number) => stack.waitForExitLine(pid);
 const all = (pids: number[], cause: Cause) => Object.fromEntries(pids.map((pid) => [pid, cause]));
@@ -80,7 +95,7 @@ const CASES: CorpusCase[] = [
     description: "max_requests = 10, then 60 requests on fresh connections: workers recycle",
     options: { workers: 2, maxRequests: 10 },
     async run(stack, _faults, { suite }) {
-      for (let i = 0; i < 60; i++) await (await fetch(`${stack.url}/health`, { headers: { connection: "close" } })).text();
+      for (let i = 0; i < 60; i++) await (await fetch(`${stack.url}${stack.target.health}`, { headers: { connection: "close" } })).text();
       await sleep(2_000);
       const dead = [...stack.roster().exited];
       // uvicorn 0.17 recycles without a word: from the log alone that clean exit cannot be told from a SIGTERM.
@@ -89,10 +104,10 @@ const CASES: CorpusCase[] = [
   },
   {
     name: "timeout",
-    description: "GET /block?ms=8000 on one worker with timeout = 3 s: the event loop blocks past the timeout",
+    description: `GET ${demoPath("block-event-loop")} on one worker with timeout = 3 s: the event loop blocks past the timeout`,
     options: { workers: 2, timeoutS: 3 },
     async run(stack, faults) {
-      const pid = await faults.injectIntoWorker({ action: "request", path: "/block?ms=8000" });
+      const pid = await faults.injectIntoWorker(requestFor("block-event-loop"));
       await exitOf(stack, pid);
       await sleep(1_000);
       return { truth: { [pid]: "timeout" } };
@@ -100,10 +115,10 @@ const CASES: CorpusCase[] = [
   },
   {
     name: "oom",
-    description: "GET /alloc?mb=700 on one worker in a container limited to 400 MiB: the kernel OOM-kills it",
+    description: `GET ${demoPath("leak-memory")} on one worker in a container limited to 400 MiB: the kernel OOM-kills it`,
     options: { workers: 2, memoryLimitMb: 400 },
     async run(stack, faults, { config }) {
-      const pid = await faults.injectIntoWorker({ action: "request", path: "/alloc?mb=700" });
+      const pid = await faults.injectIntoWorker(requestFor("leak-memory"));
       await exitOf(stack, pid);
       await sleep(1_000);
       // From the log alone only the default config's SIGKILL banner (it read the cgroup) can confirm the OOM.
@@ -138,11 +153,11 @@ const CASES: CorpusCase[] = [
   },
   {
     name: "graceful-timeout",
-    description: "GET /slow?ms=20000 on one worker, then SIGTERM to the master with graceful_timeout = 2 s",
+    description: `GET ${demoPath("long-request")} on one worker, then SIGTERM to the master with graceful_timeout = 2 s`,
     options: { workers: 2, gracefulTimeoutS: 2 },
     async run(stack, faults) {
       const pids = stack.roster().booted;
-      const pid = await faults.injectIntoWorker({ action: "request", path: "/slow?ms=20000" });
+      const pid = await faults.injectIntoWorker(requestFor("long-request"));
       await faults.inject({ action: "signal-master", signal: "TERM" });
       await stack.waitForAppExit(30_000);
       return { truth: { ...all(pids, "shutdown"), [pid]: "graceful-timeout" } };
@@ -220,7 +235,7 @@ for (const on of stacks) {
     await progress.step(`${corpusCase.name} ${label}`, async () => {
       const observations = new Observations();
       const options = { ...corpusCase.options, suite: on.suite, worker: on.worker, config: on.config };
-      await using stack = await new Stack(options).start({ run: newRunContext(`corpus-${corpusCase.name}`), observations });
+      await using stack = await new Stack(options, demo).start({ run: newRunContext(`corpus-${corpusCase.name}`), observations });
       await stack.recordMemory();
       const outcome = await corpusCase.run(stack, new FaultSchedule(stack), on);
       await stack.recordMemory();
@@ -234,7 +249,7 @@ for (const on of stacks) {
   if (bootFails && (wanted.length === 0 || wanted.includes(BOOT_FAILURE.name))) {
     await progress.step(`${BOOT_FAILURE.name} ${label}`, async () => {
       const observations = new Observations();
-      const start = new Stack({ ...BOOT_FAILURE.options, suite: on.suite, worker: on.worker }).start({
+      const start = new Stack({ ...BOOT_FAILURE.options, suite: on.suite, worker: on.worker }, demo).start({
         run: newRunContext("corpus-boot-failure"),
         observations,
       });

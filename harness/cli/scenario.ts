@@ -40,7 +40,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
   .description(
     "Runs a scenario against the real stack (the demo backend, or your service with --target) and prints a verdict.\n" +
       "Exit codes: 0 passed, 1 an expectation failed, 2 usage, invalid scenario or target file, or a scenario the target cannot run, " +
-      "3 environment (no Docker, an image build failed, the app did not start), 130 interrupted.",
+      "3 environment (no Docker, an image build failed, the app did not start), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
   )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description (and which do not fit --target)")

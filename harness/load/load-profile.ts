@@ -50,7 +50,7 @@ export const loadProfileSchema = z
     requests: z
       .array(loadRequestSchema)
       .min(1)
-      .default([{ path: "/health", method: "GET", weight: 1 }]),
+      .default([{ role: "health", method: "GET", weight: 1 }]),
   })
   .strict()
   .refine((p) => !(p.rate !== undefined && p.bursts), { message: "give a rate (open loop) or bursts, not both" });

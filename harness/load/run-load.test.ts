@@ -59,7 +59,7 @@ describe("runLoad", () => {
     await new Promise<void>((resolve) => idle.listen(0, "127.0.0.1", resolve));
     const port = (idle.address() as AddressInfo).port;
     await new Promise<void>((resolve) => idle.close(() => resolve()));
-    const result = await runLoad(`http://127.0.0.1:${port}`, profile({ durationS: 1 }));
+    const result = await runLoad(`http://127.0.0.1:${port}`, profile({ durationS: 1, requests: [{ path: "/health" }] }));
     expect(result.errors.refused).toBeGreaterThan(0);
   });
 

@@ -32,6 +32,10 @@ export const SETTING_NAMES = [
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
+/** What `database:` accepts, in words: a union's own error would only say "Invalid input". */
+const DATABASE_EXPECTED =
+  'an object {urlEnv, init?, lockTable?} (the harness\'s Postgres, e.g. {"urlEnv": "DATABASE_URL"}) or false (no database)';
+
 const configVariant = z
   .object({
     /** Replaces the image's CMD (and the target's `command`). */
@@ -46,6 +50,8 @@ const configVariant = z
  */
 export const targetSchema = z
   .object({
+    /** The JSON Schema an editor checks a .json target against (harness/target/target.schema.json); ignored by the harness. */
+    $schema: z.string().optional(),
     /** Shown in reports. */
     name: z
       .string()
@@ -87,19 +93,22 @@ export const targetSchema = z
     paths: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role name, e.g. db"), urlPath).default({}),
     /** The harness's Postgres, its URL passed in `urlEnv`; `init` runs before the app boots; `lockTable` is what slow-db locks. */
     database: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            urlEnv: envName,
-            init: z.string().min(1).optional(),
-            lockTable: z
-              .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a table name")
-              .optional(),
-          })
-          .strict(),
-      ])
+      .union(
+        [
+          z.literal(false),
+          z
+            .object({
+              urlEnv: envName,
+              init: z.string().min(1).optional(),
+              lockTable: z
+                .string()
+                .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a table name")
+                .optional(),
+            })
+            .strict(),
+        ],
+        { error: DATABASE_EXPECTED },
+      )
       .default(false),
     /** What your hooks print, one capture group for the pid; defaults are the seed's texts. */
     banners: z

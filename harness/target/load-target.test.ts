@@ -43,6 +43,38 @@ describe("loading a target file", () => {
     });
   });
 
+  it('accepts "$schema" in a .json target (for editors) and ignores it', async () => {
+    const { target } = await attempt("with-schema.json", { $schema: "./target.schema.json", ...minimal });
+    expect(target).toMatchObject({ name: "svc", health: "/health" });
+    expect(target).not.toHaveProperty("$schema");
+    expect(await attempt("bad-schema.json", { $schema: 1, ...minimal })).toMatchObject({
+      code: "INVALID_TARGET",
+      message: expect.stringMatching(/\$schema: /),
+    });
+  });
+
+  it.each([
+    ["true", true],
+    ["a string", "postgres"],
+    ["null", null],
+  ])("says what database accepts when it is %s (exit 2)", async (_what, database) => {
+    const outcome = await attempt("db.json", { ...minimal, database });
+    expect(outcome).toMatchObject({ code: "INVALID_TARGET", exit: 2 });
+    expect(outcome.message).toMatch(/ {2}database: an object \{urlEnv, init\?, lockTable\?\} .* or false \(no database\)\n/);
+    expect(outcome.message).not.toMatch(/Invalid input/);
+  });
+
+  it.each([
+    ["no urlEnv", {}, /database\.urlEnv: Invalid input: expected string/],
+    ["a urlEnv that is not a variable name", { urlEnv: "database url" }, /database\.urlEnv: an environment variable name/],
+    ["a bad lockTable", { urlEnv: "DB", lockTable: "t; drop" }, /database\.lockTable: a table name/],
+    ["an unknown key", { urlEnv: "DB", url: "postgres://" }, /database: Unrecognized key: "url"/],
+  ])("names the field inside database when it has %s (exit 2)", async (_what, database, message) => {
+    const outcome = await attempt("db.json", { ...minimal, database });
+    expect(outcome).toMatchObject({ code: "INVALID_TARGET", exit: 2 });
+    expect(outcome.message).toMatch(message);
+  });
+
   it("loads the demo's TypeScript target, with its seed variant", async () => {
     const demo = await loadTarget();
     expect(demo.name).toBe("demo");

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { type Target, targetSchema } from "./define-target.ts";
 
@@ -24,13 +25,14 @@ export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
   const raw = await readTargetFile(path, shown);
   const parsed = targetSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(target)"}: ${issue.message}`);
+    const problems = parsed.error.issues.flatMap(closestIssues).map((issue) => `  ${issue.path.join(".") || "(target)"}: ${issue.message}`);
     throw new UsageError(
       "INVALID_TARGET",
       `${shown} is not a valid target:\n${problems.join("\n")}\nFix the field(s) above; docker/demo.target.ts is a working example, and README "Test your own app" lists every field.`,
     );
   }
-  const target = parsed.data;
+  // `$schema` is for editors only.
+  const { $schema: _forEditors, ...target } = parsed.data;
   const here = dirname(path);
   const existing = (field: string, value: string, kind: "file" | "directory") => {
     const absolute = resolve(here, value);
@@ -54,6 +56,18 @@ export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
     init: target.database.init && existing("database.init", target.database.init, "file"),
   };
   return { ...target, build, database, file: path };
+}
+
+/**
+ * A union's problem as the one that fits: when the value has the shape of exactly one option (an object
+ * for `database`) and fails only inside it, that option's own issues, each naming its field
+ * (`database.urlEnv`); otherwise the union's message, which says what is accepted.
+ */
+function closestIssues(issue: z.core.$ZodIssue): Array<{ path: PropertyKey[]; message: string }> {
+  if (issue.code !== "invalid_union") return [issue];
+  const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+  if (inside.length !== 1) return [issue];
+  return inside[0]!.flatMap(closestIssues).map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
 }
 
 async function readTargetFile(path: string, shown: string): Promise<unknown> {
