@@ -18,6 +18,8 @@ const atSchema = z.union([z.number().min(0), z.literal("after-load")]);
 const which = z.enum(["oldest", "newest"]).default("oldest");
 /** How long a database fault lasts; it also ends at teardown, whatever happens. */
 const forS = z.number().positive().max(300);
+/** The longest db-latency delay, ms: a minute. */
+const MAX_DB_DELAY_MS = 60_000;
 
 export const faultSpecSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("signal-master"), at: atSchema, signal: z.enum(MASTER_SIGNALS) }).strict(),
@@ -28,15 +30,22 @@ export const faultSpecSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("memory-squeeze"), at: atSchema, worker: which, maxS: z.number().positive().max(120).default(30) }).strict(),
   /** An exclusive lock on the target's database.lockTable: every query of it waits. */
   z.object({ action: z.literal("table-lock"), at: atSchema, holdS: forS }).strict(),
+  /** Every chunk, both ways, delayed by `ms` ± `jitterMs` (at least 0), at most a minute: the proxy holds a bounded amount meanwhile. */
   z
     .object({
       action: z.literal("db-latency"),
       at: atSchema,
       forS,
-      ms: z.number().min(0).max(60_000),
-      jitterMs: z.number().min(0).default(0),
+      ms: z.number().min(0).max(MAX_DB_DELAY_MS),
+      jitterMs: z.number().min(0).max(MAX_DB_DELAY_MS).default(0),
     })
-    .strict(),
+    .strict()
+    .refine((f) => f.ms + f.jitterMs <= MAX_DB_DELAY_MS, {
+      message: `ms + jitterMs is at most ${MAX_DB_DELAY_MS}: no chunk waits longer than a minute`,
+      path: ["jitterMs"],
+      // Only once each field is valid on its own: a field out of range is reported once, by its own check.
+      when: (payload) => payload.issues.length === 0,
+    }),
   z.object({ action: z.literal("db-stall"), at: atSchema, forS }).strict(),
   z.object({ action: z.literal("db-reset"), at: atSchema }).strict(),
   z.object({ action: z.literal("db-refuse"), at: atSchema, forS }).strict(),

@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DbProxy } from "./db-proxy.ts";
+import { DbProxy, MAX_HELD_BYTES } from "./db-proxy.ts";
 
 /** A stand-in upstream on loopback: echoes what it gets, and counts who connected. */
 let upstream: Server;
@@ -170,5 +171,115 @@ describe("the database proxy keeps each direction's bytes in order", () => {
     expect(await roundTrip(again, "back")).toMatchObject({ echo: "back" });
     again.destroy();
     await proxy.stop();
+  });
+});
+
+/** A stand-in Postgres that keeps every byte it reads, in order; `paused`: it reads nothing until `read()`. */
+async function startSink(paused = false) {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    if (paused) socket.pause();
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+    });
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    get received() {
+      return received;
+    },
+    bytes: () => Buffer.concat(chunks),
+    read: () => {
+      for (const socket of sockets) socket.resume();
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Samples `proxy.heldBytes` every few ms for `ms`; resolves with the most it saw. */
+async function mostHeld(proxy: DbProxy, ms: number): Promise<number> {
+  let most = 0;
+  const sampler = setInterval(() => (most = Math.max(most, proxy.heldBytes)), 5);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  clearInterval(sampler);
+  return Math.max(most, proxy.heldBytes);
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  return condition();
+}
+
+/** Slack over the bound: the chunk that crosses it, and a socket's write buffer. */
+const SLACK = 256 * 1024;
+
+describe("the database proxy holds a bounded number of bytes", () => {
+  it("under a long latency, a client sending 32 MiB makes it hold no more than the bound; all arrives, in order, afterwards", async () => {
+    const sink = await startSink();
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: sink.port });
+    proxy.setLatency({ ms: 400, jitterMs: 0 });
+    const client = await open(proxy.port);
+    const sent = randomBytes(32 * 1024 * 1024);
+    client.write(sent);
+    const most = await mostHeld(proxy, 1_200);
+    // It did fill up (the test saw the bound at work), and never past it; the rest waited on the client's side.
+    expect(most).toBeGreaterThanOrEqual(MAX_HELD_BYTES / 2);
+    expect(most).toBeLessThanOrEqual(MAX_HELD_BYTES + SLACK);
+    // 400 ms per lane-full: in 1.2 s Postgres got a few MiB, not the 32 sent.
+    expect(sink.received).toBeLessThan(8 * 1024 * 1024);
+    proxy.setLatency(undefined);
+    expect(await until(() => sink.received >= sent.length, 15_000)).toBe(true);
+    expect(sink.bytes().equals(sent)).toBe(true);
+    expect(proxy.heldBytes).toBe(0);
+    client.destroy();
+    await proxy.stop();
+    await sink.close();
+  });
+
+  it("honours backpressure: an upstream that reads nothing makes it stop reading the client, not buffer what it sends", async () => {
+    const sink = await startSink(true);
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: sink.port });
+    const client = await open(proxy.port);
+    const sent = randomBytes(32 * 1024 * 1024);
+    client.write(sent);
+    const most = await mostHeld(proxy, 800);
+    expect(most).toBeGreaterThanOrEqual(MAX_HELD_BYTES / 2);
+    expect(most).toBeLessThanOrEqual(MAX_HELD_BYTES + SLACK);
+    sink.read();
+    expect(await until(() => sink.received >= sent.length, 15_000)).toBe(true);
+    expect(sink.bytes().equals(sent)).toBe(true);
+    client.destroy();
+    await proxy.stop();
+    await sink.close();
+  });
+
+  it("stays bounded across a stall and its end, and delivers everything in order", async () => {
+    const sink = await startSink();
+    const proxy = await DbProxy.start({ host: "127.0.0.1", port: sink.port });
+    proxy.setLatency({ ms: 300, jitterMs: 0 });
+    const client = await open(proxy.port);
+    const sent = randomBytes(16 * 1024 * 1024);
+    client.write(sent);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    proxy.stall();
+    proxy.resume();
+    const most = await mostHeld(proxy, 600);
+    expect(most).toBeLessThanOrEqual(MAX_HELD_BYTES + SLACK);
+    proxy.setLatency(undefined);
+    expect(await until(() => sink.received >= sent.length, 15_000)).toBe(true);
+    expect(sink.bytes().equals(sent)).toBe(true);
+    client.destroy();
+    await proxy.stop();
+    await sink.close();
   });
 });

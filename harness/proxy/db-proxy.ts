@@ -9,8 +9,14 @@ export interface Upstream {
 
 /** One direction of a connection: chunks wait here, in order, until they are due (the latency toxic). */
 interface Lane {
+  from: Socket;
+  to: Socket;
   queue: Array<{ due: number; chunk: Buffer | "end" }>;
+  /** Bytes in `queue`: read from `from`, not yet handed to `to`. */
+  held: number;
   timer: NodeJS.Timeout | undefined;
+  /** `to.write()` returned false: nothing more is written until its "drain". */
+  awaitingDrain: boolean;
   /** Its end was delivered: this direction is over. */
   ended: boolean;
 }
@@ -25,11 +31,19 @@ interface Pair {
 const MAX_CONNECTIONS = 512;
 
 /**
+ * The most bytes one direction of a connection holds (queued under latency, or waiting for a slow reader)
+ * before the proxy stops reading its source; it reads again once half of that has gone out. Memory stays
+ * bounded (at most this plus a socket's buffers per direction, times MAX_CONNECTIONS) whatever the delay.
+ */
+export const MAX_HELD_BYTES = 1024 * 1024;
+
+/**
  * A TCP proxy between the app and the harness's Postgres (Toxiproxy's model, on node:net): the app's
  * database URL points at it from boot, so faults can act on a pool opened long before they start.
  * It only ever connects to the one loopback upstream it was given. Toxics: latency (with jitter; the
  * byte order of each direction is kept), stall (accept, forward nothing), reset (every live
- * connection), refuse (new connections).
+ * connection), refuse (new connections). Bounded in bytes as in connections: a direction that holds
+ * MAX_HELD_BYTES stops reading its source until it drains, and every write honours backpressure.
  */
 export class DbProxy {
   private readonly pairs = new Set<Pair>();
@@ -64,6 +78,13 @@ export class DbProxy {
     return this.pairs.size;
   }
 
+  /** Bytes the proxy holds now, every direction of every connection: queued in its lanes and waiting in its sockets' write buffers. */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const pair of this.pairs) for (const lane of pair.lanes) bytes += lane.held + lane.to.writableLength;
+    return bytes;
+  }
+
   /** Delays every chunk, both ways, by `ms` ± `jitterMs`, in order; `undefined` ends it (what is held still goes first). */
   setLatency(latency: { ms: number; jitterMs: number } | undefined): void {
     this.latency = latency;
@@ -82,8 +103,8 @@ export class DbProxy {
     this.stalled = false;
     for (const pair of this.pairs) {
       if (!pair.upstream) this.connectUpstream(pair);
-      pair.client.resume();
-      pair.upstream?.resume();
+      // Each side reads again unless its lane is full: a stall's end must not undo backpressure.
+      for (const lane of pair.lanes) this.regulate(lane);
     }
   }
 
@@ -144,36 +165,63 @@ export class DbProxy {
     upstream.on("error", () => this.close(pair, true));
     this.forward(pair, pair.client, upstream);
     this.forward(pair, upstream, pair.client);
-    if (this.stalled) upstream.pause();
+  }
+
+  /** Reads from a lane's source only while the proxy is not stalled and the lane has room: the byte bound. */
+  private regulate(lane: Lane): void {
+    if (this.stalled || lane.held >= MAX_HELD_BYTES) lane.from.pause();
+    else if (lane.from.isPaused() && lane.held <= MAX_HELD_BYTES / 2) lane.from.resume();
   }
 
   /**
    * Copies `from` to `to` through one lane: a chunk (or the end) waits behind what is already held, so
    * order is kept when latency changes or jitters, and what a side sent before closing still arrives.
+   * A full lane pauses `from`; a full `to` (write() returned false) stops the lane until it drains.
    */
   private forward(pair: Pair, from: Socket, to: Socket): void {
-    const lane: Lane = { queue: [], timer: undefined, ended: false };
+    const lane: Lane = { from, to, queue: [], held: 0, timer: undefined, awaitingDrain: false, ended: false };
     pair.lanes.push(lane);
     const deliver = () => {
       lane.timer = undefined;
-      while (lane.queue.length > 0 && lane.queue[0]!.due <= Date.now()) {
+      // Closed (reset, stopped): what it held is dropped, and nothing is scheduled again.
+      if (!this.pairs.has(pair)) return;
+      lane.awaitingDrain = false;
+      while (lane.queue.length > 0 && lane.queue[0]!.due <= Date.now() && !lane.awaitingDrain) {
         const { chunk } = lane.queue.shift()!;
         if (chunk === "end") lane.ended = true;
+        else lane.held -= chunk.length;
         if (to.destroyed) continue;
         if (chunk === "end") to.end();
-        else to.write(chunk);
+        else if (!to.write(chunk)) lane.awaitingDrain = true;
       }
-      if (lane.queue.length > 0) lane.timer = setTimeout(deliver, lane.queue[0]!.due - Date.now());
+      this.regulate(lane);
+      if (lane.awaitingDrain) waitForDrain();
+      else if (lane.queue.length > 0) lane.timer = setTimeout(deliver, lane.queue[0]!.due - Date.now());
       else if (pair.lanes.length === 2 && pair.lanes.every((l) => l.ended)) this.close(pair);
+    };
+    // A socket that closes never drains: its close lets the lane go on, dropping what it held, as before.
+    const waitForDrain = () => {
+      const go = () => {
+        to.off("drain", go);
+        to.off("close", go);
+        deliver();
+      };
+      to.on("drain", go);
+      to.on("close", go);
     };
     const enqueue = (chunk: Buffer | "end") => {
       const delay = this.latency ? Math.max(0, this.latency.ms + (Math.random() * 2 - 1) * this.latency.jitterMs) : 0;
       const last = lane.queue.at(-1)?.due ?? 0;
       lane.queue.push({ due: Math.max(Date.now() + delay, last), chunk });
-      if (!lane.timer) lane.timer = setTimeout(deliver, Math.max(0, lane.queue[0]!.due - Date.now()));
+      if (chunk !== "end") {
+        lane.held += chunk.length;
+        this.regulate(lane);
+      }
+      if (!lane.timer && !lane.awaitingDrain) lane.timer = setTimeout(deliver, Math.max(0, lane.queue[0]!.due - Date.now()));
     };
     from.on("data", (chunk: Buffer) => enqueue(chunk));
     from.on("end", () => enqueue("end"));
+    this.regulate(lane);
   }
 
   private close(pair: Pair, reset = false): void {
