@@ -5,15 +5,22 @@ import type { ClassifyOptions, ContainerEvidence, Death, MasterStory, WorkerStor
 import { exitTime, expectedBanners, isStopExit, judgeDeath, SAME_MOMENT_MS, STOP_SIGNALS } from "./death-rules.ts";
 import { SUMMARIES } from "./death-wording.ts";
 
+/** Exited workers left waiting for late lines at most; beyond, the oldest is judged at once. */
+const MAX_UNJUDGED = 256;
+
 /**
  * Decides why each worker stopped, from a run's events in time order: log lines (both gunicorn
  * wordings), banners, the harness's own fault timeline, and container evidence (docker `oom` events,
  * memory cgroup readings). This class tracks the stories; the rules that judge them are pure
- * (death-rules.ts). It streams: memory grows with live workers and deaths, not with lines.
+ * (death-rules.ts). It streams: memory grows with live workers and deaths, not with lines. At most
+ * MAX_UNJUDGED exited workers wait to be judged, whatever the log's clock does (a log whose time stands still
+ * would otherwise keep them all, and judge each against all the others).
  */
 export class DeathClassifier {
   readonly deaths: Death[] = [];
   private readonly workers = new Map<number, WorkerStory>();
+  /** Workers with an exit line, not judged yet (they wait `holdMs` for late lines: banners, the cgroup). */
+  private readonly exited = new Set<WorkerStory>();
   private master: MasterStory = newMaster(0);
   private readonly container: ContainerEvidence & { oomEvents: number[] } = {
     present: false,
@@ -31,6 +38,11 @@ export class DeathClassifier {
   ) {
     this.holdMs = options.holdMs ?? 2_000;
     this.recognizeBanner = bannerMatcher(options.banners);
+  }
+
+  /** Whether this log has told of a worker with this pid (booted, serving, or stopped). */
+  knows(pid: number): boolean {
+    return this.workers.has(pid);
   }
 
   push(event: RunEvent): void {
@@ -64,9 +76,13 @@ export class DeathClassifier {
         break;
       case "worker-signaled":
       case "worker-exit-code":
-      case "worker-exiting":
-        this.worker(event.pid).exits.push(event);
+      case "worker-exiting": {
+        const worker = this.worker(event.pid);
+        worker.exits.push(event);
+        this.exited.add(worker);
+        if (this.exited.size > MAX_UNJUDGED) this.judgeOldest(this.exited.size - MAX_UNJUDGED);
         break;
+      }
       case "log-record": {
         const banner = this.recognizeBanner(event);
         if (banner) this.worker(banner.pid).banners.push(banner);
@@ -148,9 +164,15 @@ export class DeathClassifier {
   }
 
   private judgeSettled(now: number): void {
+    if (this.exited.size === 0) return;
     const everything = now === Number.POSITIVE_INFINITY;
-    const settled = [...this.workers.values()].filter((w) => w.exits.length > 0 && (everything || exitTime(w) + this.holdMs < now));
+    const settled = [...this.exited].filter((w) => everything || exitTime(w) + this.holdMs < now);
     for (const worker of settled.sort((a, b) => exitTime(a) - exitTime(b))) this.judge(worker, exitTime(worker));
+  }
+
+  private judgeOldest(count: number): void {
+    const oldest = [...this.exited].sort((a, b) => exitTime(a) - exitTime(b)).slice(0, count);
+    for (const worker of oldest) this.judge(worker, exitTime(worker));
   }
 
   /** Workers of the ending generation with no exit line died with their master (or their fate is unknown). */
@@ -163,7 +185,9 @@ export class DeathClassifier {
   }
 
   private judge(worker: WorkerStory, at: number, noExitLine?: string): void {
-    this.workers.delete(worker.pid);
+    // A pid the kernel reused while this story waited belongs to a new worker now: leave that one be.
+    if (this.workers.get(worker.pid) === worker) this.workers.delete(worker.pid);
+    this.exited.delete(worker);
     const verdict = judgeDeath(worker, at, noExitLine, {
       master: this.master,
       container: this.container,
@@ -190,7 +214,7 @@ export class DeathClassifier {
 
   /** Stop exits within SAME_MOMENT_MS of `at`: those still waiting to be judged, those judged recently, and this one. */
   private stopExitsNear(at: number): number {
-    const pending = [...this.workers.values()].filter((w) => isStopExit(w) && Math.abs(exitTime(w) - at) <= SAME_MOMENT_MS).length;
+    const pending = [...this.exited].filter((w) => isStopExit(w) && Math.abs(exitTime(w) - at) <= SAME_MOMENT_MS).length;
     return pending + this.recentStopExits.filter((t) => Math.abs(t - at) <= SAME_MOMENT_MS).length + 1;
   }
 }

@@ -1,7 +1,10 @@
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { classifyLogStream, type StreamVerdict } from "./classify-stream.ts";
+import { GunicornLogParser } from "../logs/log-parser.ts";
+import { matchMessage, RULE_WORDS } from "../logs/parse-line.ts";
+import { DeathClassifier } from "./classify-deaths.ts";
+import { classifyLogStream, neededWords, type StreamVerdict } from "./classify-stream.ts";
 import { corpusNames, readCorpusCase } from "./corpus/corpus-format.ts";
 
 const names = corpusNames();
@@ -38,6 +41,11 @@ const FORMATS: Record<string, (line: { at: number; text: string }, instance: str
       hostname: instance,
     });
   },
+  /** A shipper's minimal record: time, pid and message, no level. */
+  "json lines without a level": ({ at, text }, instance) => {
+    const record = RECORD.exec(text);
+    return record ? JSON.stringify({ time: iso(at), pid: Number(record[3]), msg: record[5], host: instance }) : text;
+  },
 };
 
 async function classify(text: string | Buffer): Promise<StreamVerdict> {
@@ -54,8 +62,9 @@ describe("the recorded corpus, as production pipelines deliver it", () => {
       const verdict = await classify(`${lines.map((l) => FORMATS[format]!(l, "web-1")).join("\n")}\n`);
       expect(causesOf(verdict)).toEqual(record.truthLogOnly);
       expect(verdict.unparsed).toBe(0);
-      const instances = new Set(verdict.deaths.map((d) => d.instance));
-      if (["plain", "crlf"].includes(format)) expect([...instances]).toEqual(verdict.deaths.length ? [null] : []);
+      // One instance throughout is a single-instance log: no death names it, the verdict lists it.
+      expect(verdict.deaths.every((d) => d.instance === null)).toBe(true);
+      if (["plain", "crlf"].includes(format)) expect(verdict.instances).toEqual([]);
     });
   });
 
@@ -80,20 +89,118 @@ describe("the recorded corpus, as production pipelines deliver it", () => {
   });
 });
 
-describe("several instances in one stream", () => {
-  /** Two replicas' logs, each pid reused (every container's master is 1, its workers 7, 8 ...), interleaved and slightly out of order. */
-  async function twoReplicas(a: string, b: string, wrap: (typeof FORMATS)[string]) {
-    const left = corpus(a);
-    const right = corpus(b);
-    const merged: string[] = [];
-    const longest = Math.max(left.lines.length, right.lines.length);
-    for (let i = 0; i < longest; i++) {
-      const pair = [left.lines[i] && wrap(left.lines[i]!, "web-1"), right.lines[i] && wrap(right.lines[i]!, "web-2")].filter(
-        (line): line is string => Boolean(line),
-      );
-      merged.push(...(i % 3 === 0 ? pair.reverse() : pair));
+describe("the prefilter", () => {
+  /** One message per parser rule, as gunicorn 20.1 … 26 and uvicorn 0.17 … 0.53 print them. */
+  const SAMPLES = [
+    "Starting gunicorn 26.2.2",
+    "Listening at: http://127.0.0.1:10000 (1)",
+    "Using worker: asgi",
+    "Handling signal: term",
+    "Hang up: Master",
+    "Shutting down: Master",
+    "Reason: Worker failed to boot.",
+    "Booting worker with pid: 7",
+    "Application startup complete.",
+    "ASGI server listening on 127.0.0.1:10000",
+    "Worker shutting down...",
+    "Waiting for 2 connections to finish...",
+    "Forcing close of 2 connections",
+    "Started server process [7]",
+    "Waiting for application startup.",
+    "Waiting for application shutdown.",
+    "Application shutdown complete.",
+    "Error while closing socket [Errno 9] Bad file descriptor",
+    "Application startup failed. Exiting.",
+    "Shutting down",
+    "Waiting for connections to close. (CTRL+C to force quit)",
+    "Finished server process [7]",
+    "Worker exiting (pid: 7)",
+    "Maximum request limit of 2000 exceeded. Terminating process.",
+    "Autorestarting worker after current request.",
+    "WORKER TIMEOUT (pid:7)",
+    "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?",
+    "Worker with pid 7 was terminated due to signal 9",
+    "Worker (pid:7) exited with code 3",
+  ];
+  const needed = new RegExp(neededWords());
+
+  it("has a sample of every line the parser knows", () => {
+    for (const sample of SAMPLES) expect(matchMessage(sample, 7), sample).toBeDefined();
+    const covered = RULE_WORDS.filter((word) => SAMPLES.some((sample) => new RegExp(`^${word}`).test(sample)));
+    expect(covered).toEqual(RULE_WORDS);
+  });
+
+  it("lets every line the parser knows through, in any envelope, so a rule is never filtered out before it is tried", () => {
+    for (const sample of SAMPLES) {
+      const line = `2026-11-25 21:31:12 +0000 [7] [INFO] ${sample}`;
+      for (const [format, wrap] of Object.entries(FORMATS))
+        expect(needed.test(wrap({ at: Date.UTC(2026, 10, 25, 21, 31, 12), text: line }, "web-1")), `${format}: ${sample}`).toBe(true);
     }
-    return { verdict: await classify(`${merged.join("\n")}\n`), left: left.record, right: right.record };
+  });
+
+  it("passes over routine lines: an access line, the app's own chatter", () => {
+    expect(needed.test('2026-11-25 21:31:12 +0000 [7] [INFO] 127.0.0.1:5000 - "GET /orders/7 HTTP/1.1" 200')).toBe(false);
+    expect(needed.test("2026-11-25 21:31:12 +0000 [7] [INFO] order 7 shipped to customer 12")).toBe(false);
+  });
+
+  it("classifies a log with and without the prefilter alike: the asgi worker's lines included", async () => {
+    // The master halts: each worker is judged by whether it had started, which only "ASGI server listening on" says.
+    const log = [
+      "2026-11-26 11:49:20 +0000 [1] [INFO] Starting gunicorn 24.1.0",
+      "2026-11-26 11:49:20 +0000 [1] [INFO] Using worker: asgi",
+      "2026-11-26 11:49:20 +0000 [1] [INFO] Booting worker with pid: 7",
+      "2026-11-26 11:49:20 +0000 [1] [INFO] Booting worker with pid: 8",
+      "2026-11-26 11:49:21 +0000 [7] [INFO] ASGI server listening on http://127.0.0.1:45415",
+      "2026-11-26 11:49:21 +0000 [8] [INFO] ASGI server listening on http://127.0.0.1:45415",
+      ...Array.from({ length: 50 }, (_, i) => `2026-11-26 11:49:25 +0000 [7] [INFO] 127.0.0.1:5000 - "GET /orders/${i} HTTP/1.1" 200`),
+      "2026-11-26 11:49:30 +0000 [7] [INFO] Autorestarting worker after current request.",
+      "2026-11-26 11:49:30 +0000 [7] [INFO] Worker exiting (pid: 7)",
+      "2026-11-26 11:49:30 +0000 [1] [INFO] Booting worker with pid: 9",
+      "2026-11-26 11:49:31 +0000 [9] [ERROR] Exception in worker process",
+      "ModuleNotFoundError: No module named 'app.settings'",
+      "2026-11-26 11:49:31 +0000 [9] [INFO] Worker exiting (pid: 9)",
+      "2026-11-26 11:49:31 +0000 [1] [ERROR] Worker (pid:9) exited with code 3",
+      "2026-11-26 11:49:31 +0000 [1] [ERROR] Shutting down: Master",
+      "2026-11-26 11:49:31 +0000 [1] [ERROR] Reason: Worker failed to boot.",
+      "2026-11-26 11:49:31 +0000 [8] [INFO] Worker shutting down...",
+      "2026-11-26 11:49:31 +0000 [8] [INFO] Worker exiting (pid: 8)",
+    ];
+    const everyLine = new DeathClassifier();
+    const parser = new GunicornLogParser((event) => everyLine.push(event));
+    for (const [i, text] of log.entries()) parser.push({ seq: i + 1, source: "app", stream: "stderr", text });
+    parser.flush();
+    const expected = Object.fromEntries(everyLine.finish().map((d) => [String(d.pid), d.cause]));
+    expect(expected).toEqual({ 7: "max-requests", 8: "unknown", 9: "boot-failure" });
+    const verdict = await classify(`${log.join("\n")}\n`);
+    expect(verdict.inspected).toBe(log.length - 50);
+    expect(causesOf(verdict)).toEqual(expected);
+  });
+});
+
+describe("several instances in one stream", () => {
+  /**
+   * Two replicas' logs, each pid reused (every container's master is 1, its workers 7, 8 ...), interleaved and
+   * slightly out of order: line by line, or (`whole`) with what the app prints itself between two records kept
+   * with the record before it, as it arrives when one write() prints a banner.
+   */
+  async function twoReplicas(a: string, b: string, wrap: (typeof FORMATS)[string], grain: "line" | "whole" = "line") {
+    const chunks = (name: string, instance: string) => {
+      const out: string[][] = [];
+      for (const line of corpus(name).lines) {
+        const text = wrap(line, instance);
+        const own = !text.startsWith("{");
+        if (grain === "whole" && own && out.length) out.at(-1)!.push(text);
+        else out.push([text]);
+      }
+      return out;
+    };
+    const [left, right] = [chunks(a, "web-1"), chunks(b, "web-2")];
+    const merged: string[] = [];
+    for (let i = 0; i < Math.max(left.length, right.length); i++) {
+      const pair = [left[i], right[i]].filter((chunk): chunk is string[] => Boolean(chunk));
+      merged.push(...(i % 3 === 0 ? pair.reverse() : pair).flat());
+    }
+    return { verdict: await classify(`${merged.join("\n")}\n`), left: corpus(a).record, right: corpus(b).record };
   }
 
   it.each([
@@ -101,13 +208,33 @@ describe("several instances in one stream", () => {
     ["deploy.trixie.default", "oom.trixie.seed"],
     ["reload.bookworm.default", "sigkill.bookworm.default"],
     ["scale-down.trixie.default", "graceful-timeout.trixie.default"],
+    // Their verdicts rest on lines the app prints itself (banners), which name no instance in a JSON stream.
+    ["oom.trixie.default", "stray-sigterm.trixie.default"],
+    ["timeout.trixie.default", "graceful-timeout.trixie.default"],
+    ["graceful-timeout.trixie.default", "timeout.trixie.default"],
   ])("%s beside %s: each replica's deaths as if alone, never merged", async (a, b) => {
-    for (const format of ["compose", "kubectl --prefix --timestamps", "json lines", "heroku stream"]) {
-      const { verdict, left, right } = await twoReplicas(a, b, FORMATS[format]!);
-      const key = (instance: string) =>
-        format.startsWith("kubectl") ? `pod/${instance}/app` : format.startsWith("json") ? instance : instance;
+    // Every line of these names its instance; in JSON streams the app's own lines do not, and go with the records
+    // around them (below: what happens when they are torn apart).
+    for (const format of ["compose", "kubectl --prefix --timestamps", "json lines", "json lines without a level", "heroku stream"]) {
+      const { verdict, left, right } = await twoReplicas(a, b, FORMATS[format]!, format.startsWith("json") ? "whole" : "line");
+      const key = (instance: string) => (format.startsWith("kubectl") ? `pod/${instance}/app` : instance);
       expect(causesOf(verdict, key("web-1")), `${format}: web-1`).toEqual(left.truthLogOnly);
       expect(causesOf(verdict, key("web-2")), `${format}: web-2`).toEqual(right.truthLogOnly);
+      expect(verdict.deaths).toHaveLength(Object.keys(left.truthLogOnly).length + Object.keys(right.truthLogOnly).length);
+    }
+  });
+
+  it("in a JSON stream, the app's own lines torn apart line by line: placed by the pid they name, or counted as guessed", async () => {
+    for (const [a, b] of [
+      ["oom.trixie.default", "stray-sigterm.trixie.default"],
+      ["timeout.trixie.default", "graceful-timeout.trixie.default"],
+      ["deploy.trixie.default", "scale-down.trixie.default"],
+    ] as const) {
+      const { verdict, left, right } = await twoReplicas(a, b, FORMATS["json lines"]!, "line");
+      const right1 = JSON.stringify(causesOf(verdict, "web-1")) === JSON.stringify(left.truthLogOnly);
+      const right2 = JSON.stringify(causesOf(verdict, "web-2")) === JSON.stringify(right.truthLogOnly);
+      // Never silently wrong: a verdict that differs from each log alone comes with lines it says it had to guess.
+      if (!right1 || !right2) expect(verdict.guessedInstance, `${a} beside ${b}`).toBeGreaterThan(0);
       expect(verdict.deaths).toHaveLength(Object.keys(left.truthLogOnly).length + Object.keys(right.truthLogOnly).length);
     }
   });

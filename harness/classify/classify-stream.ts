@@ -1,5 +1,6 @@
 import { type JsonKeys, type LineShape, unwrapLine } from "../logs/line-envelope.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
+import { parseRecordPrefix, RULE_WORDS } from "../logs/parse-line.ts";
 import { type ReadStats, readLineRuns } from "../logs/read-line-runs.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { ClassifyOptions, Death } from "./death.ts";
@@ -7,14 +8,17 @@ import type { ClassifyOptions, Death } from "./death.ts";
 export interface StreamOptions extends ClassifyOptions {
   /** Where a JSON line keeps its message, level, pid, time, logger and instance (`--json-keys`). */
   jsonKeys?: JsonKeys;
+  /** Takes each death as it is judged, instead of `deaths` keeping them all: memory then stays flat however many workers died. */
+  onDeath?: (death: InstanceDeath) => void;
 }
 
 /** A death, with the instance (replica, pod, container, host) whose log it is in; null for a single-instance log. */
-interface InstanceDeath extends Omit<Death, "instance"> {
+export interface InstanceDeath extends Omit<Death, "instance"> {
   instance: string | null;
 }
 
 export interface StreamVerdict {
+  /** Every death, in time order (empty when `onDeath` took them). */
   deaths: InstanceDeath[];
   /** Lines read. */
   lines: number;
@@ -28,18 +32,55 @@ export interface StreamVerdict {
   /** Lines cut at 1 MiB. */
   overlong: number;
   gzip: boolean;
+  /** The instances the lines named, in the order first seen (a death's `instance` is null when there was one or none). */
+  instances: string[];
+  /**
+   * Lines that named no instance (what the app printed itself, beside records that name their host) in a stream of
+   * several instances, and that nothing else placed: no other instance had a banner or traceback open, and the pid
+   * they name (if any) is known to several instances or none. Each went to the instance named last: a guess.
+   */
+  guessedInstance: number;
 }
 
 /**
- * Words the classifier needs, one of which is on every line that can matter; any other line is routine
- * (an access line, the app's own chatter) and is passed over unread, unless a banner or traceback is
- * open. Upper-case initials on purpose: a pattern that can start with a common letter makes the search
- * of a whole run slow. The target's banner patterns join them.
+ * What the classifier looks for, one of which is on every line that can matter; any other line is routine
+ * (an access line, the app's own chatter) and is passed over unread, unless a banner or traceback is open:
+ * the first word of every parser rule (RULE_WORDS), what opens or marks a block (banners, tracebacks, errors),
+ * and the target's banner patterns when given. A superset is enough (a line it lets through is only read
+ * closely), so the words are short, and they are searched as one trie (`W(?:orker|aiting|ORKER)`): a long
+ * list of alternatives made the search of a whole run 1.6x slower. Upper-case initials on purpose: a
+ * pattern that can start with a common letter makes the search slow.
  */
-const NEEDED =
-  "Starting gunicorn|Booting worker|Handling signal|Hang up|Shutting down|Reason:|Application startup|Waiting for connections|" +
-  "Finished server process|Worker |WORKER|Maximum request limit|Autorestarting|={5}|#{5}|\\*{5}|Traceback|Fatal|FATAL|" +
-  'ERROR|Error|CRITICAL|Critical|Exception|"(?:error|critical|fatal)"';
+export function neededWords(banners: Partial<Record<string, string>> = {}): string {
+  const ruleWords = RULE_WORDS.map((word) => /^[^\s\\]+/.exec(word)?.[0] ?? word);
+  const words = [...ruleWords, "WORKER", "Traceback", "Fatal", "FATAL", "ERROR", "Error", "CRITICAL", "Critical", "Exception"];
+  const marks = ["={5}", "#{5}", "\\*{5}", '"(?:error|critical|fatal)"', ...Object.values(banners).flatMap((p) => (p ? [`(?:${p})`] : []))];
+  return [trie(words), ...marks].join("|");
+}
+
+/** Words as one alternation that shares their prefixes; a word that is a prefix of another covers it. */
+function trie(words: string[]): string {
+  interface Node {
+    end?: boolean;
+    next: Map<string, Node>;
+  }
+  const root: Node = { next: new Map() };
+  for (const word of words) {
+    let node = root;
+    for (const char of word) {
+      let next = node.next.get(char);
+      if (!next) node.next.set(char, (next = { next: new Map() }));
+      node = next;
+    }
+    node.end = true;
+  }
+  const source = (node: Node): string => {
+    if (node.end) return "";
+    const branches = [...node.next].map(([char, next]) => char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + source(next));
+    return branches.length === 1 ? branches[0]! : `(?:${branches.join("|")})`;
+  };
+  return source(root);
+}
 /** A line is cut at this many characters when read closely (a longer one is counted). */
 const MAX_LINE_CHARS = 1024 * 1024;
 
@@ -60,25 +101,54 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
   const instanceOf = (name: string | null): Instance => {
     let instance = instances.get(name);
     if (!instance) {
-      const classifier = new DeathClassifier(options, (death) => deaths.push({ ...death, instance: name }));
+      const take = options.onDeath ?? ((death: InstanceDeath) => deaths.push(death));
+      const classifier = new DeathClassifier(options, (death) => take({ ...death, instance: name }));
       instances.set(name, (instance = { classifier, parser: new GunicornLogParser((event) => classifier.push(event)) }));
     }
     return instance;
   };
   // "m": a target's banner pattern may anchor at a line's start, and the search runs over many lines at once.
-  const needed = new RegExp([NEEDED, ...Object.values(options.banners ?? {})].map((p) => `(?:${p})`).join("|"), "gm");
+  const needed = new RegExp(neededWords(options.banners), "gm");
   let openBlocks = 0;
   let lastInstance: string | null = null;
   const stats: ReadStats = { overlong: 0, gzip: false };
-  const verdict: StreamVerdict = { deaths, lines: 0, inspected: 0, unparsed: 0, shapes: {}, unparsedByShape: {}, overlong: 0, gzip: false };
+  const verdict: StreamVerdict = {
+    deaths,
+    lines: 0,
+    inspected: 0,
+    unparsed: 0,
+    shapes: {},
+    unparsedByShape: {},
+    overlong: 0,
+    gzip: false,
+    instances: [],
+    guessedInstance: 0,
+  };
+
+  /**
+   * Where a line that names no instance belongs, in a stream of several: the one instance with a banner or
+   * traceback open, else the one instance that knows the pid the line names, else the instance named last.
+   */
+  const ownerOf = (text: string): string | null => {
+    if (verdict.instances.length < 2) return lastInstance;
+    const named = verdict.instances.map((name) => [name, instances.get(name)!] as const);
+    const open = named.filter(([, instance]) => instance.parser.inBlock);
+    if (open.length === 1) return open[0]![0];
+    const pid = pidNamedIn(text);
+    const knowing = pid === undefined ? [] : named.filter(([, instance]) => instance.classifier.knows(pid));
+    if (knowing.length === 1) return knowing[0]![0];
+    verdict.guessedInstance++;
+    return lastInstance;
+  };
 
   const inspect = (raw: string, seq: number) => {
     verdict.inspected++;
     if (raw.length > MAX_LINE_CHARS) stats.overlong++;
     const line = unwrapLine(raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw, options.jsonKeys);
-    // A line with no instance of its own (what the app printed itself, beside JSON records that name their host) belongs to the last one named.
+    if (line.instance !== undefined && !instances.has(line.instance)) verdict.instances.push(line.instance);
+    const owner = line.instance ?? ownerOf(line.text);
     lastInstance = line.instance ?? lastInstance;
-    const { parser } = instanceOf(lastInstance);
+    const { parser } = instanceOf(owner);
     const before = parser.unparsed;
     const wasInBlock = parser.inBlock;
     const stream = line.stream ?? "stderr";
@@ -116,7 +186,17 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     classifier.finish();
   }
   deaths.sort((a, b) => a.at - b.at);
+  // One instance named throughout: a single-instance log, whatever envelope named it (the name stays in `instances`).
+  if (verdict.instances.length === 1) for (const death of deaths) death.instance = null;
   return { ...verdict, overlong: stats.overlong, gzip: stats.gzip };
+}
+
+/** The pid a line names: its record prefix's `[pid]`, else a `pid 7` / `PID: 7` / `pid=7` in its text (banners). */
+function pidNamedIn(text: string): number | undefined {
+  const byPrefix = parseRecordPrefix(text)?.loggedBy;
+  if (byPrefix !== undefined) return byPrefix;
+  const named = /\bpid\b\D{0,3}(\d+)/i.exec(text);
+  return named ? Number(named[1]) : undefined;
 }
 
 /** Lines (each ending with \n) in run[from, to). */

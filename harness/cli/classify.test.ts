@@ -65,6 +65,22 @@ describe("npm run classify", () => {
     });
   });
 
+  it("beyond 1,000 deaths, lists the first and counts the rest; --json still gives every one, in one object", async () => {
+    const log = Array.from({ length: 1_500 }, (_, i) => {
+      const pid = 100 + i;
+      const at = `2026-11-25 09:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")} +0000`;
+      return `${at} [1] [INFO] Booting worker with pid: ${pid}\n${at} [1] [ERROR] Worker (pid:${pid}) was sent SIGKILL! Perhaps out of memory?`;
+    }).join("\n");
+    const json = await classify(log, ["--json"]);
+    const parsed = JSON.parse(json.stdout) as { deaths: { pid: number; cause: string }[]; lines: number };
+    expect(parsed.deaths).toHaveLength(1_500);
+    expect(new Set(parsed.deaths.map((d) => d.pid)).size).toBe(1_500);
+    expect(parsed.lines).toBe(3_000);
+    const table = await classify(log, []);
+    expect(table.stdout).toMatch(/… and 500 more, not listed \(the first 1000 are\): --json lists every one/);
+    expect(table.stdout).toMatch(/VERDICT 1500 worker\(s\) stopped — critical: 1500 sigkill/);
+  });
+
   it("prints exactly one JSON object with --json", async () => {
     const log = readFileSync(new URL("../classify/corpus/oom.trixie.seed.log", import.meta.url), "utf8")
       .split("\n")

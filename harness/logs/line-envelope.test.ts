@@ -589,13 +589,15 @@ describe("JSON", () => {
     expect(unwrapLine(JSON.stringify({ message: DEFAULT_RECORD, level: "error", time: "2026-11-25T20:54:07Z" })).text).toBe(DEFAULT_RECORD);
   });
 
-  it("levels: upper-case, WARN → WARNING, FATAL → CRITICAL, numeric Python levels; an unknown level leaves the message bare", () => {
+  it("levels: upper-case, WARN → WARNING, FATAL → CRITICAL, numeric Python levels; an unknown or missing level is INFO beside a pid, bare without", () => {
     const text = (level: unknown) => unwrapLine(JSON.stringify({ msg: "Shutting down", level, pid: 7 })).text;
     expect(text("warn")).toBe("[7] [WARNING] Shutting down");
     expect(text("Warning")).toBe("[7] [WARNING] Shutting down");
     expect(text("FATAL")).toBe("[7] [CRITICAL] Shutting down");
     expect(text(40)).toBe("[7] [ERROR] Shutting down");
-    expect(text("verbose")).toBe("Shutting down");
+    expect(text("verbose")).toBe("[7] [INFO] Shutting down");
+    expect(text(undefined)).toBe("[7] [INFO] Shutting down");
+    expect(unwrapLine(JSON.stringify({ msg: "Shutting down", level: "verbose" })).text).toBe("Shutting down");
   });
 
   it("a traceback in exc_info: the record line first, the traceback as continuation lines", () => {

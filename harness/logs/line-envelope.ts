@@ -520,9 +520,9 @@ function unwrapJsonLine(s: string, keys: JsonKeys, depth: number): Unwrapped | u
 
 /**
  * A JSON record becomes the line gunicorn's logconfig format would have printed,
- * `<YYYY-MM-DD HH:MM:SS +0000> [<pid>] [<LEVEL>] <message>` (parts it lacks left out). Without a level the
- * message stays as it is (a record prefix needs one; the time is in `at`), as do messages that already
- * are gunicorn lines. A shipper's envelope (no level, no pid: Docker's json-file, Fluent Bit) is unwrapped
+ * `<YYYY-MM-DD HH:MM:SS +0000> [<pid>] [<LEVEL>] <message>` (parts it lacks left out; a pid without a level
+ * is at INFO). Without a level or a pid the message stays as it is (the time is in `at`), as do messages that
+ * already are gunicorn lines. A shipper's envelope (no level, no pid: Docker's json-file, Fluent Bit) is unwrapped
  * further. An object without a message comes back as the raw line, shape `json`.
  */
 function unwrapJsonRecord(obj: Obj, raw: string, keys: JsonKeys, depth: number): Unwrapped {
@@ -542,9 +542,10 @@ function unwrapJsonRecord(obj: Obj, raw: string, keys: JsonKeys, depth: number):
   }
   const lines = multiLine ? message.split("\n").map(stripCr) : [stripCr(message)];
   let first = lines[0]!;
-  if (f.level !== undefined && !FULL_LINE.test(first)) {
+  // A record with a pid and no level still gets a prefix (at INFO): the pid is what ties a worker's lines to it.
+  if ((f.level !== undefined || f.pid !== undefined) && !FULL_LINE.test(first)) {
     const time = f.at === undefined ? undefined : formatLogTime(f.at);
-    first = `${time === undefined ? "" : `${time} `}${f.pid === undefined ? "" : `[${f.pid}] `}[${f.level}] ${first}`;
+    first = `${time === undefined ? "" : `${time} `}${f.pid === undefined ? "" : `[${f.pid}] `}[${f.level ?? "INFO"}] ${first}`;
   }
   const out: Unwrapped = { shape: "json", text: first };
   if (lines.length > 1) out.continuation = lines.slice(1);

@@ -96,6 +96,27 @@ const RULES: Rule[] = [
   [/^Worker \(pid: ?(\d+)\) exited with code (\d+)/, (m) => ({ kind: "worker-exit-code", pid: Number(m[1]), code: Number(m[2]) })],
 ];
 
+/**
+ * The literal text each rule's message starts with, as regular-expression source (`Worker \\(pid:`): a
+ * line that holds none of them matches no rule, so `classify` can pass over it unread. Derived from the
+ * rules, so that a rule added here is never filtered out before it is tried.
+ */
+export const RULE_WORDS: readonly string[] = RULES.map(([pattern]) => literalStart(pattern));
+
+function literalStart(pattern: RegExp): string {
+  const atoms = pattern.source.replace(/^\^/, "").match(/\\.|[^\\]/g) ?? [];
+  const literal: string[] = [];
+  for (const atom of atoms) {
+    if (atom.length === 2 && /\\[dDsSwWbB]/.test(atom)) break;
+    if (atom.length === 1 && "()[]{}.*+?|^$".includes(atom)) {
+      if ("*+?{".includes(atom)) literal.pop(); // the atom before a quantifier may be absent
+      break;
+    }
+    literal.push(atom);
+  }
+  return literal.join("");
+}
+
 /** Recognises one log message; `loggedBy` fills in the pid of worker-side lines that do not print it. */
 export function matchMessage(message: string, loggedBy?: number): MessageFacts | undefined {
   for (const [pattern, build] of RULES) {

@@ -18,14 +18,25 @@ export interface ReadStats {
  * Holds one chunk and one partial line at a time; a partial line over 1 MiB is cut there.
  */
 export async function* readLineRuns(input: AsyncIterable<Buffer | string>, stats: ReadStats): AsyncGenerator<string> {
-  // Decoded as it comes (the decoder keeps a character split between chunks), carried as text: no
-  // buffer is copied per chunk, and what is left over is a partial line, small.
+  // Decoded as it comes (the decoder keeps a character split between chunks), carried as text: no buffer is
+  // copied per chunk. A partial line is kept as its pieces and joined once, when its end comes: joining at
+  // every chunk would copy a long line over and over.
   const decoder = new StringDecoder("utf8");
-  let pending = "";
+  let pieces: string[] = [];
+  let pendingChars = 0;
   let skippingRest = false;
+  const keep = function* (part: string): Generator<string> {
+    pieces.push(part);
+    pendingChars += part.length;
+    if (pendingChars < MAX_LINE_CHARS) return;
+    stats.overlong++;
+    yield `${pieces.join("").slice(0, MAX_LINE_CHARS)}\n`;
+    pieces = [];
+    pendingChars = 0;
+    skippingRest = true;
+  };
   for await (const chunk of gunzipIfNeeded(input, stats)) {
-    let text = pending + decoder.write(chunk);
-    pending = "";
+    let text = decoder.write(chunk);
     if (skippingRest) {
       const end = text.indexOf("\n");
       if (end < 0) continue;
@@ -33,18 +44,24 @@ export async function* readLineRuns(input: AsyncIterable<Buffer | string>, stats
       text = text.slice(end + 1);
     }
     const last = text.lastIndexOf("\n");
-    if (last >= 0) yield last === text.length - 1 ? text : text.slice(0, last + 1);
-    const rest = last === text.length - 1 ? "" : text.slice(last + 1);
-    if (rest.length >= MAX_LINE_CHARS) {
-      stats.overlong++;
-      yield `${rest.slice(0, MAX_LINE_CHARS)}\n`;
-      skippingRest = true;
-    } else {
-      pending = rest;
+    if (last < 0) {
+      if (text) yield* keep(text);
+      continue;
     }
+    const whole = last === text.length - 1 ? text : text.slice(0, last + 1);
+    if (pieces.length) {
+      pieces.push(whole);
+      yield pieces.join("");
+      pieces = [];
+      pendingChars = 0;
+    } else {
+      yield whole;
+    }
+    if (last < text.length - 1) yield* keep(text.slice(last + 1));
   }
-  pending += decoder.end();
-  if (pending && !skippingRest) yield `${pending}\n`;
+  const tail = decoder.end();
+  if (tail && !skippingRest) pieces.push(tail);
+  if (pieces.length && !skippingRest) yield `${pieces.join("")}\n`;
 }
 
 async function* gunzipIfNeeded(input: AsyncIterable<Buffer | string>, stats: ReadStats): AsyncGenerator<Buffer> {
