@@ -3,13 +3,15 @@ import type { EventLog } from "../events/event-log.ts";
 import type { LogSource } from "../events/events.ts";
 import { followContainerLogs, type LogFollower } from "./container-logs.ts";
 import { parseLbLine, parseLbServerLine } from "./haproxy-log.ts";
+import { unwrapLine } from "./line-envelope.ts";
 import type { LogLine } from "./log-line.ts";
 import { GunicornLogParser } from "./log-parser.ts";
 
 const IDLE_FLUSH_MS = 250;
 
 /**
- * Every raw line of a run's containers, kept in order. The app's lines are parsed into the event log,
+ * Every raw line of a run's containers, kept in order. The app's lines are parsed into the event log (a JSON
+ * record as the gunicorn line it holds: an app whose logconfig_dict writes JSON is understood as one that writes text),
  * each replica's by a parser of its own (its blocks and pids are its own), its events marked with its
  * instance; the load balancer's request lines become `lb-request` events, its word on a replica's state `lb-server`.
  */
@@ -29,7 +31,15 @@ export class RunLogs {
     const stored = { ...line, seq: this.lines.length + 1 };
     this.lines.push(stored);
     if (stored.source === "app") {
-      this.parserFor(stored.instance).push(stored);
+      const parser = this.parserFor(stored.instance);
+      // A JSON record (a logconfig_dict JSON formatter, python-json-logger) is read as the line it holds.
+      const record = stored.text.charCodeAt(0) === 123 ? unwrapLine(stored.text) : undefined;
+      if (record?.shape === "json" && record.text !== stored.text) {
+        parser.push({ ...stored, text: record.text });
+        for (const more of record.continuation ?? []) parser.push({ ...stored, text: more });
+      } else {
+        parser.push(stored);
+      }
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => this.flushParsers(), IDLE_FLUSH_MS).unref();
     } else if (stored.source === "lb" && stored.stream === "stdout") {
