@@ -59,6 +59,35 @@ describe("the generic scenarios on a target that is not the demo", () => {
     expect(result.expectations.find((e) => e.name === "banners")!.observed).toMatch(/no banner printed at all: under UvicornWorker/);
   });
 
+  it("rolling-restart: every booted worker replaced on SIGHUP (reload, normal), every INTERRUPT banner missing", async () => {
+    const result = await runOnLedger("rolling-restart");
+    expect(faults(result)).toMatchObject([{ action: "signal-master", signal: "SIGHUP" }]);
+    const booted = result.observed.bootedBeforeFaults;
+    expect(booted).toHaveLength(3);
+    expect(causeByPid(result)).toEqual(Object.fromEntries(booted.map((pid) => [pid, "reload"])));
+    expectEveryDueBannerMissing(result);
+  });
+
+  it("max-requests: workers recycle after their 2000th request, through the ledger's own setting", async () => {
+    const result = await runOnLedger("max-requests");
+    const causes = Object.values(causeByPid(result));
+    expect(causes.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(causes)).toEqual(new Set(["max-requests"]));
+    // A recycle owes no banner: nothing is missing, and every expectation holds.
+    expect(failedExpectations(result)).toEqual([]);
+  });
+
+  it("db-latency: the proxy delays the ledger's queries for the window; users wait, no worker dies", async () => {
+    const result = await runOnLedger("db-latency");
+    expect(faults(result).map((f) => f.action)).toEqual(["db-latency", "db-restored"]);
+    expect(result.observed.deaths).toEqual([]);
+    expect(result.observed.load!.latencyMs.max).toBeGreaterThanOrEqual(500);
+    // Its 2 s acquire timeout can run out while its 6 pooled connections pay 600 ms a query: then it answers 503 (one run
+    // in two here), its own answer, which the generic scenario counts against it. Nothing else may fail.
+    expect(failedExpectations(result).filter((name) => name !== "requests.5xx")).toEqual([]);
+    expect(Object.keys(result.observed.load!.status).filter((status) => status.startsWith("5") && status !== "503")).toEqual([]);
+  });
+
   it("scale-down: one worker removed by the master", async () => {
     const result = await runOnLedger("scale-down");
     expect(Object.values(causeByPid(result))).toEqual(["scale-down"]);

@@ -9,6 +9,8 @@ timeout = int(os.environ.get("APP_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("APP_GRACEFUL", "10"))
 worker_class = "uvicorn.workers.UvicornWorker"
 keepalive = 5
+max_requests = int(os.environ.get("LEDGER_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("LEDGER_MAX_REQUESTS_JITTER", "0"))
 
 
 def worker_int(worker):
