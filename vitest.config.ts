@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["harness/**/*.test.ts", "scenarios/**/*.test.ts"],
+          // The CLI tests start a node each; two files at a time (test:unit) on 2 cores, one can take over 5 s.
+          testTimeout: 15_000,
           exclude: [...exclude, "**/*.docker.test.ts", "**/*.timing.test.ts", "**/*.soak.test.ts"],
           sequence: { groupOrder: 2 },
         },

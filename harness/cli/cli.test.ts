@@ -83,7 +83,9 @@ describe("npm run scenario --target", () => {
   it("refuses what else a target lacks: a setting, the demo's own roles", async () => {
     const startup = await runCliToEnd("scenario", ["startup-db-down", "--target", ledger], NO_DOCKER);
     expect(startup.code).toBe(2);
-    expect(startup.stderr).toMatch(/startup-db-down needs the settings startupStepTimeoutS, startupTotalTimeoutS \(settings: in the target\)/);
+    expect(startup.stderr).toMatch(
+      /startup-db-down needs the settings startupStepTimeoutS, startupTotalTimeoutS \(settings: in the target\)/,
+    );
     const oom = await runCliToEnd("scenario", ["oom", "--target", ledger], NO_DOCKER);
     expect(oom.stderr).toMatch(/oom needs the role "leak-memory".*Use memory-squeeze instead/);
     const slow = await runCliToEnd("scenario", ["slow-endpoint", "--target", ledger], NO_DOCKER);
