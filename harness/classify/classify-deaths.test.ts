@@ -19,6 +19,39 @@ function classify(lines: string[], extra: HarnessEvent[] = [], options?: Classif
 
 const at = (s: string) => `2026-11-25 08:00:${s} +0000`;
 
+describe("DeathClassifier, bounded whatever the log's clock does", () => {
+  it("with a clock that stands still, judges the oldest exits once 256 wait, each once, in order", () => {
+    const judged: number[] = [];
+    const classifier = new DeathClassifier({}, (death) => judged.push(death.pid));
+    const parser = new GunicornLogParser((event) => classifier.push(event));
+    let seq = 0;
+    for (let pid = 100; pid < 1_100; pid++) {
+      parser.push({ seq: ++seq, source: "app", stream: "stderr", text: `[${at("01")}] [1] [INFO] Booting worker with pid: ${pid}` });
+      parser.push({ seq: ++seq, source: "app", stream: "stderr", text: `[${at("02")}] [1] [ERROR] Worker (pid:${pid}) was sent SIGKILL!` });
+    }
+    // Same second throughout: none has waited its 2 s, yet only 256 are left waiting.
+    expect(judged).toHaveLength(1_000 - 256);
+    expect(judged.slice(0, 3)).toEqual([100, 101, 102]);
+    parser.flush();
+    classifier.finish();
+    expect(judged).toHaveLength(1_000);
+    expect(new Set(judged).size).toBe(1_000);
+  });
+
+  it("a pid the kernel reuses while the old worker's story waits: two workers, two deaths", () => {
+    const deaths = classify([
+      `[${at("01")}] [1] [INFO] Booting worker with pid: 7`,
+      `[${at("02")}] [1] [ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?`,
+      `[${at("02")}] [1] [INFO] Booting worker with pid: 7`,
+      `[${at("06")}] [1] [ERROR] Worker (pid:7) was sent SIGTERM!`,
+    ]);
+    expect(deaths.map((d) => [d.pid, d.cause])).toEqual([
+      [7, "sigkill"],
+      [7, "unexpected-sigterm"],
+    ]);
+  });
+});
+
 describe("DeathClassifier on log excerpts", () => {
   it("a lone SIGTERM with no master-side reason is unexpected, to investigate, not critical", () => {
     expect(classify(["[ERROR] Worker (pid:59) was sent SIGTERM!"])).toMatchObject([

@@ -3,7 +3,7 @@ import { type BannerMatcher, bannerMatcher } from "./banners.ts";
 import { severityOf } from "./causes.ts";
 import type { ClassifyOptions, ContainerEvidence, Death, MasterStory, WorkerStory } from "./death.ts";
 import { exitTime, expectedBanners, isStopExit, judgeDeath, SAME_MOMENT_MS, STOP_SIGNALS } from "./death-rules.ts";
-import { SUMMARIES } from "./death-wording.ts";
+import { capText, SUMMARIES } from "./death-wording.ts";
 
 /** Exited workers left waiting for late lines at most; beyond, the oldest is judged at once. */
 const MAX_UNJUDGED = 256;
@@ -12,7 +12,7 @@ const MAX_UNJUDGED = 256;
  * Decides why each worker stopped, from a run's events in time order: log lines (both gunicorn
  * wordings), banners, the harness's own fault timeline, and container evidence (docker `oom` events,
  * memory cgroup readings). This class tracks the stories; the rules that judge them are pure
- * (death-rules.ts). It streams: memory grows with live workers and deaths, not with lines. At most
+ * (death-rules.ts). It streams: memory grows with live workers (and the deaths it keeps when no listener takes them), not with lines. At most
  * MAX_UNJUDGED exited workers wait to be judged, whatever the log's clock does (a log whose time stands still
  * would otherwise keep them all, and judge each against all the others).
  */
@@ -40,7 +40,7 @@ export class DeathClassifier {
     this.recognizeBanner = bannerMatcher(options.banners);
   }
 
-  /** Whether this log has told of a worker with this pid (booted, serving, or stopped). */
+  /** Whether this log has told of a worker with this pid that is alive, or stopped and not judged yet (2 s of log time at most). */
   knows(pid: number): boolean {
     return this.workers.has(pid);
   }
@@ -91,7 +91,7 @@ export class DeathClassifier {
           (event.level === "ERROR" || event.level === "CRITICAL") &&
           this.workers.has(event.loggedBy)
         ) {
-          keepLast(this.worker(event.loggedBy).appErrors, event.message, 3);
+          keepLast(this.worker(event.loggedBy).appErrors, capText(event.message), 3);
         }
         break;
       }
@@ -102,7 +102,7 @@ export class DeathClassifier {
       }
       case "traceback":
         if (event.loggedBy !== undefined && this.workers.has(event.loggedBy)) {
-          keepLast(this.worker(event.loggedBy).appErrors, event.lines.at(-1) ?? "", 3);
+          keepLast(this.worker(event.loggedBy).appErrors, capText(event.lines.at(-1) ?? ""), 3);
         }
         break;
       case "banner": {
@@ -177,6 +177,9 @@ export class DeathClassifier {
 
   /** Workers of the ending generation with no exit line died with their master (or their fate is unknown). */
   private endGeneration(why: string): void {
+    // A story whose pid a new worker took waits in `exited` only: judge it with its own generation.
+    for (const worker of [...this.exited])
+      if (worker.generation === this.master.generation && this.workers.get(worker.pid) !== worker) this.judge(worker, exitTime(worker));
     for (const worker of [...this.workers.values()]) {
       if (worker.generation !== this.master.generation) continue;
       if (worker.exits.length > 0) this.judge(worker, exitTime(worker));

@@ -239,6 +239,43 @@ describe("several instances in one stream", () => {
     }
   });
 
+  it("places the app's own lines of a JSON stream: with the replica whose banner is open, else with the one that knows the pid", async () => {
+    const record = (host: string, pid: number, level: string, message: string, second: number) =>
+      JSON.stringify({
+        asctime: `2026-11-25 21:31:${String(second).padStart(2, "0")} +0000`,
+        process: pid,
+        levelname: level,
+        message,
+        host,
+      });
+    const log = [
+      record("web-1", 1, "INFO", "Booting worker with pid: 7", 0),
+      record("web-2", 1, "INFO", "Booting worker with pid: 7", 0),
+      record("web-2", 1, "INFO", "Booting worker with pid: 9", 0),
+      record("web-1", 1, "ERROR", "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?", 10),
+      // web-1's SIGKILL banner opens; a record of web-2 arrives in the middle of it; the banner goes on.
+      "==================== WORKER KILLED BY SIGKILL - PID 7 ====================",
+      record("web-2", 7, "INFO", "Application startup complete.", 10),
+      "OOM confirmed: yes (the cgroup's oom_kill counter went from 0 to 1).",
+      "==================================================================================",
+      // No banner open, web-1 named last: the line names pid 9, which only web-2 has.
+      record("web-2", 1, "ERROR", "Worker (pid:9) was sent SIGTERM!", 11),
+      record("web-1", 1, "INFO", "Booting worker with pid: 8", 11),
+      "==================== WORKER INTERRUPT SIGNAL RECEIVED - PID 9 ====================",
+      "Signal: SIGTERM",
+      "==================================================================================",
+      record("web-2", 1, "INFO", "Application startup complete.", 20),
+    ];
+    const verdict = await classify(`${log.join("\n")}\n`);
+    // Only the SIGKILL banner's first line is a guess: both replicas have a pid 7 (it went to web-1, named last).
+    expect(verdict.guessedInstance).toBe(1);
+    expect(verdict.deaths.map((d) => [d.instance, d.pid, d.cause])).toEqual([
+      ["web-1", 7, "oom-kill"],
+      ["web-2", 9, "unexpected-sigterm"],
+    ]);
+    expect(verdict.deaths.find((d) => d.pid === 9)!.bannersSeen).toEqual(["interrupt"]);
+  });
+
   it("keeps a critical death in one replica critical beside a stray SIGTERM in the other", async () => {
     const { verdict, left, right } = await twoReplicas("timeout.trixie.default", "stray-sigterm.trixie.default", FORMATS.compose!);
     const [timedOut] = Object.keys(left.truthLogOnly).map(Number);

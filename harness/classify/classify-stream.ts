@@ -1,7 +1,7 @@
 import { type JsonKeys, type LineShape, unwrapLine } from "../logs/line-envelope.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
 import { parseRecordPrefix, RULE_WORDS } from "../logs/parse-line.ts";
-import { type ReadStats, readLineRuns } from "../logs/read-line-runs.ts";
+import { MAX_LINE_CHARS, type ReadStats, readLineRuns } from "../logs/read-line-runs.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { ClassifyOptions, Death } from "./death.ts";
 
@@ -81,8 +81,6 @@ function trie(words: string[]): string {
   };
   return source(root);
 }
-/** A line is cut at this many characters when read closely (a longer one is counted). */
-const MAX_LINE_CHARS = 1024 * 1024;
 
 interface Instance {
   parser: GunicornLogParser;
@@ -92,8 +90,10 @@ interface Instance {
 /**
  * Classifies an exported log as production delivers it (plain gunicorn text, JSON lines, collector
  * prefixes, several instances in one stream, gzip), streaming: deaths are keyed by (instance, pid) and
- * never merged across instances, so interleaved replicas cannot change a verdict. Memory grows with live
- * workers and deaths, not with lines; the search for lines that matter runs over whole runs of text.
+ * never merged across instances, so replicas interleaved line by line cannot change a verdict where every
+ * line names its instance (the app's own lines in a JSON stream are placed, or counted as guessed). Memory grows with live
+ * workers (and the deaths it keeps when no `onDeath` takes them), not with lines; the search for lines that
+ * matter runs over whole runs of text.
  */
 export async function classifyLogStream(input: AsyncIterable<Buffer | string>, options: StreamOptions = {}): Promise<StreamVerdict> {
   const instances = new Map<string | null, Instance>();
@@ -186,9 +186,13 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     classifier.finish();
   }
   deaths.sort((a, b) => a.at - b.at);
-  // One instance named throughout: a single-instance log, whatever envelope named it (the name stays in `instances`).
-  if (verdict.instances.length === 1) for (const death of deaths) death.instance = null;
+  nameInstances(deaths, verdict.instances);
   return { ...verdict, overlong: stats.overlong, gzip: stats.gzip };
+}
+
+/** One instance named throughout is a single-instance log, whatever envelope named it: its deaths name none (`instances` keeps the name). */
+export function nameInstances(deaths: InstanceDeath[], instances: readonly string[]): void {
+  if (instances.length === 1) for (const death of deaths) death.instance = null;
 }
 
 /** The pid a line names: its record prefix's `[pid]`, else a `pid 7` / `PID: 7` / `pid=7` in its text (banners). */

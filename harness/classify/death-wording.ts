@@ -40,8 +40,16 @@ export function formatEvidence(evidence: Evidence): string {
   }
 }
 
+/** A quoted line is cut here: a death keeps its evidence, and a log of 1 MiB lines must not fill the heap with it. */
+const MAX_QUOTE_CHARS = 2_000;
+
 export function quote(event: FromLog): Evidence {
-  return { source: "log", line: event.seq, text: event.raw.split("\n")[0]! };
+  return { source: "log", line: event.seq, text: capText(event.raw.split("\n")[0]!) };
+}
+
+/** Text kept from a line, at most MAX_QUOTE_CHARS, saying how much was cut. */
+export function capText(text: string): string {
+  return text.length <= MAX_QUOTE_CHARS ? text : `${text.slice(0, MAX_QUOTE_CHARS)} … (${text.length - MAX_QUOTE_CHARS} chars cut)`;
 }
 
 export function inferred(text: string): Evidence {

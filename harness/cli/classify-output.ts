@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import type { Severity } from "../classify/causes.ts";
-import type { InstanceDeath, StreamVerdict } from "../classify/classify-stream.ts";
+import { type InstanceDeath, nameInstances, type StreamVerdict } from "../classify/classify-stream.ts";
 import type { LineShape } from "../logs/line-envelope.ts";
 import { describeCounts, paintSeverity } from "../report/format.ts";
 
@@ -37,9 +37,14 @@ export class DeathOutput {
     process.stdout.write(`,${deathJson(death)}`);
   }
 
+  /** The read failed: a JSON object already begun is closed, with the error in it, so stdout stays one JSON object. */
+  fail(message: string): void {
+    if (this.streaming) process.stdout.write(`],"error":${JSON.stringify(message)}}\n`);
+  }
+
   async end(verdict: StreamVerdict): Promise<void> {
-    // One instance named throughout is a single-instance log (deaths already written keep its name).
-    if (verdict.instances.length === 1) for (const death of this.held) death.instance = null;
+    // Deaths already written (beyond the first 1,000, with --json) went out naming their instance as the lines did.
+    nameInstances(this.held, verdict.instances);
     this.held.sort(byTime);
     const { lines, inspected, unparsed, shapes, unparsedByShape, overlong, gzip, instances, guessedInstance } = verdict;
     if (this.json) {

@@ -81,6 +81,26 @@ describe("npm run classify", () => {
     expect(table.stdout).toMatch(/VERDICT 1500 worker\(s\) stopped — critical: 1500 sigkill/);
   });
 
+  it("--json is one valid object at the edges: no death, 1,000 held and sorted, 1,001 written as they come", async () => {
+    const deathsIn = (count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const at = `2026-11-25 09:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")} +0000`;
+        return `web-1  | ${at} [1] [INFO] Booting worker with pid: ${100 + i}\nweb-1  | ${at} [1] [ERROR] Worker (pid:${100 + i}) was sent SIGTERM!`;
+      }).join("\n");
+    const none = JSON.parse((await classify("web-1  | nothing happened\n", ["--json"])).stdout) as { deaths: unknown[] };
+    expect(none.deaths).toEqual([]);
+    for (const count of [1_000, 1_001]) {
+      const parsed = JSON.parse((await classify(deathsIn(count), ["--json"])).stdout) as {
+        deaths: { pid: number; instance: string | null }[];
+        format: { instances: string[] };
+      };
+      expect(parsed.deaths).toHaveLength(count);
+      expect(parsed.format.instances).toEqual(["web-1"]);
+      // Held deaths of a one-instance log name none; beyond 1,000 they went out naming it, as the lines did.
+      expect(new Set(parsed.deaths.map((d) => d.instance))).toEqual(new Set([count === 1_000 ? null : "web-1"]));
+    }
+  });
+
   it("prints exactly one JSON object with --json", async () => {
     const log = readFileSync(new URL("../classify/corpus/oom.trixie.seed.log", import.meta.url), "utf8")
       .split("\n")

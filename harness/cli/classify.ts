@@ -35,13 +35,14 @@ await runCli(async () => {
   const deaths = new DeathOutput(Boolean(options.json));
   const verdict = await classifyLogStream(openInput(file), { banners, jsonKeys, onDeath: (d) => deaths.take(d) }).catch(
     (error: NodeJS.ErrnoException) => {
-      if (error.code?.startsWith("Z_")) {
-        throw new UsageError(
-          "UNREADABLE_INPUT",
-          `${file === "-" ? "standard input" : file} is not a whole gzip file (${error.message}): it was cut short or is damaged. Give the whole export.`,
-        );
-      }
-      throw error;
+      const said = error.code?.startsWith("Z_")
+        ? new UsageError(
+            "UNREADABLE_INPUT",
+            `${file === "-" ? "standard input" : file} is not a whole gzip file (${error.message}): it was cut short or is damaged. Give the whole export.`,
+          )
+        : error;
+      deaths.fail(said.message);
+      throw said;
     },
   );
   await deaths.end(verdict);

@@ -2,7 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 
 /** A partial line longer than this is cut there (and counted): memory stays bounded whatever the input. */
-const MAX_LINE_CHARS = 1024 * 1024;
+export const MAX_LINE_CHARS = 1024 * 1024;
 
 export interface ReadStats {
   /** Lines cut at 1 MiB. */

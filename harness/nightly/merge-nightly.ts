@@ -126,11 +126,11 @@ function readShardFolder(dir: string): ShardFolder {
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "result.json")))
     .map((entry) => {
       const file = join(dir, entry.name, "result.json");
-      const raw = JSON.parse(readFileSync(file, "utf8")) as { schemaVersion?: unknown };
-      if (raw.schemaVersion !== RESULT_SCHEMA_VERSION)
+      const raw = JSON.parse(readFileSync(file, "utf8")) as { schemaVersion?: unknown } | null;
+      if (raw?.schemaVersion !== RESULT_SCHEMA_VERSION)
         throw new UsageError(
           "INVALID_RESULT",
-          `${file} has schemaVersion ${raw.schemaVersion}; this harness reads ${RESULT_SCHEMA_VERSION}. Merge shards that this version of the harness ran.`,
+          `${file} has schemaVersion ${raw?.schemaVersion}; this harness reads ${RESULT_SCHEMA_VERSION}. Merge shards that this version of the harness ran.`,
         );
       const parsed = resultSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError("INVALID_RESULT", `${file} is not a valid result.json: ${parsed.error.issues[0]?.message}`);

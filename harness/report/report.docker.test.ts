@@ -39,9 +39,9 @@ describe("the report of a real run", () => {
 
     expect(resultSchema.parse(json)).toEqual(json);
     expect(json).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       status: "passed",
-      stack: { name: "trixie", versions: { gunicorn: "23.0.0", uvicorn: "0.32.0" } },
+      stack: { suite: "trixie", versions: { gunicorn: "23.0.0", uvicorn: "0.32.0" } },
     });
     const [death] = json.deaths;
     expect(json.deaths).toHaveLength(1);

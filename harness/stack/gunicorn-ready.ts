@@ -58,10 +58,14 @@ export class GunicornReady implements WaitStrategy {
     if (ready) return;
     const roster = workerRoster(this.events.all, this.instance);
     const { pathname, search } = new URL(this.healthUrl);
+    const health = await healthOutcome(this.healthUrl);
+    const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
+    // Every worker up and the path answering 4xx: the path is wrong, not the app.
+    const wrongPath = serving >= this.workers && health.status !== undefined && health.status >= 400 && health.status < 500;
     this.fail(
       `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
-        `(${roster.booted.length} booted) and GET ${pathname}${search} ${await healthOutcome(this.healthUrl)}` +
-        (roster.ready.size >= this.workers ? `: every worker is up, so check the path (health: in the target)` : ""),
+        `(${roster.booted.length} booted) and GET ${pathname}${search} ${health.words}` +
+        (wrongPath ? `: every worker is up, so check the path (health: in the target)` : ""),
     );
   }
 
@@ -79,17 +83,17 @@ export class GunicornReady implements WaitStrategy {
 
 /** True when `url` answers 2xx within a second. */
 export async function healthAnswers(url: string): Promise<boolean> {
-  return (await healthOutcome(url)) === "answers 2xx";
+  return (await healthOutcome(url)).ok;
 }
 
-/** What `url` does within a second, in words: "answers 2xx", "answers 404", "does not answer (ECONNREFUSED)". */
-async function healthOutcome(url: string): Promise<string> {
+/** What `url` does within a second: its status, and in words ("answers 404", "does not answer (ECONNREFUSED)"). */
+async function healthOutcome(url: string): Promise<{ ok: boolean; status?: number; words: string }> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
     await response.body?.cancel();
-    return response.ok ? "answers 2xx" : `answers ${response.status}`;
+    return { ok: response.ok, status: response.status, words: response.ok ? "answers 2xx" : `answers ${response.status}` };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    return `does not answer (${cause})`;
+    return { ok: false, words: `does not answer (${cause})` };
   }
 }
