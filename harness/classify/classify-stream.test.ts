@@ -5,12 +5,11 @@ import { GunicornLogParser } from "../logs/log-parser.ts";
 import { matchMessage, RULE_WORDS } from "../logs/parse-line.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import { classifyLogStream, neededWords, type StreamVerdict } from "./classify-stream.ts";
-import { corpusNames, readCorpusCase } from "./corpus/corpus-format.ts";
+import { asJsonLoggerRecord, corpusNames, readCorpusCase, recordOf } from "./corpus/corpus-format.ts";
 
 const names = corpusNames();
 const corpus = readCorpusCase;
 
-const RECORD = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) \+0000 \[(\d+)\] \[(\w+)\] (.*)$/;
 const iso = (at: number) => new Date(Math.floor(at)).toISOString();
 const syslogTime = (at: number) => {
   const d = new Date(at);
@@ -28,23 +27,11 @@ const FORMATS: Record<string, (line: { at: number; text: string }, instance: str
   "render stream": ({ at, text }, instance) => `${iso(at)} srv-d2f8c9a1${instance.replace(/\W/g, "")}-7f9c4 ${text}`,
   "heroku stream": ({ at, text }, instance) => `${iso(at).replace("Z", "+00:00")} app[${instance}]: ${text}`,
   /** python-json-logger for gunicorn's records; what the app prints itself (banners, tracebacks) stays raw. */
-  "json lines": ({ text }, instance) => {
-    const record = RECORD.exec(text);
-    if (!record) return text;
-    const [, date, time, pid, level, message] = record;
-    return JSON.stringify({
-      asctime: `${date} ${time} +0000`,
-      process: Number(pid),
-      levelname: level,
-      name: "gunicorn.error",
-      message,
-      hostname: instance,
-    });
-  },
+  "json lines": ({ text }, instance) => asJsonLoggerRecord(text, { hostname: instance }),
   /** A shipper's minimal record: time, pid and message, no level. */
   "json lines without a level": ({ at, text }, instance) => {
-    const record = RECORD.exec(text);
-    return record ? JSON.stringify({ time: iso(at), pid: Number(record[3]), msg: record[5], host: instance }) : text;
+    const record = recordOf(text);
+    return record ? JSON.stringify({ time: iso(at), pid: record.pid, msg: record.message, host: instance }) : text;
   },
 };
 

@@ -130,8 +130,8 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
    * traceback open, else the one instance that knows the pid the line names, else the instance named last.
    */
   const ownerOf = (text: string): string | null => {
-    if (verdict.instances.length < 2) return lastInstance;
-    const named = verdict.instances.map((name) => [name, instances.get(name)!] as const);
+    const named = [...instances].filter((entry): entry is [string, Instance] => entry[0] !== null);
+    if (named.length < 2) return lastInstance;
     const open = named.filter(([, instance]) => instance.parser.inBlock);
     if (open.length === 1) return open[0]![0];
     const pid = pidNamedIn(text);
@@ -145,7 +145,6 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     verdict.inspected++;
     if (raw.length > MAX_LINE_CHARS) stats.overlong++;
     const line = unwrapLine(raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw, options.jsonKeys);
-    if (line.instance !== undefined && !instances.has(line.instance)) verdict.instances.push(line.instance);
     const owner = line.instance ?? ownerOf(line.text);
     lastInstance = line.instance ?? lastInstance;
     const { parser } = instanceOf(owner);
@@ -186,6 +185,7 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     classifier.finish();
   }
   deaths.sort((a, b) => a.at - b.at);
+  verdict.instances = [...instances.keys()].filter((name): name is string => name !== null);
   nameInstances(deaths, verdict.instances);
   return { ...verdict, overlong: stats.overlong, gzip: stats.gzip };
 }

@@ -7,24 +7,18 @@ import { createWriteStream, existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { neededWords } from "../classify/classify-stream.ts";
-import { corpusNames, readCorpusCase } from "../classify/corpus/corpus-format.ts";
+import { asJsonLoggerRecord, corpusNames, readCorpusCase } from "../classify/corpus/corpus-format.ts";
 import { EnvironmentError } from "../core/errors.ts";
 import { consoleTable } from "../report/table.ts";
 import { goal, REPO, scriptNodeArgs } from "./bench-support.ts";
 
 /** What grep needs to find the lines classify reads: the classifier's own prefilter, in grep's extended syntax. */
 const GREP_PATTERN = neededWords().replaceAll("(?:", "(");
-const RECORD = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000) \[(\d+)\] \[(\w+)\] (.*)$/;
 
 /** The export's shapes: gunicorn's logconfig text, and python-json-logger's records (what the app prints itself stays text). */
 const SHAPES = {
   plain: (line: string) => line,
-  json: (line: string) => {
-    const record = RECORD.exec(line);
-    if (!record) return line;
-    const [, asctime, pid, levelname, message] = record;
-    return JSON.stringify({ asctime, process: Number(pid), levelname, name: "gunicorn.error", message });
-  },
+  json: (line: string) => asJsonLoggerRecord(line),
 };
 
 export interface ClassifyBenchOptions {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { corpusNames, readCorpusCase } from "../classify/corpus/corpus-format.ts";
+import { asJsonLoggerRecord, corpusNames, readCorpusCase, recordOf } from "../classify/corpus/corpus-format.ts";
 import { EventLog } from "../events/event-log.ts";
 import { RunLogs } from "./run-logs.ts";
-
-const RECORD = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000) \[(\d+)\] \[(\w+)\] (.*)$/;
-
-/** What python-json-logger in a logconfig_dict prints for gunicorn's records; what the app prints itself stays text. */
-const asJson = (text: string) => {
-  const record = RECORD.exec(text);
-  if (!record) return text;
-  const [, asctime, pid, levelname, message] = record;
-  return JSON.stringify({ asctime, process: Number(pid), levelname, name: "gunicorn.error", message });
-};
 
 /** The events a run's log gives, without the raw text (which differs: the JSON record, or the line it holds). */
 function eventsOf(lines: { at: number; stream: "stdout" | "stderr"; text: string }[], wrap: (text: string) => string) {
@@ -31,9 +21,9 @@ describe("a run's app log written as JSON records", () => {
   // A team whose logconfig_dict writes JSON runs scenarios as one whose writes text: the same events, the same pids.
   it.each(corpusNames().filter((name) => name.includes(".trixie.")))("%s gives the events its text log gives", (name) => {
     const { lines } = readCorpusCase(name);
-    expect(lines.filter((l) => RECORD.test(l.text)).length, "lines that become JSON records").toBeGreaterThan(10);
+    expect(lines.filter((l) => recordOf(l.text)).length, "lines that become JSON records").toBeGreaterThan(10);
     const text = eventsOf(lines, (t) => t);
-    const json = eventsOf(lines, asJson);
+    const json = eventsOf(lines, (t) => asJsonLoggerRecord(t));
     expect(json.events).toEqual(text.events);
     expect(json.unparsed).toBe(text.unparsed);
   });

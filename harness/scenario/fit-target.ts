@@ -13,10 +13,11 @@ import type { Scenario } from "./define-scenario.ts";
 export function fitScenario(scenario: Scenario, target: Target, alternative?: Scenario): Scenario {
   const missing = missingFor(scenario, target);
   if (missing) {
+    const alternativeLacks = alternative && missingFor(alternative, target);
     const instead =
-      alternative && !missingFor(alternative, target)
+      alternative && !alternativeLacks
         ? `Use ${alternative.name} instead: it runs on this target.`
-        : `Declare it in the target to run ${scenario.name}.${alternative ? ` Its stand-in, ${alternative.name}, does not run here either: it needs ${missingFor(alternative, target)}.` : ""}`;
+        : `Declare it in the target to run ${scenario.name}.${alternative ? ` Its stand-in, ${alternative.name}, does not run here either: it needs ${alternativeLacks}.` : ""}`;
     throw new UsageError(
       "SCENARIO_DOES_NOT_FIT",
       `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${relative(process.cwd(), target.file)}). ${instead}`,

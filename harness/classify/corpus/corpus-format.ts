@@ -28,6 +28,26 @@ export interface CorpusRecord {
 
 export type DemoConfig = "default" | "seed";
 
+/** A line in the demo's logconfig format: `2026-11-25 21:31:12 +0000 [7] [INFO] message`. */
+const RECORD_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000) \[(\d+)\] \[(\w+)\] (.*)$/;
+
+/** The log record a logconfig-format line holds; undefined for what the app printed itself (banners, tracebacks). */
+export function recordOf(text: string): { asctime: string; pid: number; level: string; message: string } | undefined {
+  const record = RECORD_LINE.exec(text);
+  return record ? { asctime: record[1]!, pid: Number(record[2]), level: record[3]!, message: record[4]! } : undefined;
+}
+
+/**
+ * The line as python-json-logger in a logconfig_dict prints its record (with `extra` keys, a host for one); what the
+ * app printed itself stays text, as it does when a team's logging writes JSON.
+ */
+export function asJsonLoggerRecord(text: string, extra: Record<string, unknown> = {}): string {
+  const record = recordOf(text);
+  if (!record) return text;
+  const { asctime, pid, level, message } = record;
+  return JSON.stringify({ asctime, process: pid, levelname: level, name: "gunicorn.error", message, ...extra });
+}
+
 export const CORPUS_DIR = new URL("./", import.meta.url);
 
 /** `<docker timestamp> <stream> <text>` per line: the app container's output as the daemon received it. */
