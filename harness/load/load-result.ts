@@ -7,7 +7,10 @@ export interface ErrorCounts {
   reset: number;
   /** Nothing listening: connection refused. */
   refused: number;
-  /** The server closed the connection with the request unanswered (a worker exiting mid-request). */
+  /**
+   * The server closed the connection with the request unanswered (a worker exiting mid-request). Never a request written
+   * after a `Connection: close` response: every generator here honours that header and sends it on a new connection.
+   */
   closed: number;
   other: number;
 }

@@ -48,7 +48,10 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
       amount: profile.maxRequests,
       timeout: profile.timeoutS,
       requests: expandMix(profile.requests, onFailedResponse),
-      setupClient: (client) => countClosedConnections(client as unknown as AutocannonClient, () => bucketNow().errors.closed++),
+      setupClient: (client) => {
+        countClosedConnections(client as unknown as AutocannonClient, () => bucketNow().errors.closed++);
+        honourConnectionClose(client as unknown as AutocannonClient);
+      },
     },
     () => finished(),
   );
@@ -94,12 +97,16 @@ export async function runLoad(baseUrl: string, profile: LoadProfile, options: Lo
   return { target: baseUrl, startedAt, endedAt: Date.now(), stoppedBy, status, appErrors, ...buckets.totals() };
 }
 
-/** The parts of autocannon 9's Client (lib/httpClient.js) that the closed-connection count relies on. */
-interface AutocannonClient {
+/** The parts of autocannon 9's Client (lib/httpClient.js) that the hooks below rely on. */
+interface AutocannonClient extends NodeJS.EventEmitter {
   conn: NodeJS.EventEmitter;
   destroyed: boolean;
   pipelinedRequests: { size(): number; clear(): void };
+  reqsMade: number;
+  responseMax?: number;
   _connect(): void;
+  _doRequest(): void;
+  _destroyConnection(): void;
 }
 
 /**
@@ -117,6 +124,26 @@ function countClosedConnections(client: AutocannonClient, onClosed: () => void):
       client.pipelinedRequests.clear();
     });
     client.conn.prependListener("error", () => client.pipelinedRequests.clear());
+  };
+}
+
+/**
+ * autocannon writes its next request on a connection whose last response said `Connection: close` (RFC 9112 section
+ * 9.6: the client must send nothing more on it), and the server's close then reads as a cut. Honour the header as wrk
+ * and load balancers do: the next request goes on a new connection.
+ */
+function honourConnectionClose(client: AutocannonClient): void {
+  let closing = false;
+  // http-parser-js's own verdict: `Connection: close`, or an HTTP/1.0 response without keep-alive, or a body read to EOF.
+  client.on("headers", (info: { shouldKeepAlive: boolean }) => (closing = !info.shouldKeepAlive));
+  const doRequest = client._doRequest.bind(client);
+  client._doRequest = () => {
+    const lastOne = client.responseMax !== undefined && client.reqsMade >= client.responseMax;
+    if (!closing || lastOne) return doRequest();
+    closing = false;
+    client._destroyConnection();
+    // connects anew, and sends the request there
+    client._connect();
   };
 }
 
