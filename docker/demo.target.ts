@@ -4,8 +4,14 @@ import { defineTarget } from "../harness/target/define-target.ts";
 export default defineTarget({
   name: "demo",
   build: { context: ".", dockerfile: "Dockerfile" },
-  // The image's CMD runs the default config; `--config seed` runs the hooks as deployments write them.
-  configs: { seed: { command: ["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"] } },
+  // The image's CMD runs the default config (the drop-in: all three banners); `--config seed` runs the hooks as deployments
+  // write them, which promise INTERRUPT and ABORT (and, under UvicornWorker, never print them).
+  configs: {
+    seed: {
+      command: ["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"],
+      banners: { interrupt: true, abort: true },
+    },
+  },
   health: "/health",
   paths: {
     db: "/db?ms=20",
@@ -18,11 +24,7 @@ export default defineTarget({
     "leak-memory": "/alloc?mb=700",
   },
   database: { urlEnv: "DATABASE_URL", init: "app/schema.sql", lockTable: "app_items" },
-  banners: {
-    interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
-    abort: "WORKER ABORTED - PID (\\d+)",
-    kill: "WORKER KILLED BY SIGKILL - PID (\\d+)",
-  },
+  banners: { interrupt: true, abort: true, kill: true },
   settings: {
     maxRequests: "GUNICORN_MAX_REQUESTS",
     maxRequestsJitter: "GUNICORN_MAX_REQUESTS_JITTER",

@@ -2,8 +2,8 @@ import { defineTarget } from "../../harness/target/define-target.ts";
 
 /**
  * The seed backend (backend/): FastAPI + an async Postgres pool under gunicorn's stock UvicornWorker, its
- * worker_int and worker_abort hooks as the seed deployment writes them. Banners use the default patterns,
- * which are the seed's texts.
+ * worker_int and worker_abort hooks as the seed deployment writes them. It declares the banners they print (the
+ * standard texts, `true`); with the drop-in, the SIGKILL banner too.
  */
 export default defineTarget({
   name: "seed-backend",
@@ -13,5 +13,11 @@ export default defineTarget({
   paths: { db: "/items" },
   database: { urlEnv: "DATABASE_URL", init: "backend/schema.sql", lockTable: "items" },
   // The image's CMD runs the seed config, whose hooks never print; `--config dropin` adds the drop-in.
-  configs: { dropin: { command: ["gunicorn", "app.main:app", "--config", "gunicorn_dropin.conf.py"] } },
+  banners: { interrupt: true, abort: true },
+  configs: {
+    dropin: {
+      command: ["gunicorn", "app.main:app", "--config", "gunicorn_dropin.conf.py"],
+      banners: { interrupt: true, abort: true, kill: true },
+    },
+  },
 });

@@ -1,16 +1,19 @@
 import type { RunEvent } from "../events/events.ts";
+import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "../target/banner-patterns.ts";
+
+export type { BannerPatterns };
 
 export type BannerKind = "interrupt" | "abort" | "sigkill";
 
-/** The banners' first lines, one capture group for the pid (a target declares its own). */
-export type BannerPatterns = Record<"interrupt" | "abort" | "kill", string>;
+/** What `npm run classify` recognises when no target says otherwise: the seed's texts and the drop-in's. */
+const DEFAULT_BANNER_PATTERNS: BannerPatterns = STANDARD_BANNER_PATTERNS;
 
-/** The seed's texts (the demo prints them too), and the SIGKILL banner of the drop-in (docker/dropin/uvicorn_worker_hooks.py). */
-const DEFAULT_BANNER_PATTERNS: BannerPatterns = {
-  interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
-  abort: "WORKER ABORTED - PID (\\d+)",
-  kill: "WORKER KILLED BY SIGKILL - PID (\\d+)",
-};
+const PATTERN_KEY: Record<BannerKind, keyof BannerPatterns> = { interrupt: "interrupt", abort: "abort", sigkill: "kill" };
+
+/** The banner kinds a set of patterns declares: the only ones a death can owe. */
+export function declaredBannerKinds(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerKind[] {
+  return (Object.keys(PATTERN_KEY) as BannerKind[]).filter((kind) => patterns[PATTERN_KEY[kind]] !== undefined);
+}
 
 export const BANNER_LABEL: Record<BannerKind, string> = {
   interrupt: "INTERRUPT",
@@ -32,11 +35,7 @@ export type BannerMatcher = (event: RunEvent) => BannerSighting | undefined;
  * or a single line, bare or inside a log record.
  */
 export function bannerMatcher(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerMatcher {
-  const compiled = [
-    { kind: "interrupt", pattern: new RegExp(patterns.interrupt) },
-    { kind: "abort", pattern: new RegExp(patterns.abort) },
-    { kind: "sigkill", pattern: new RegExp(patterns.kill) },
-  ] as const;
+  const compiled = declaredBannerKinds(patterns).map((kind) => ({ kind, pattern: new RegExp(patterns[PATTERN_KEY[kind]]!) }));
   return (event) => {
     if (event.kind !== "banner" && event.kind !== "log-record" && event.kind !== "unparsed") return undefined;
     const seen =

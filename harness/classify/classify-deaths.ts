@@ -1,5 +1,5 @@
 import type { RunEvent } from "../events/events.ts";
-import { type BannerMatcher, bannerMatcher } from "./banners.ts";
+import { type BannerKind, type BannerMatcher, bannerMatcher, declaredBannerKinds } from "./banners.ts";
 import { severityOf } from "./causes.ts";
 import type { ClassifyOptions, ContainerEvidence, Death, MasterStory, WorkerStory } from "./death.ts";
 import { exitTime, expectedBanners, isStopExit, judgeDeath, SAME_MOMENT_MS, STOP_SIGNALS } from "./death-rules.ts";
@@ -31,6 +31,8 @@ export class DeathClassifier {
   private readonly recentStopExits: number[] = [];
   private readonly holdMs: number;
   private readonly recognizeBanner: BannerMatcher;
+  /** Only the banners the app declares are owed: one that promises none owes none. */
+  private readonly owed: ReadonlySet<BannerKind>;
 
   constructor(
     private readonly options: ClassifyOptions = {},
@@ -38,6 +40,7 @@ export class DeathClassifier {
   ) {
     this.holdMs = options.holdMs ?? 2_000;
     this.recognizeBanner = bannerMatcher(options.banners);
+    this.owed = new Set(declaredBannerKinds(options.banners));
   }
 
   /** Whether this log has told of a worker with this pid that is alive, or stopped and not judged yet (2 s of log time at most). */
@@ -206,7 +209,7 @@ export class DeathClassifier {
       at,
       summary: verdict.summary ?? SUMMARIES[verdict.cause],
       evidence: verdict.evidence,
-      bannersExpected: expectedBanners(worker, verdict.cause, Boolean(verdict.stopSignalled)),
+      bannersExpected: expectedBanners(worker, verdict.cause, Boolean(verdict.stopSignalled)).filter((kind) => this.owed.has(kind)),
       bannersSeen: [...new Set(worker.banners.map((b) => b.kind))],
     };
     if (isStopExit(worker)) keepLast(this.recentStopExits, at, 64);

@@ -1,5 +1,5 @@
 import type { RunEvent } from "../events/events.ts";
-import { type BannerKind, type BannerMatcher, type BannerSighting, bannerMatcher } from "./banners.ts";
+import { type BannerKind, type BannerMatcher, type BannerSighting, bannerMatcher, declaredBannerKinds } from "./banners.ts";
 import { DeathClassifier } from "./classify-deaths.ts";
 import type { ClassifyOptions, Death } from "./death.ts";
 
@@ -13,6 +13,8 @@ interface BannerCheck {
 }
 
 export interface BannerReport {
+  /** The banners the app declares: the only ones owed (none when it promises none). */
+  declared: BannerKind[];
   /** One per death: the banners it calls for (default config behaviour), those seen, those missing. */
   checks: BannerCheck[];
   /** Banners for a pid that did not die, or of a kind its death does not call for. */
@@ -40,6 +42,7 @@ export function classifyRun(events: readonly RunEvent[], options: Omit<ClassifyO
     return {
       deaths: deaths.map((d) => ({ ...d, instance })),
       banners: {
+        declared: banners.declared,
         checks: banners.checks.map((c) => ({ ...c, instance })),
         unexpected: banners.unexpected.map((u) => ({ ...u, instance })),
         seen: banners.seen,
@@ -49,6 +52,7 @@ export function classifyRun(events: readonly RunEvent[], options: Omit<ClassifyO
   return {
     deaths: parts.flatMap((p) => p.deaths).sort((a, b) => a.at - b.at),
     banners: {
+      declared: declaredBannerKinds(options.banners),
       checks: parts.flatMap((p) => p.banners.checks),
       unexpected: parts.flatMap((p) => p.banners.unexpected),
       seen: parts.flatMap((p) => p.banners.seen),
@@ -66,10 +70,15 @@ function classifyOne(events: readonly RunEvent[], options: Omit<ClassifyOptions,
   const classifier = new DeathClassifier({ ...options, holdMs: Number.POSITIVE_INFINITY });
   for (const event of [...events].sort((a, b) => a.at - b.at)) classifier.push(event);
   const deaths = classifier.finish();
-  return { deaths, banners: bannerReport(deaths, events, bannerMatcher(options.banners)) };
+  return { deaths, banners: bannerReport(deaths, events, bannerMatcher(options.banners), declaredBannerKinds(options.banners)) };
 }
 
-function bannerReport(deaths: readonly Death[], events: readonly RunEvent[], recognize: BannerMatcher): BannerReport {
+function bannerReport(
+  deaths: readonly Death[],
+  events: readonly RunEvent[],
+  recognize: BannerMatcher,
+  declared: BannerKind[],
+): BannerReport {
   const checks = deaths.map((d) => ({
     pid: d.pid,
     expected: d.bannersExpected,
@@ -81,5 +90,5 @@ function bannerReport(deaths: readonly Death[], events: readonly RunEvent[], rec
   const unexpected = seen
     .filter((banner) => !byPid.get(banner.pid)?.bannersExpected.includes(banner.kind))
     .map((banner) => ({ pid: banner.pid, kind: banner.kind, title: banner.event.title }));
-  return { checks, unexpected, seen };
+  return { declared, checks, unexpected, seen };
 }

@@ -88,6 +88,6 @@ export interface ClassifyOptions {
   holdMs?: number;
   /** gunicorn's max_requests, when known: uvicorn < 0.29 recycles a worker without logging why. */
   maxRequests?: number;
-  /** What the banners' first lines look like (a target's own); default: the seed's texts. */
+  /** The banners the app declares, as their first lines look (a target's own): only these are recognised and owed. Default: the seed's texts and the drop-in's. */
   banners?: BannerPatterns;
 }

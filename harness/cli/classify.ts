@@ -21,16 +21,21 @@ const program = usageErrorsExit2(new Command("npm run classify --"))
     "--json-keys <map>",
     "where JSON lines keep their fields, e.g. message=msg,pid=process,level=severity,time=ts,instance=dyno (a field named here is looked for under that key only)",
   )
-  .option("--target <file>", "recognise the banners your target file declares (banners:), instead of the seed's texts")
+  .option("--target <file>", "recognise the banners your target file declares (banners:), instead of the seed's and the drop-in's texts")
   .showHelpAfterError();
+
+/** The banners a target file declares (its default config); loaded only when asked for: the target schema would add to every run's memory. */
+async function declaredBanners(file: string) {
+  const [{ loadTarget }, { bannersOf }] = await Promise.all([import("../target/load-target.ts"), import("../target/define-target.ts")]);
+  return bannersOf(await loadTarget(file), "default");
+}
 
 program.parse();
 const [file] = program.args as [string];
 const options = program.opts<{ json?: boolean; target?: string; jsonKeys?: string }>();
 
 await runCli(async () => {
-  // Loaded only when asked for: the target schema would add to every run's memory.
-  const banners = options.target ? (await (await import("../target/load-target.ts")).loadTarget(options.target)).banners : undefined;
+  const banners = options.target ? await declaredBanners(options.target) : undefined;
   const jsonKeys = options.jsonKeys ? { ...DEFAULT_JSON_KEYS, ...jsonKeysOption(options.jsonKeys) } : undefined;
   const deaths = new DeathOutput(Boolean(options.json));
   const verdict = await classifyLogStream(openInput(file), { banners, jsonKeys, onDeath: (d) => deaths.take(d) }).catch(

@@ -1,9 +1,10 @@
 import pc from "picocolors";
-import { BANNER_LABEL } from "../classify/banners.ts";
+import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
 import { WORKER_CLASS_LABELS } from "../images/suites.ts";
 import { totalErrors } from "../load/load-result.ts";
+import { describeRequestsPerWorker, describeSkew, requestsPerWorker } from "../logs/requests-per-worker.ts";
 import { workerLabel } from "../scenario/expectations.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { METRICS } from "../scenario/thresholds.ts";
@@ -70,6 +71,7 @@ function formatConsoleReport(result: RunResult): string {
       `${pc.bold("Workers")}   ${observed.bootedBeforeFaults.length} booted (${observed.bootedBeforeFaults.join(", ") || "none"}) · ${observed.deaths.length} stopped`,
     );
   }
+  out.push(...accessLogLines(result));
   if (observed.deaths.length > 0) {
     const withReplica = observed.deaths.some((d) => d.instance);
     const table = consoleTable([...(withReplica ? ["replica"] : []), "pid", "cause", "severity", "exit line", "banners"]);
@@ -80,7 +82,7 @@ function formatConsoleReport(result: RunResult): string {
         death.cause,
         paintSeverity(death.severity),
         exitLine(death),
-        bannerCell(death),
+        bannerCell(death, observed.banners.declared),
       ]);
     out.push(table.toString());
   }
@@ -101,6 +103,15 @@ function formatConsoleReport(result: RunResult): string {
   return out.join("\n");
 }
 
+/** Requests per worker, from the app's access log (when it keeps one), and the finding when one worker took most of them. */
+function accessLogLines(result: RunResult): string[] {
+  const access = requestsPerWorker(result.observed.events);
+  if (!access) return [];
+  const lines = [`${pc.bold("Access")}    ${describeRequestsPerWorker(access)}`];
+  for (const skewed of access.skewed) lines.push(pc.yellow(`one worker took most of the traffic: ${describeSkew(skewed)}`));
+  return lines;
+}
+
 /** The line the worker's end was logged with, as printed; or why there is none. */
 function exitLine(death: Death): string {
   const line = death.evidence.find((e) => e.source === "log");
@@ -108,7 +119,8 @@ function exitLine(death: Death): string {
   return line ? line.text : pc.dim(first ? formatEvidence(first) : "(no exit line)");
 }
 
-function bannerCell(death: Death): string {
+function bannerCell(death: Death, declared: readonly BannerKind[]): string {
+  if (declared.length === 0) return pc.dim("none declared");
   if (death.bannersExpected.length === 0) return pc.dim("none due");
   return death.bannersExpected
     .map((kind) => (death.bannersSeen.includes(kind) ? pc.green(`${BANNER_LABEL[kind]} ✓`) : pc.red(`${BANNER_LABEL[kind]} missing`)))

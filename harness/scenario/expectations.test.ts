@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { BannerKind } from "../classify/banners.ts";
 import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { loadScenario } from "./catalogue.ts";
 import { expectationsFor } from "./define-scenario.ts";
 import { type Expectations, evaluateExpectations, type Observed } from "./expectations.ts";
 
-const NO_BANNER = "no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run";
+const NO_BANNER =
+  "no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run";
+const ALL: BannerKind[] = ["interrupt", "abort", "sigkill"];
 const timeoutRun = loadRunResult(runFixtureFile(RECORDED_RUNS[0]));
 const judge = (expectations: Expectations, observed: Partial<Observed> = {}) =>
   evaluateExpectations(expectations, { ...timeoutRun.observed, ...observed });
@@ -61,7 +64,7 @@ describe("each kind of expectation", () => {
     const missing = timeoutRun.observed.banners.checks.map((c) => ({ ...c, seen: [], missing: c.expected }));
     const results = judge(
       { banners: { asDue: true, blockingCall: "block_event_loop" } },
-      { events: withoutBanners, banners: { checks: missing, unexpected: [], seen: [] } },
+      { events: withoutBanners, banners: { declared: ALL, checks: missing, unexpected: [], seen: [] } },
     );
     expect(results).toMatchObject([
       { name: "banners", observed: `missing: ABORT for ${pid} (${NO_BANNER})`, pass: false },
@@ -70,16 +73,16 @@ describe("each kind of expectation", () => {
     // Under gunicorn's asgi worker the reason differs: worker_int runs on SIGINT/SIGQUIT only, worker_abort never on a blocked loop.
     const underAsgi = judge(
       { banners: { asDue: true } },
-      { events: withoutBanners, banners: { checks: missing, unexpected: [], seen: [] }, workerClass: "asgi" },
+      { events: withoutBanners, banners: { declared: ALL, checks: missing, unexpected: [], seen: [] }, workerClass: "asgi" },
     );
     expect(underAsgi[0]!.observed).toBe(
-      `missing: ABORT for ${pid} (no banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int ` +
+      `missing: ABORT for ${pid} (no INTERRUPT or ABORT banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int ` +
         "(only SIGINT/SIGQUIT do), and a worker whose event loop is blocked never runs worker_abort)",
     );
     // When some banner printed, the missing one is only missing.
     const partly = judge(
       { banners: { asDue: true } },
-      { banners: { checks: missing, unexpected: [], seen: timeoutRun.observed.banners.seen } },
+      { banners: { declared: ALL, checks: missing, unexpected: [], seen: timeoutRun.observed.banners.seen } },
     );
     expect(partly[0]!.observed).toBe(`missing: ABORT for ${pid}`);
   });
@@ -87,9 +90,43 @@ describe("each kind of expectation", () => {
   it("banners: one printed for a pid that did not call for it is unexpected", () => {
     const result = only(
       { banners: { asDue: true } },
-      { banners: { checks: [], unexpected: [{ pid: 99, kind: "sigkill", title: "x" }], seen: timeoutRun.observed.banners.seen } },
+      {
+        banners: {
+          declared: ALL,
+          checks: [],
+          unexpected: [{ pid: 99, kind: "sigkill", title: "x" }],
+          seen: timeoutRun.observed.banners.seen,
+        },
+      },
     );
     expect(result).toMatchObject({ observed: "unexpected: SIGKILL/OOM for 99", pass: false });
+  });
+
+  it("banners: an app that declares none owes none; the row says so, with advice on gunicorn's hooks, and passes", () => {
+    const none = {
+      declared: [],
+      checks: timeoutRun.observed.banners.checks.map((c) => ({ ...c, expected: [], missing: [] })),
+      unexpected: [],
+      seen: [],
+    };
+    expect(only({ banners: { asDue: true } }, { banners: none })).toEqual({
+      name: "banners",
+      expected: "none declared",
+      observed:
+        "none declared (advice: gunicorn's design calls worker_abort for 1 here; under UvicornWorker it runs neither hook: the drop-in makes them run)",
+      pass: true,
+    });
+    expect(only({ banners: { asDue: true } }, { banners: none, deaths: [] }).observed).toBe("none declared");
+  });
+
+  it("banners: a missing SIGKILL banner is the drop-in's, not a gunicorn hook's", () => {
+    const killed = [{ pid: 7, expected: ["sigkill" as const], seen: [], missing: ["sigkill" as const] }];
+    const result = only({ banners: { asDue: true } }, { banners: { declared: ALL, checks: killed, unexpected: [], seen: [] } });
+    expect(result.observed).toBe(
+      "missing: SIGKILL/OOM for 7 (no SIGKILL banner printed: it comes from the drop-in's child_exit " +
+        "(docker/dropin/uvicorn_worker_hooks.py), so check that the config ends with install(globals()))",
+    );
+    expect(result.observed).not.toMatch(/worker_int|worker_abort/);
   });
 
   it("requests: k6-style thresholds on what users saw, and a clear failure when no load ran", () => {

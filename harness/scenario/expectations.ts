@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BANNER_LABEL, bannerBlockingCall, bannerOomVerdict } from "../classify/banners.ts";
+import { BANNER_LABEL, type BannerKind, bannerBlockingCall, bannerOomVerdict } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
 import type { BannerReport } from "../classify/classify-run.ts";
 import type { Death } from "../classify/death.ts";
@@ -82,13 +82,25 @@ export const expectationsSchema = z
 
 export type Expectations = z.output<typeof expectationsSchema>;
 
-/** Said when banners were due and none printed: the seed's situation, and any target whose hooks do not fire. */
-const NO_BANNER_AT_ALL: Record<WorkerClass, string> = {
-  uvicorn: "no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run",
+/** Said when INTERRUPT or ABORT banners were due and none of them printed: the seed's situation, and any target whose hooks do not fire. */
+const HOOKS_NEVER_RAN: Record<WorkerClass, string> = {
+  uvicorn: "no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run",
   asgi:
-    "no banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int (only SIGINT/SIGQUIT do), " +
+    "no INTERRUPT or ABORT banner printed at all: under gunicorn's asgi worker, SIGTERM does not call worker_int (only SIGINT/SIGQUIT do), " +
     "and a worker whose event loop is blocked never runs worker_abort",
 };
+
+/** Said when SIGKILL banners were due and none printed: that banner is the drop-in's, not a gunicorn hook's. */
+const KILL_BANNER_NOT_INSTALLED =
+  "no SIGKILL banner printed: it comes from the drop-in's child_exit (docker/dropin/uvicorn_worker_hooks.py), so check that " +
+  "the config ends with install(globals())";
+
+/** Advice for an app that declares no banner: which of gunicorn's hooks its deaths would call, and whether they run under this worker class. */
+const HOOK_ADVICE: Record<WorkerClass, string> = {
+  uvicorn: "under UvicornWorker it runs neither hook: the drop-in makes them run",
+  asgi: "under its asgi worker worker_int runs on SIGINT/SIGQUIT only, worker_abort never for a blocked loop: the drop-in makes them run",
+};
+const CALLS_WORKER_INT = new Set<Cause>(["shutdown", "reload", "scale-down", "unexpected-sigterm", "graceful-timeout"]);
 
 export interface ExpectationResult {
   name: string;
@@ -237,6 +249,10 @@ function checkDeaths(causes: Partial<Record<Cause, z.output<typeof deathCount>>>
 
 function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: Observed): ExpectationResult[] {
   const results: ExpectationResult[] = [];
+  if (observed.banners.declared.length === 0) {
+    results.push({ name: "banners", expected: "none declared", observed: `none declared${hookAdvice(observed)}`, pass: true });
+    return results;
+  }
   const due = observed.banners.checks.filter((c) => c.expected.length > 0);
   const missing = observed.banners.checks.filter((c) => c.missing.length > 0);
   const unexpected = observed.banners.unexpected;
@@ -245,9 +261,7 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     : "no banner";
   const missingText = missing.map((c) => `${c.missing.map((k) => BANNER_LABEL[k]).join("+")} for ${workerLabel(c)}`).join(", ");
   const problems = [
-    missing.length
-      ? `missing: ${missingText}${observed.banners.seen.length === 0 ? ` (${NO_BANNER_AT_ALL[observed.workerClass ?? "uvicorn"]})` : ""}`
-      : "",
+    missing.length ? `missing: ${missingText}${whyMissing(missing, observed)}` : "",
     unexpected.length ? `unexpected: ${unexpected.map((b) => `${BANNER_LABEL[b.kind]} for ${workerLabel(b)}`).join(", ")}` : "",
   ].filter(Boolean);
   results.push({
@@ -277,6 +291,28 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     });
   }
   return results;
+}
+
+/** Why the missing banners are missing, naming the culprit of each kind: gunicorn's hooks (INTERRUPT, ABORT), or the drop-in (SIGKILL). */
+function whyMissing(missing: ReadonlyArray<{ missing: BannerKind[] }>, observed: Observed): string {
+  const missingKinds = new Set(missing.flatMap((c) => c.missing));
+  const seenKinds = new Set(observed.banners.seen.map((b) => b.kind));
+  const reasons = [
+    (missingKinds.has("interrupt") || missingKinds.has("abort")) && !seenKinds.has("interrupt") && !seenKinds.has("abort")
+      ? HOOKS_NEVER_RAN[observed.workerClass ?? "uvicorn"]
+      : "",
+    missingKinds.has("sigkill") && !seenKinds.has("sigkill") ? KILL_BANNER_NOT_INSTALLED : "",
+  ].filter(Boolean);
+  return reasons.length ? ` (${reasons.join("; ")})` : "";
+}
+
+/** For an app that declares no banner: which of gunicorn's hooks its deaths would have called (advice, never a failure). */
+function hookAdvice(observed: Observed): string {
+  const interrupts = observed.deaths.filter((d) => CALLS_WORKER_INT.has(d.cause)).length;
+  const aborts = observed.deaths.filter((d) => d.cause === "timeout").length;
+  const calls = [interrupts ? `worker_int for ${interrupts}` : "", aborts ? `worker_abort for ${aborts}` : ""].filter(Boolean);
+  if (!calls.length) return "";
+  return ` (advice: gunicorn's design calls ${calls.join(" and ")} here; ${HOOK_ADVICE[observed.workerClass ?? "uvicorn"]})`;
 }
 
 function checkLostRequests(most: number, observed: Observed): ExpectationResult {
