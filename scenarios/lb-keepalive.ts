@@ -7,7 +7,6 @@ export default defineScenario({
     "bursts of requests timed to the keepalive reuse connections the workers are closing, and users lose requests " +
     "(HAProxy: 502 SH--, or a closed connection and a server abort). The fix: keepalive above the balancer's idle timeout (--keepalive 35).",
   stack: { replicas: 1, workers: 2, keepaliveS: 1, balancer: { reuse: "always", upstreamIdleS: 30 } },
-  requires: { settings: ["keepaliveS"] },
   // 48 concurrent requests, each on a connection of its own, a keepalive apart minus 4-20 ms (the workers answer a burst over
   // about 20 ms, so its connections' idle times spread that much): 16 bursts. Measured here: 13-55 lost per run, 6 runs.
   load: { durationS: 16, connections: 48, bursts: { size: 48, gapS: 1, sweepMs: [-20, -4], stepMs: 1 }, requests: [{ role: "health" }] },

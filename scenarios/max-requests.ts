@@ -6,7 +6,6 @@ export default defineScenario({
     "max_requests = 2000 and exactly 6000 requests: workers recycle after their 2000th request (max-requests, " +
     "normal) and fresh ones take their place; at most one cut request per load connection per recycle.",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2, maxRequests: 2000 },
-  requires: { settings: ["maxRequests"] },
   load: { durationS: 20, maxRequests: 6000, connections: 4, requests: [{ role: "health" }] },
   settle: { maxS: 1 },
   expect: {

@@ -117,11 +117,6 @@ await runCli(async () => {
     ...(options.replicas && { replicas: options.replicas }),
     ...(options.keepalive && { keepaliveS: options.keepalive }),
   };
-  if (options.keepalive && !target.settings.keepaliveS)
-    throw new UsageError(
-      "BAD_OPTION",
-      `--keepalive sets gunicorn's keepalive through the target's settings, and ${target.name} declares none for it: add settings: { keepaliveS: "GUNICORN_KEEPALIVE" } (your variable) to its target file.`,
-    );
   const deploy = {
     ...(options.profile && { profile: options.profile }),
     ...(options.preStop !== undefined && { preStopS: options.preStop }),

@@ -6,6 +6,7 @@ import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
 import { stackLabel, type WorkerClass } from "../images/suites.ts";
+import { requestsPerWorker, SKEW_RULE } from "../logs/requests-per-worker.ts";
 import { traceLostRequests } from "./lost-requests.ts";
 import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
@@ -14,8 +15,9 @@ import { METRICS } from "./thresholds.ts";
 /**
  * 2: `stack.name` became `stack.suite`, `stack.options` no longer repeats the suite and the config, and a death's
  * evidence is `{source, line?, text}` (was text: "log line N: …").
+ * 3: `stack.gunicorn` (what the master really ran with) and `banners.declared` (only declared banners are owed).
  */
-export const RESULT_SCHEMA_VERSION = 2;
+export const RESULT_SCHEMA_VERSION = 3;
 
 const iso = z.iso.datetime({ offset: true });
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
@@ -47,6 +49,10 @@ export const resultSchema = z
       target: z.object({ name: z.string(), file: z.string() }).describe("the system under test: its target file"),
       image: z.string().nullable(),
       versions: z.record(z.string(), z.string()).describe("gunicorn, uvicorn, fastapi, python as found in the running container"),
+      gunicorn: z
+        .object({ argv: z.array(z.string()), cmdArgsEnv: z.string(), settings: z.record(z.string(), z.unknown()) })
+        .nullable()
+        .describe("what the master really ran with: its arguments, the GUNICORN_CMD_ARGS it saw, its settings as gunicorn resolved them"),
       options: z
         .record(z.string(), z.unknown())
         .describe("the other stack options the run used (worker class, workers, timeouts, limits, pool)"),
@@ -89,11 +95,13 @@ export const resultSchema = z
     timeline: z.array(
       z.object({ second: z.number(), completed: z.number(), ok: z.number(), non2xx: z.number(), errors: errorCounts, latencyMs: latency }),
     ),
-    events: z.array(
-      z
-        .looseObject({ kind: z.string(), at: iso, pid: z.number().nullable(), raw: z.string().nullable() })
-        .describe("plus the kind's own fields"),
-    ),
+    events: z
+      .array(
+        z
+          .looseObject({ kind: z.string(), at: iso, pid: z.number().nullable(), raw: z.string().nullable() })
+          .describe("plus the kind's own fields"),
+      )
+      .describe("every event but the app's access lines, which accessLog sums up (app.log keeps each one)"),
     deaths: z.array(
       z.object({
         pid: z.number(),
@@ -112,6 +120,7 @@ export const resultSchema = z
       }),
     ),
     banners: z.object({
+      declared: z.array(bannerKind).describe("the banners the target declares for this config: the only ones owed"),
       seen: z.array(z.object({ pid: z.number(), instance, kind: bannerKind, at: iso, title: z.string(), lines: z.array(z.string()) })),
       missing: z.array(z.object({ pid: z.number(), instance, kind: bannerKind })),
       unexpected: z.array(z.object({ pid: z.number(), instance, kind: bannerKind, title: z.string() })),
@@ -156,7 +165,32 @@ export const resultSchema = z
       .default(null)
       .describe("a rolling deploy (scenario rolling-deploy): its profile, its steps and the requests lost in each; null without one"),
     expectations: z.array(z.object({ name: z.string(), expected: z.string(), observed: z.string(), verdict: z.enum(["pass", "fail"]) })),
-    unparsedLines: z.number(),
+    unparsedLines: z.number().describe("app lines the parser did not understand (access lines are understood: see accessLog)"),
+    accessLog: z
+      .object({
+        requests: z.number().describe("access lines the app logged, one per request it answered"),
+        withoutPid: z.number().describe("of them, lines that named no worker (no %(p)s in the access format, no [pid] record prefix)"),
+        workers: z
+          .array(
+            z.object({ pid: z.number(), instance, requests: z.number(), share: z.number().describe("of its replica's requests, 0 to 1") }),
+          )
+          .describe("requests per worker; with withoutPid they add up to requests"),
+        skewed: z
+          .array(
+            z.object({
+              pid: z.number(),
+              instance,
+              requests: z.number(),
+              share: z.number(),
+              workers: z.number().describe("workers in its replica (booted, or logged a request)"),
+              of: z.number().describe("requests its replica's access lines attribute to a worker"),
+            }),
+          )
+          .describe(`a worker that took most of its replica's traffic: ${SKEW_RULE}`),
+      })
+      .nullable()
+      .default(null)
+      .describe("the app's access log, summed (requests per worker): null when the app logged no access line"),
   })
   .strict();
 
@@ -186,6 +220,7 @@ export function toResultJson(result: RunResult): ResultJson {
       target: result.stack.target,
       image: result.stack.image ?? null,
       versions: result.stack.versions,
+      gunicorn: result.stack.gunicorn ?? null,
       options,
     },
     load: {
@@ -213,7 +248,7 @@ export function toResultJson(result: RunResult): ResultJson {
         : [],
     ),
     timeline: load?.timeline ?? [],
-    events: events.map(eventJson),
+    events: events.flatMap((e) => (e.kind === "access" ? [] : [eventJson(e)])),
     deaths: deaths.map((d) => ({
       ...d,
       instance: d.instance ?? null,
@@ -221,6 +256,7 @@ export function toResultJson(result: RunResult): ResultJson {
       evidence: d.evidence,
     })),
     banners: {
+      declared: banners.declared,
       seen: banners.seen.map(({ pid, kind, event }) => ({
         pid,
         instance: instanceOfLine.get(event.seq) ?? null,
@@ -240,6 +276,7 @@ export function toResultJson(result: RunResult): ResultJson {
       verdict: e.pass ? "pass" : "fail",
     })),
     unparsedLines: result.unparsedLines,
+    accessLog: accessLogJson(events),
   };
   return resultSchema.parse(json);
 }
@@ -270,6 +307,13 @@ function deployJson({ deploy, observed: { events, load } }: RunResult): ResultJs
       })),
     },
   };
+}
+
+function accessLogJson(events: readonly RunEvent[]): ResultJson["accessLog"] {
+  const summary = requestsPerWorker(events);
+  if (!summary) return null;
+  const withInstance = <T extends { instance?: string }>(w: T) => ({ ...w, instance: w.instance ?? null });
+  return { ...summary, workers: summary.workers.map(withInstance), skewed: summary.skewed.map(withInstance) };
 }
 
 function eventJson(event: RunEvent): ResultJson["events"][number] {

@@ -1,6 +1,7 @@
 import type { DeployProfile } from "../faults/deploy-profiles.ts";
 import type { LoadProfile } from "../load/load-profile.ts";
 import type { LogLine } from "../logs/log-line.ts";
+import type { GunicornConfig } from "../stack/gunicorn-config.ts";
 import type { StackOptions } from "../stack/stack-options.ts";
 import type { ExpectationResult, Observed } from "./expectations.ts";
 
@@ -20,7 +21,14 @@ export interface RunResult {
   startedAt: number;
   endedAt: number;
   /** The options the stack booted with, the image the app ran from and the versions found inside it (none when it never booted). */
-  stack: { target: { name: string; file: string }; options: StackOptions; image?: string; versions: Record<string, string> };
+  stack: {
+    target: { name: string; file: string };
+    options: StackOptions;
+    image?: string;
+    versions: Record<string, string>;
+    /** What the master really ran with, read from it once it was up (none when it never booted, or could not be read). */
+    gunicorn?: GunicornConfig;
+  };
   loadProfile: LoadProfile;
   /** The rolling deploy's profile and its steps, in a scenario that deploys (harness/faults/deploy-profiles.ts). */
   deploy?: DeployProfile;

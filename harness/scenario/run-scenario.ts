@@ -3,7 +3,7 @@ import { DEFAULT_TUNING } from "../balancer/haproxy-config.ts";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { EnvironmentError, errorMessage, HarnessError, InterruptedError } from "../core/errors.ts";
+import { EnvironmentError, errorMessage, HarnessError, InterruptedError, UsageError } from "../core/errors.ts";
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
@@ -12,12 +12,13 @@ import { type DeployProfileName, deployProfile } from "../faults/deploy-profiles
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { driveLoad } from "../load/run-load.ts";
+import { type GunicornConfig, settingMismatches } from "../stack/gunicorn-config.ts";
 import { healthAnswers } from "../stack/gunicorn-ready.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import type { Target } from "../target/define-target.ts";
+import { bannersOf, type Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { loadScenario } from "./catalogue.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
@@ -58,7 +59,7 @@ export async function runScenario(
   let bootedBeforeFaults: number[] = [];
   let recovery: RecoveryObservation | undefined;
   let bootFailure: Observed["bootFailure"];
-  let booted: Pick<RunResult["stack"], "image" | "versions"> = { versions: {} };
+  let booted: Pick<RunResult["stack"], "image" | "versions" | "gunicorn"> = { versions: {} };
   let error: Error | undefined;
 
   try {
@@ -81,6 +82,7 @@ export async function runScenario(
       bootedBeforeFaults = stack.replicas.flatMap((r) => workerRoster(observations.events.all, r.instance).booted);
       // Read while the load runs: a Python import in the container, 0.4 s before the load otherwise. It never rejects.
       const versions = stack.versions();
+      const gunicorn = await checkGunicornSettings(stack, progress);
       try {
         await stack.recordMemory();
         load = await driveLoadAndFaults(scenario, stack, progress, signal);
@@ -90,7 +92,7 @@ export async function runScenario(
         recovery = await settle(scenario, stack, progress, signal, expect.recovery);
         await stack.recordMemory();
       } finally {
-        booted = { image: stack.image, versions: await versions };
+        booted = { image: stack.image, versions: await versions, ...(gunicorn ? { gunicorn } : {}) };
       }
       await progress.step("teardown: remove the containers", () => stack.stop());
     }
@@ -101,7 +103,10 @@ export async function runScenario(
   const events = observations.events.sorted();
   const { roster, replicas } = runRosters(events);
   if (bootFailure) bootedBeforeFaults = roster.booted;
-  const { deaths, banners } = classifyRun(events, { maxRequests: stackOptions.maxRequests, banners: target.banners });
+  const { deaths, banners } = classifyRun(events, {
+    maxRequests: stackOptions.maxRequests,
+    banners: bannersOf(target, stackOptions.config),
+  });
   const observed: Observed = {
     configuredWorkers: stackOptions.workers,
     workerClass: stackOptions.worker,
@@ -163,6 +168,26 @@ function deployOf(scenario: Scenario): Pick<RunResult, "deploy"> {
 }
 
 /** The scenario with the command line's deploy profile (and its timings) on its rolling deploy. */
+/**
+ * What the master really runs with, read before any fault: a setting the scenario needs that did not take (the app's
+ * command line pins it) refuses the run, naming the setting and why. One that cannot be read is said, and the run goes on.
+ */
+async function checkGunicornSettings(stack: StartedStack, progress: Progress): Promise<GunicornConfig | undefined> {
+  const config = await stack.gunicornConfig().catch((caught: unknown) => {
+    progress.warn(`${errorMessage(caught)}; the run goes on with the settings unchecked`);
+    return undefined;
+  });
+  if (!config) return undefined;
+  const mismatches = settingMismatches(config, stack.options, stack.replicas[0]!.port);
+  if (mismatches.length)
+    throw new UsageError(
+      "SETTING_NOT_APPLIED",
+      `${stack.target.name} does not run with the settings this scenario needs:\n` +
+        mismatches.map((m) => `  ${m.setting} is ${m.actual}, not ${m.wanted}: ${m.why}`).join("\n"),
+    );
+  return config;
+}
+
 function withDeploy(scenario: Scenario, deploy: NonNullable<RunScenarioOptions["deploy"]>): Scenario {
   if (!deploy.profile && deploy.preStopS === undefined) return scenario;
   return {

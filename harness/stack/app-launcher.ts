@@ -18,6 +18,8 @@ export interface AppReplica {
 interface LaunchParts {
   docker: Docker;
   image: string;
+  /** The image's own environment: its GUNICORN_CMD_ARGS, if any, comes before the harness's. */
+  imageEnv: Record<string, string>;
   target: Target;
   variant: ConfigVariant;
   options: StackOptions;
@@ -42,7 +44,7 @@ export class AppLauncher {
       instance,
     );
     const app = new HarnessContainer(image, "app", run, observations.logs, docker, instance)
-      .withEnvironment(appEnvironment(target, options, { app: port, ...this.parts.dbPorts }, variant.env))
+      .withEnvironment(appEnvironment(target, options, { app: port, ...this.parts.dbPorts }, variant.env, this.parts.imageEnv))
       .withWaitStrategy(ready)
       .withStartupTimeout((target.readyTimeoutS ?? options.readyTimeoutS) * 1000);
     const command = variant.command ?? target.command;

@@ -5,19 +5,47 @@ import type { RunContext } from "../cleanup/run-context.ts";
 import { type ExecResult, execIn } from "../control/exec.ts";
 import { UsageError } from "../core/errors.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
+import type { DATABASE_PLACEHOLDERS, TargetDatabase } from "../target/define-target.ts";
 import { HarnessContainer } from "./harness-container.ts";
 
-/** The database the app gets: user `app`, database `postgres`, on the loopback port given. */
-export function databaseUrl(port: number): string {
-  return `postgresql://app@127.0.0.1:${port}/postgres`;
+type DatabasePlaceholder = (typeof DATABASE_PLACEHOLDERS)[number];
+
+/**
+ * The database the app gets, in the variables and forms its target declares: user `app`, database `postgres`, the
+ * target's password if any, on the loopback port given (the proxy's).
+ */
+export function databaseEnvironment(database: TargetDatabase, port: number): Record<string, string> {
+  const values: Record<DatabasePlaceholder, string> = {
+    user: "app",
+    password: database.password ?? "",
+    host: "127.0.0.1",
+    port: String(port),
+    database: "postgres",
+  };
+  const fill = (template: string) => template.replace(/\{(\w+)\}/g, (_, name: DatabasePlaceholder) => values[name]);
+  const url = database.url ?? `postgresql://{user}${database.password ? ":{password}" : ""}@{host}:{port}/{database}`;
+  return {
+    ...(database.urlEnv ? { [database.urlEnv]: fill(url) } : {}),
+    ...Object.fromEntries(Object.entries(database.env).map(([name, template]) => [name, fill(template)])),
+  };
 }
 
-/** The harness's Postgres, from the suite's database image, trusting loopback connections as user `app`. */
-export function startPostgres(image: string, port: number, run: RunContext, logs: RunLogs, docker: Docker): Promise<StartedTestContainer> {
+/**
+ * The harness's Postgres, from the suite's database image: user `app` over TCP on loopback, trusted, or with the
+ * target's password required (scram-sha-256); the harness's own psql uses the unix socket.
+ */
+export function startPostgres(
+  image: string,
+  port: number,
+  run: RunContext,
+  logs: RunLogs,
+  docker: Docker,
+  password?: string,
+): Promise<StartedTestContainer> {
   return new HarnessContainer(image, "db", run, logs, docker)
     .withUser("postgres")
     .withCommand(["start-postgres"])
-    .withEnvironment({ PGPORT: String(port) })
+    .withEnvironment({ PGPORT: String(port), ...(password ? { PG_APP_PASSWORD: password } : {}) })
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
     .withStartupTimeout(30_000)
     .start();

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { SUITE_NAMES, type SuiteName, suiteWorkers, WORKER_CLASS_NAMES, WORKER_CLASSES } from "../images/suites.ts";
 import type { SettingName, Target } from "../target/define-target.ts";
-import { databaseUrl } from "./postgres.ts";
+import { databaseEnvironment } from "./postgres.ts";
 
 const seconds = z.number().positive();
 
@@ -99,27 +99,48 @@ export function checkWorkerClass(target: Target, options: Pick<StackOptions, "su
 }
 
 /**
- * The app container's environment, through the target's own variable names: its port, worker count and
- * timeouts, the database URL (the harness's proxy in front of its Postgres), the settings it takes,
- * then its own env, its config variant's, and the scenario's.
+ * What the harness tells gunicorn itself, whatever the app's config reads: gunicorn (19.7+) applies GUNICORN_CMD_ARGS over
+ * its config file, so the bind, the worker count, the timeouts, keepalive and max-requests need no variable of the app's.
+ * The worker class stays out: the drop-in installs its hooked class from the config file, which this would override.
+ */
+export function gunicornCmdArgs(options: StackOptions, port: number): string[] {
+  return [
+    `--bind=127.0.0.1:${port}`,
+    `--workers=${options.workers}`,
+    `--timeout=${options.timeoutS}`,
+    `--graceful-timeout=${options.gracefulTimeoutS}`,
+    `--keep-alive=${options.keepaliveS}`,
+    `--max-requests=${options.maxRequests}`,
+    `--max-requests-jitter=${options.maxRequestsJitter}`,
+  ];
+}
+
+/**
+ * The app container's environment: GUNICORN_CMD_ARGS (the image's or the target's own value, then the harness's
+ * settings, which win), the database (the harness's proxy in front of its Postgres), and the target's own variables
+ * where it declares them (port, worker count, timeouts, settings), then its own env, its config variant's, and the scenario's.
  */
 export function appEnvironment(
   target: Target,
   options: StackOptions,
   ports: { app: number; db: number; proxy: number },
   variantEnv: Record<string, string> = {},
+  imageEnv: Record<string, string> = {},
 ): Record<string, string> {
   const values = settingValues(options);
   const dbPort = options.db.running ? ports.proxy : ports.db;
+  const own = { ...imageEnv, ...target.env, ...variantEnv, ...options.env };
+  const cmdArgs = [own.GUNICORN_CMD_ARGS?.trim(), ...gunicornCmdArgs(options, ports.app)].filter(Boolean).join(" ");
   return {
-    [target.port.env]: String(ports.app),
-    [target.workers.env]: String(options.workers),
-    [target.timeouts.env.timeout]: String(options.timeoutS),
-    [target.timeouts.env.gracefulTimeout]: String(options.gracefulTimeoutS),
-    ...(target.database ? { [target.database.urlEnv]: databaseUrl(dbPort) } : {}),
+    ...(target.port ? { [target.port.env]: String(ports.app) } : {}),
+    ...(target.workers ? { [target.workers.env]: String(options.workers) } : {}),
+    ...(target.timeouts?.env.timeout ? { [target.timeouts.env.timeout]: String(options.timeoutS) } : {}),
+    ...(target.timeouts?.env.gracefulTimeout ? { [target.timeouts.env.gracefulTimeout]: String(options.gracefulTimeoutS) } : {}),
+    ...(target.database ? databaseEnvironment(target.database, dbPort) : {}),
     ...Object.fromEntries(Object.entries(target.settings).map(([setting, env]) => [env, String(values[setting as SettingName])])),
     ...target.env,
     ...variantEnv,
     ...options.env,
+    GUNICORN_CMD_ARGS: cmdArgs,
   };
 }

@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import getPort from "get-port";
 import type { StartedTestContainer } from "testcontainers";
 import { DEFAULT_TUNING, type ServerSlot } from "../balancer/haproxy-config.ts";
@@ -70,13 +71,14 @@ export class Stack {
     try {
       let db: StartedTestContainer | undefined;
       if (target.database && this.options.db.running) {
-        db = await startPostgres(suite.db, ports.db, run, logs, docker);
+        db = await startPostgres(suite.db, ports.db, run, logs, docker, target.database.password);
         if (target.database.init) await runInitSql(docker, db, ports.db, target.database.init);
         proxy = await DbProxy.start({ host: "127.0.0.1", port: ports.db }, ports.proxy);
       }
       const launcher = new AppLauncher({
         docker,
         image,
+        imageEnv: await imageEnvironment(docker, image),
         target,
         variant,
         options: this.options,
@@ -139,6 +141,12 @@ export class Stack {
       throw error;
     }
   }
+}
+
+/** The image's own environment (its Dockerfile's ENV lines): a GUNICORN_CMD_ARGS set there is kept, the harness's settings appended. */
+async function imageEnvironment(docker: Docker, image: string): Promise<Record<string, string>> {
+  const { Config } = await docker.getImage(image).inspect();
+  return Object.fromEntries((Config.Env ?? []).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
 }
 
 /** Ports handed out by this process: get-port alone can give the same free port to two calls before either binds it. */

@@ -16,6 +16,7 @@ import type { DbProxy } from "../proxy/db-proxy.ts";
 import type { Target } from "../target/define-target.ts";
 import type { AppLauncher, AppReplica } from "./app-launcher.ts";
 import type { Balancer } from "./balancer.ts";
+import { type GunicornConfig, resolveGunicornConfig } from "./gunicorn-config.ts";
 import { healthAnswers } from "./gunicorn-ready.ts";
 import type { Observations } from "./observations.ts";
 import { psql } from "./postgres.ts";
@@ -144,6 +145,11 @@ export class StartedStack implements AsyncDisposable {
     } catch {
       return {};
     }
+  }
+
+  /** The oldest replica's gunicorn master, its settings as gunicorn resolved them (config file, GUNICORN_CMD_ARGS, command line). */
+  gunicornConfig(): Promise<GunicornConfig> {
+    return resolveGunicornConfig(this.parts.docker, this.appContainer);
   }
 
   private get appContainer(): Docker.Container {

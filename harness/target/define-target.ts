@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
+import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "./banner-patterns.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name, e.g. PORT");
 const urlPath = z.string().startsWith("/", "a path starts with /, e.g. /health");
@@ -14,6 +15,27 @@ const pidPattern = z.string().refine(
     }
   },
   { message: "a regular expression with exactly one capture group for the pid, e.g. 'WORKER ABORTED - PID (\\\\d+)'" },
+);
+
+/**
+ * The banners an app's hooks print, each a pattern or `true` for the standard text (the seed's INTERRUPT and ABORT,
+ * the drop-in's SIGKILL). Only what is declared is owed; `false` or nothing: the app promises no banner.
+ */
+const bannersSchema = z.union(
+  [
+    z.literal(false),
+    z
+      .object({
+        interrupt: z.union([z.literal(true), pidPattern]).optional(),
+        abort: z.union([z.literal(true), pidPattern]).optional(),
+        kill: z.union([z.literal(true), pidPattern]).optional(),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      'false (no banner) or an object {interrupt?, abort?, kill?}, each a regular expression with one capture group for the pid or true for the standard text, e.g. {"interrupt": true}',
+  },
 );
 
 /** Scenario settings a target can take, each through an environment variable of its own. */
@@ -34,13 +56,54 @@ export type SettingName = (typeof SETTING_NAMES)[number];
 
 /** What `database:` accepts, in words: a union's own error would only say "Invalid input". */
 const DATABASE_EXPECTED =
-  'an object {urlEnv, init?, lockTable?} (the harness\'s Postgres, e.g. {"urlEnv": "DATABASE_URL"}) or false (no database)';
+  'an object {urlEnv?, url?, env?, password?, init?, lockTable?} (the harness\'s Postgres, e.g. {"urlEnv": "DATABASE_URL"}) or false (no database)';
+
+/** The placeholders a database template may use: the harness fills them with its Postgres (through its proxy). */
+export const DATABASE_PLACEHOLDERS = ["user", "password", "host", "port", "database"] as const;
+
+const databaseTemplate = z
+  .string()
+  .refine((text) => [...text.matchAll(/\{([^}]*)\}/g)].every(([, name]) => (DATABASE_PLACEHOLDERS as readonly string[]).includes(name!)), {
+    message: `a template whose only placeholders are ${DATABASE_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}, e.g. "postgresql+asyncpg://{user}@{host}:{port}/{database}"`,
+  });
+
+const databaseSchema = z
+  .object({
+    /** The variable that gets the URL. */
+    urlEnv: envName.optional(),
+    /** The URL's form (default `postgresql://{user}@{host}:{port}/{database}`, with `:{password}` when there is one). */
+    url: databaseTemplate.optional(),
+    /** Variables for apps that read the parts (`{"PGHOST": "{host}", "PGPORT": "{port}"}`). */
+    env: z.record(envName, databaseTemplate).default({}),
+    /** A password the harness's Postgres then requires of user `app` over TCP. */
+    password: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,64}$/, "letters, digits and . _ ~ - (it goes into a URL as it is), e.g. s3cret")
+      .optional(),
+    init: z.string().min(1).optional(),
+    lockTable: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a table name")
+      .optional(),
+  })
+  .strict()
+  .refine((database) => database.urlEnv !== undefined || Object.keys(database.env).length > 0, {
+    message: 'say where the app reads the database: urlEnv (e.g. "DATABASE_URL"), env ({"PGHOST": "{host}", ...}), or both',
+  })
+  .refine((database) => database.url === undefined || database.urlEnv !== undefined, {
+    message: 'url is the form of the URL put in urlEnv: add urlEnv (e.g. "DATABASE_URL")',
+    path: ["urlEnv"],
+  });
+
+export type TargetDatabase = z.output<typeof databaseSchema>;
 
 const configVariant = z
   .object({
     /** Replaces the image's CMD (and the target's `command`). */
     command: z.array(z.string()).min(1).optional(),
     env: z.record(envName, z.string()).default({}),
+    /** What this variant's hooks print, replacing the target's `banners` (the seed's config: interrupt and abort; the drop-in: all three). */
+    banners: bannersSchema.optional(),
   })
   .strict();
 
@@ -70,55 +133,23 @@ export const targetSchema = z
     /** The command to run; default: the image's CMD. */
     command: z.array(z.string()).min(1).optional(),
     env: z.record(envName, z.string()).default({}),
-    port: z
-      .object({ env: envName.default("PORT") })
-      .strict()
-      .prefault({}),
-    workers: z
-      .object({ env: envName.default("WEB_CONCURRENCY") })
-      .strict()
-      .prefault({}),
+    /** The harness binds gunicorn itself (GUNICORN_CMD_ARGS); for an app that also computes from its port, the variable that gets it. */
+    port: z.object({ env: envName }).strict().optional(),
+    /** Likewise the worker count (gunicorn's own comes through GUNICORN_CMD_ARGS). */
+    workers: z.object({ env: envName }).strict().optional(),
+    /** Likewise gunicorn's timeout and graceful_timeout. */
     timeouts: z
-      .object({
-        env: z
-          .object({ timeout: envName.default("GUNICORN_TIMEOUT"), gracefulTimeout: envName.default("GUNICORN_GRACEFUL_TIMEOUT") })
-          .strict()
-          .prefault({}),
-      })
+      .object({ env: z.object({ timeout: envName.optional(), gracefulTimeout: envName.optional() }).strict() })
       .strict()
-      .prefault({}),
+      .optional(),
     /** Readiness: answers 2xx once the app is up. */
     health: urlPath.default("/health"),
     /** The app's own paths by role (`db` reads the database, `slow` is legitimately slow, `cpu`, any other): scenarios name roles. */
     paths: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role name, e.g. db"), urlPath).default({}),
-    /** The harness's Postgres, its URL passed in `urlEnv`; `init` runs before the app boots; `lockTable` is what slow-db locks. */
-    database: z
-      .union(
-        [
-          z.literal(false),
-          z
-            .object({
-              urlEnv: envName,
-              init: z.string().min(1).optional(),
-              lockTable: z
-                .string()
-                .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a table name")
-                .optional(),
-            })
-            .strict(),
-        ],
-        { error: DATABASE_EXPECTED },
-      )
-      .default(false),
-    /** What your hooks print, one capture group for the pid; defaults are the seed's texts. */
-    banners: z
-      .object({
-        interrupt: pidPattern.default("WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)"),
-        abort: pidPattern.default("WORKER ABORTED - PID (\\d+)"),
-        kill: pidPattern.default("WORKER KILLED BY SIGKILL - PID (\\d+)"),
-      })
-      .strict()
-      .prefault({}),
+    /** The harness's Postgres, behind its proxy: the URL in `urlEnv` (its form in `url`), or its parts in `env`; `init` runs before the app boots; `lockTable` is what slow-db locks. */
+    database: z.union([z.literal(false), databaseSchema], { error: DATABASE_EXPECTED }).default(false),
+    /** What your hooks print (one capture group for the pid, or true for the standard text); only declared banners are owed. */
+    banners: bannersSchema.optional(),
     memoryLimitMb: z.number().int().min(64).optional(),
     /** How long the app may take to be ready (every worker started, health answering); default: the scenario's (60 s). */
     readyTimeoutS: z.number().positive().max(600).optional(),
@@ -159,6 +190,17 @@ export function variantOf(target: Target, config: string): ConfigVariant {
     );
   }
   return variant;
+}
+
+/** The banners a run owes under `--config NAME`: the variant's own declaration, else the target's; none when neither declares any. */
+export function bannersOf(target: Target, config: string): BannerPatterns {
+  const declared = (config === "default" ? target.configs.default?.banners : target.configs[config]?.banners) ?? target.banners;
+  if (!declared) return {};
+  return Object.fromEntries(
+    (Object.entries(declared) as Array<[keyof BannerPatterns, string | true | undefined]>).flatMap(([kind, pattern]) =>
+      pattern === undefined ? [] : [[kind, pattern === true ? STANDARD_BANNER_PATTERNS[kind] : pattern]],
+    ),
+  );
 }
 
 /** The committed JSON Schema of target files, for editors (`"$schema"` in a .json target); `npm run schema` writes it. */
