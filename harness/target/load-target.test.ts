@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
-import { TARGET_SCHEMA_FILE, targetJsonSchemaText, variantOf } from "./define-target.ts";
+import { bannersOf, TARGET_SCHEMA_FILE, targetJsonSchemaText, variantOf } from "./define-target.ts";
 import { loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
@@ -32,15 +32,34 @@ describe("loading a target file", () => {
     expect(target).toMatchObject({
       name: "svc",
       build: { context: join(work, "app"), dockerfile: "Dockerfile", args: {} },
-      port: { env: "PORT" },
-      workers: { env: "WEB_CONCURRENCY" },
-      timeouts: { env: { timeout: "GUNICORN_TIMEOUT", gracefulTimeout: "GUNICORN_GRACEFUL_TIMEOUT" } },
       health: "/health",
       paths: {},
-      database: { urlEnv: "DB_URL", init: join(work, "schema.sql") },
-      banners: { interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)", abort: "WORKER ABORTED - PID (\\d+)" },
+      database: { urlEnv: "DB_URL", env: {}, init: join(work, "schema.sql") },
       file: join(work, "ok.json"),
     });
+    // gunicorn's own settings go through GUNICORN_CMD_ARGS: no variable of the app's is assumed, and no banner is owed.
+    expect(target).not.toHaveProperty("port");
+    expect(target).not.toHaveProperty("workers");
+    expect(target).not.toHaveProperty("timeouts");
+    expect(bannersOf(target!, "default")).toEqual({});
+  });
+
+  it("owes only the banners declared: per config variant, true for the standard text, false for none", async () => {
+    const { target } = await attempt("banners.json", {
+      ...minimal,
+      banners: { interrupt: true, abort: "ABORTED pid=(\\d+)" },
+      configs: { plain: { banners: false }, dropin: { banners: { interrupt: true, abort: true, kill: true } }, same: {} },
+    });
+    expect(bannersOf(target!, "default")).toEqual({
+      interrupt: "WORKER INTERRUPT SIGNAL RECEIVED - PID (\\d+)",
+      abort: "ABORTED pid=(\\d+)",
+    });
+    expect(bannersOf(target!, "plain")).toEqual({});
+    expect(Object.keys(bannersOf(target!, "dropin"))).toEqual(["interrupt", "abort", "kill"]);
+    expect(bannersOf(target!, "same")).toEqual(bannersOf(target!, "default"));
+    const demo = await loadTarget();
+    expect(Object.keys(bannersOf(demo, "default"))).toEqual(["interrupt", "abort", "kill"]);
+    expect(Object.keys(bannersOf(demo, "seed"))).toEqual(["interrupt", "abort"]);
   });
 
   it('accepts "$schema" in a .json target (for editors) and ignores it', async () => {
@@ -60,15 +79,28 @@ describe("loading a target file", () => {
   ])("says what database accepts when it is %s (exit 2)", async (_what, database) => {
     const outcome = await attempt("db.json", { ...minimal, database });
     expect(outcome).toMatchObject({ code: "INVALID_TARGET", exit: 2 });
-    expect(outcome.message).toMatch(/ {2}database: an object \{urlEnv, init\?, lockTable\?\} .* or false \(no database\)\n/);
+    expect(outcome.message).toMatch(
+      / {2}database: an object \{urlEnv\?, url\?, env\?, password\?, init\?, lockTable\?\} .* or false \(no database\)\n/,
+    );
     expect(outcome.message).not.toMatch(/Invalid input/);
   });
 
   it.each([
-    ["no urlEnv", {}, /database\.urlEnv: Invalid input: expected string/],
+    ["neither urlEnv nor env", {}, /database: say where the app reads the database: urlEnv .*, env .*, or both/],
     ["a urlEnv that is not a variable name", { urlEnv: "database url" }, /database\.urlEnv: an environment variable name/],
     ["a bad lockTable", { urlEnv: "DB", lockTable: "t; drop" }, /database\.lockTable: a table name/],
-    ["an unknown key", { urlEnv: "DB", url: "postgres://" }, /database: Unrecognized key: "url"/],
+    ["an unknown key", { urlEnv: "DB", uri: "postgres://" }, /database: Unrecognized key: "uri"/],
+    [
+      "an unknown placeholder",
+      { urlEnv: "DB", url: "postgresql://{username}@{host}" },
+      /database\.url: a template whose only placeholders are \{user\}/,
+    ],
+    [
+      "a url with no urlEnv",
+      { env: { PGHOST: "{host}" }, url: "postgresql://{host}" },
+      /database\.urlEnv: url is the form of the URL put in urlEnv/,
+    ],
+    ["a password a URL cannot hold as it is", { urlEnv: "DB", password: "p@ss word" }, /database\.password: letters, digits and/],
   ])("names the field inside database when it has %s (exit 2)", async (_what, database, message) => {
     const outcome = await attempt("db.json", { ...minimal, database });
     expect(outcome).toMatchObject({ code: "INVALID_TARGET", exit: 2 });

@@ -5,27 +5,31 @@ import type { FaultEvent } from "../events/events.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
+import type { Target } from "./define-target.ts";
 import { loadTarget } from "./load-target.ts";
 
 /** A second app, written for the tests: its own module and config paths, health path, env names, schema and pool. */
 const ledger = await loadTarget("harness/testing/apps/ledger/ledger.target.json");
+/** The same app declared with build and health alone: no hooks it promises, no variable of its own the harness sets. */
+const ledgerBare = await loadTarget("harness/testing/apps/ledger/ledger-bare.target.json");
 
-async function runOnLedger(name: string): Promise<RunResult> {
+async function runOn(target: Target, name: string): Promise<RunResult> {
   const result = await runScenario(await loadScenario(name), {
     progress: new Progress(process.stderr, true),
     signal: new AbortController().signal,
-    target: ledger,
+    target,
   });
   expect(result.error).toBeUndefined();
-  expect(result.stack.target.name).toBe("ledger");
+  expect(result.stack.target.name).toBe(target.name);
   return result;
 }
+const runOnLedger = (name: string) => runOn(ledger, name);
 
 const causeByPid = (result: RunResult) => Object.fromEntries(result.observed.deaths.map((d) => [d.pid, d.cause]));
 const faults = (result: RunResult) => result.observed.events.filter((e): e is FaultEvent => e.kind === "fault");
 const failedExpectations = (result: RunResult) => result.expectations.filter((e) => !e.pass).map((e) => e.name);
 
-/** The ledger's hooks are gunicorn's worker_int / worker_abort on stock UvicornWorker: they never print. */
+/** The ledger's hooks are gunicorn's worker_int / worker_abort on stock UvicornWorker: declared, they never print. */
 function expectEveryDueBannerMissing(result: RunResult): void {
   const due = result.observed.banners.checks.filter((c) => c.expected.length > 0);
   expect(due.length).toBeGreaterThan(0);
@@ -34,47 +38,83 @@ function expectEveryDueBannerMissing(result: RunResult): void {
   expect(failedExpectations(result)).toEqual(["banners"]);
 }
 
-describe("the generic scenarios on a target that is not the demo", () => {
+/** An app that declares no banner owes none: every expectation holds, and the banner row says so. */
+function expectPassedWithNoBannerDeclared(result: RunResult): void {
+  expect(failedExpectations(result)).toEqual([]);
+  expect(result.observed.banners.declared).toEqual([]);
+  expect(result.expectations.find((e) => e.name === "banners")).toMatchObject({ expected: "none declared", pass: true });
+}
+
+describe("the generic scenarios on an app declared by build and health alone", () => {
   it.each([
     ["stray-sigterm", "signal-worker", "unexpected-sigterm"],
     ["worker-freeze", "worker-freeze", "timeout"],
     ["memory-squeeze", "memory-squeeze", "oom-kill"],
   ] as Array<[string, FaultEvent["action"], Cause]>)(
-    "%s: the worker the fault hit dies of %s, and its banner is reported missing",
+    "%s: the worker the fault hit dies of %s, and the run passes",
     async (name, action, cause) => {
-      const result = await runOnLedger(name);
+      const result = await runOn(ledgerBare, name);
       const [fault] = faults(result);
       expect(fault).toMatchObject({ action, target: "worker", pid: expect.any(Number) });
       expect(causeByPid(result)).toEqual({ [(fault as { pid: number }).pid]: cause });
-      expectEveryDueBannerMissing(result);
+      expectPassedWithNoBannerDeclared(result);
     },
   );
 
-  it("deploy: every booted worker shuts down (normal), every INTERRUPT banner missing", async () => {
-    const result = await runOnLedger("deploy");
+  it("deploy: every booted worker shuts down (normal), with the settings gunicorn took from GUNICORN_CMD_ARGS over the app's own", async () => {
+    const result = await runOn(ledgerBare, "deploy");
     const booted = result.observed.bootedBeforeFaults;
     expect(booted).toHaveLength(3);
     expect(causeByPid(result)).toEqual(Object.fromEntries(booted.map((pid) => [pid, "shutdown"])));
-    expectEveryDueBannerMissing(result);
-    expect(result.expectations.find((e) => e.name === "banners")!.observed).toMatch(/no banner printed at all: under UvicornWorker/);
+    expectPassedWithNoBannerDeclared(result);
+    // The ledger's config reads APP_WORKERS, APP_TIMEOUT, APP_GRACEFUL (2, 30, 10 by default); the scenario's values won.
+    expect(result.stack.gunicorn?.settings).toMatchObject({ workers: 3, timeout: 3, graceful_timeout: 2, max_requests: 0 });
+    expect(result.stack.gunicorn?.settings.bind).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
   });
 
-  it("rolling-restart: every booted worker replaced on SIGHUP (reload, normal), every INTERRUPT banner missing", async () => {
-    const result = await runOnLedger("rolling-restart");
-    expect(faults(result)).toMatchObject([{ action: "signal-master", signal: "SIGHUP" }]);
-    const booted = result.observed.bootedBeforeFaults;
-    expect(booted).toHaveLength(3);
-    expect(causeByPid(result)).toEqual(Object.fromEntries(booted.map((pid) => [pid, "reload"])));
-    expectEveryDueBannerMissing(result);
+  it.each([
+    ["scale-down", ["scale-down"]],
+    ["rolling-restart", ["reload", "reload", "reload"]],
+  ])("%s: every death as injected, and the run passes", async (name, causes) => {
+    const result = await runOn(ledgerBare, name);
+    expect(Object.values(causeByPid(result))).toEqual(causes);
+    expectPassedWithNoBannerDeclared(result);
   });
 
-  it("max-requests: workers recycle after their 2000th request, through the ledger's own setting", async () => {
-    const result = await runOnLedger("max-requests");
+  it("max-requests: workers recycle after their 2000th request, the setting passed through GUNICORN_CMD_ARGS", async () => {
+    const result = await runOn(ledgerBare, "max-requests");
     const causes = Object.values(causeByPid(result));
     expect(causes.length).toBeGreaterThanOrEqual(1);
     expect(new Set(causes)).toEqual(new Set(["max-requests"]));
-    // A recycle owes no banner: nothing is missing, and every expectation holds.
+    expect(result.stack.gunicorn?.settings.max_requests).toBe(2000);
     expect(failedExpectations(result)).toEqual([]);
+  });
+
+  it("a setting the app's command line pins is refused, naming it and why, before any fault", async () => {
+    const pinned: Target = {
+      ...ledgerBare,
+      command: ["gunicorn", "ledger_service.api:api", "--config", "deploy/gunicorn_conf.py", "--timeout", "30"],
+    };
+    const result = await runScenario(await loadScenario("stray-sigterm"), {
+      progress: new Progress(process.stderr, true),
+      signal: new AbortController().signal,
+      target: pinned,
+    });
+    expect(result.status).toBe("error");
+    expect(result.error).toMatchObject({ code: "SETTING_NOT_APPLIED" });
+    expect(result.error!.message).toMatch(/timeout is 30, not 3: the app's command line sets it \(--timeout 30\)/);
+    expect(faults(result)).toEqual([]);
+  });
+});
+
+describe("the same app with its banners declared, and its database", () => {
+  it("deploy: every booted worker shuts down (normal); the declared INTERRUPT banners never print, and that alone fails", async () => {
+    const result = await runOnLedger("deploy");
+    expect(Object.values(causeByPid(result))).toEqual(["shutdown", "shutdown", "shutdown"]);
+    expectEveryDueBannerMissing(result);
+    expect(result.expectations.find((e) => e.name === "banners")!.observed).toMatch(
+      /no INTERRUPT or ABORT banner printed at all: under UvicornWorker/,
+    );
   });
 
   it("db-latency: the proxy delays the ledger's queries for the window; users wait, no worker dies", async () => {
@@ -86,12 +126,6 @@ describe("the generic scenarios on a target that is not the demo", () => {
     // in two here), its own answer, which the generic scenario counts against it. Nothing else may fail.
     expect(failedExpectations(result).filter((name) => name !== "requests.5xx")).toEqual([]);
     expect(Object.keys(result.observed.load!.status).filter((status) => status.startsWith("5") && status !== "503")).toEqual([]);
-  });
-
-  it("scale-down: one worker removed by the master", async () => {
-    const result = await runOnLedger("scale-down");
-    expect(Object.values(causeByPid(result))).toEqual(["scale-down"]);
-    expectEveryDueBannerMissing(result);
   });
 
   it("slow-db: the lock on the target's own table makes its requests wait out its timeouts; no worker dies", async () => {
@@ -123,12 +157,6 @@ describe("the drop-in, proven on a backend shaped like the seed's", () => {
       target: await seed,
       overrides: { config },
     });
-
-  it("deploy: with the seed's own config its hooks never print, and that is the only failure", async () => {
-    const result = await run("deploy", "default");
-    expect(result.error).toBeUndefined();
-    expectEveryDueBannerMissing(result);
-  });
 
   it("deploy and worker-freeze: with the drop-in, the seed's own banners print for the right pids", async () => {
     for (const name of ["deploy", "worker-freeze"]) {
