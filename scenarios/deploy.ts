@@ -3,8 +3,8 @@ import { defineScenario } from "../harness/scenario/define-scenario.ts";
 export default defineScenario({
   name: "deploy",
   description:
-    "SIGTERM to the master under load (a deploy with no second instance): every worker stops (shutdown, normal) " +
-    "with its INTERRUPT banner; in-flight requests finish; afterwards the port refuses connections.",
+    "SIGTERM to the master under load (a deploy with no second instance): every worker stops (shutdown, normal); " +
+    "in-flight requests finish; afterwards the port refuses connections.",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
   load: { durationS: 4, connections: 8, requests: [{ role: "health" }] },
   faults: [{ action: "signal-master", at: 2, signal: "TERM" }],

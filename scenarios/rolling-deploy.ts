@@ -5,7 +5,7 @@ export default defineScenario({
   description:
     "A deploy as platforms run it: 3 replicas behind HAProxy, each replaced in turn under steady load (start the new one, " +
     "wait for its health check, then stop the old one as the profile says: --profile render, kubernetes or naive). " +
-    "Every old worker stops (shutdown, normal) with its INTERRUPT banner; users lose no request, or the verdict names the step that lost them.",
+    "Every old worker stops (shutdown, normal); users lose no request, or the verdict names the step that lost them.",
   stack: { replicas: 3, workers: 2, timeoutS: 5, gracefulTimeoutS: 2 },
   // Open loop: the same steady rate whatever the replicas do, so a lost request is a request, not a slower client.
   load: { durationS: 12, rate: 60, connections: 16, requests: [{ role: "health" }] },

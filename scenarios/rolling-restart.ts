@@ -3,8 +3,8 @@ import { defineScenario } from "../harness/scenario/define-scenario.ts";
 export default defineScenario({
   name: "rolling-restart",
   description:
-    "SIGHUP to the master under steady load (a config reload): every old worker is replaced (reload, normal) " +
-    "with its INTERRUPT banner. Error budget for the run, which holds the reload window: no 5xx, no timeout, and at " +
+    "SIGHUP to the master under steady load (a config reload): every old worker is replaced (reload, normal). " +
+    "Error budget for the run, which holds the reload window: no 5xx, no timeout, and at " +
     "most one cut request per load connection per replaced worker (8 x 3 = 24).",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
   load: { durationS: 6, connections: 8, requests: [{ role: "health" }] },

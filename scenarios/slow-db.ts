@@ -3,8 +3,8 @@ import { defineScenario } from "../harness/scenario/define-scenario.ts";
 export default defineScenario({
   name: "slow-db",
   description:
-    "The database turns slow under load (the harness locks the table every query reads, for 4 s): the pool " +
-    "saturates, requests wait, then fail with pool-acquire timeouts (503). No worker is killed.",
+    "The database turns slow under load (the harness locks the table the db role reads, for 4 s): requests wait on " +
+    "the lock, or on the app's own pool and query timeouts. No worker is killed.",
   alternative: "db-latency",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2, db: { poolSize: 3, maxOverflow: 0, poolTimeoutS: 1 } },
   load: {
@@ -20,6 +20,9 @@ export default defineScenario({
   settle: { maxS: 1 },
   targets: {
     demo: {
+      description:
+        "The database turns slow under load (the harness locks the table every query reads, for 4 s): the pool " +
+        "saturates, requests wait, then fail with pool-acquire timeouts (503). No worker is killed.",
       expect: {
         requests: {
           thresholds: {

@@ -4,7 +4,7 @@ export default defineScenario({
   name: "stray-sigterm",
   description:
     "SIGTERM sent to one worker from outside gunicorn, no deploy in progress: that worker stops " +
-    "(unexpected-sigterm, investigate) with its INTERRUPT banner; the others live and the master replaces it.",
+    "(unexpected-sigterm, investigate); the others live and the master replaces it.",
   stack: { workers: 3, timeoutS: 3, gracefulTimeoutS: 2 },
   load: { durationS: 5, connections: 6, requests: [{ role: "health" }] },
   faults: [{ action: "signal-worker", at: 2, signal: "TERM", worker: "oldest" }],

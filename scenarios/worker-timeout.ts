@@ -4,7 +4,7 @@ export default defineScenario({
   name: "worker-timeout",
   description:
     "One request blocks its worker's event loop for 8 s with timeout = 3 s: the master aborts it (timeout, " +
-    "critical), the ABORT banner names block_event_loop, and a replacement boots.",
+    "critical), its ABORT banner names block_event_loop, and a replacement boots.",
   stack: { workers: 2, timeoutS: 3, gracefulTimeoutS: 2 },
   load: { durationS: 6, connections: 4, requests: [{ role: "health" }] },
   faults: [{ action: "request", at: 1, role: "block-event-loop" }],

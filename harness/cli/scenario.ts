@@ -10,7 +10,7 @@ import { keepCount, REPORTS_DIR } from "../report/retention.ts";
 import { fileReporters, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
 import type { Scenario } from "../scenario/define-scenario.ts";
-import { missingFor, partitionByFit } from "../scenario/fit-target.ts";
+import { describeFor, missingFor, partitionByFit } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts";
@@ -93,7 +93,7 @@ await runCli(async () => {
       const scenario = await loadScenario(scenarioName);
       const missing = missingFor(scenario, target);
       process.stdout.write(
-        `${scenarioName.padEnd(24)} ${missing ? pc.dim(`(not on ${target.name}: needs ${missing}) `) : ""}${scenario.description}\n`,
+        `${scenarioName.padEnd(24)} ${missing ? pc.dim(`(not on ${target.name}: needs ${missing}) `) : ""}${describeFor(scenario, target)}\n`,
       );
     }
     return ExitCode.ok;

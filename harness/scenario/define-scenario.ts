@@ -32,7 +32,18 @@ const scenarioSchema = z
     alternative: z.string().optional(),
     expect: expectationsSchema,
     /** Checks only one target can pass (its own error kinds, its calibrated latencies), by target name: they replace the general ones key by key. */
-    targets: z.record(z.string(), z.object({ expect: expectationsSchema.partial() }).strict()).default({}),
+    targets: z
+      .record(
+        z.string(),
+        z
+          .object({
+            /** What the scenario shows on that target, where it says more than the general description (the demo's own error kind). */
+            description: z.string().min(1).optional(),
+            expect: expectationsSchema.partial().default({}),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Where the suites truly differ: expectations that replace the general ones, key by key, on that suite. */
     suites: z
       .partialRecord(z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]), z.object({ expect: expectationsSchema.partial() }).strict())

@@ -23,7 +23,7 @@ import { loadTarget } from "../target/load-target.ts";
 import { loadScenario } from "./catalogue.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import { type Expectations, evaluateExpectations, type Observed, type RecoveryObservation } from "./expectations.ts";
-import { fitScenario, missingFor } from "./fit-target.ts";
+import { describeFor, fitScenario, missingFor } from "./fit-target.ts";
 import type { RunResult, RunStatus } from "./run-result.ts";
 
 export interface RunScenarioOptions {
@@ -145,7 +145,7 @@ export async function runScenario(
             ? "passed"
             : "failed";
   return {
-    scenario: { name: scenario.name, description: scenario.description },
+    scenario: { name: scenario.name, description: describeFor(scenario, target, stackOptions.config) },
     runId: run.runId,
     status,
     error,
