@@ -89,7 +89,7 @@ describe("the report of a real run", () => {
     expect(failed.map((c) => c.name)).toEqual([expect.stringMatching(/^banners: INTERRUPT for \d+/)]);
     const failure = failed[0]!.failure as { message: string };
     expect(failure.message).toMatch(
-      /^expected INTERRUPT for .*, observed missing: .*no banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run/,
+      /^expected INTERRUPT for .*, observed missing: .*no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run/,
     );
   });
 });
