@@ -26,6 +26,8 @@ export interface StreamVerdict {
   inspected: number;
   /** Inspected lines the parser did not understand (kept out of the verdict, counted). */
   unparsed: number;
+  /** Inspected lines that were access lines (a request the app logged): understood, and no part of any death. */
+  access: number;
   /** Inspected lines by the envelope they came in (plain, json, compose, kubectl, journald, syslog, platform ...). */
   shapes: Partial<Record<LineShape, number>>;
   unparsedByShape: Partial<Record<LineShape, number>>;
@@ -117,6 +119,7 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
     lines: 0,
     inspected: 0,
     unparsed: 0,
+    access: 0,
     shapes: {},
     unparsedByShape: {},
     overlong: 0,
@@ -182,6 +185,7 @@ export async function classifyLogStream(input: AsyncIterable<Buffer | string>, o
   for (const { parser, classifier } of instances.values()) {
     parser.flush();
     verdict.unparsed += parser.unparsed;
+    verdict.access += parser.access;
     classifier.finish();
   }
   deaths.sort((a, b) => a.at - b.at);

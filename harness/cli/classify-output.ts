@@ -46,9 +46,9 @@ export class DeathOutput {
     // Deaths already written (beyond the first 1,000, with --json) went out naming their instance as the lines did.
     nameInstances(this.held, verdict.instances);
     this.held.sort(byTime);
-    const { lines, inspected, unparsed, shapes, unparsedByShape, overlong, gzip, instances, guessedInstance } = verdict;
+    const { lines, inspected, unparsed, access, shapes, unparsedByShape, overlong, gzip, instances, guessedInstance } = verdict;
     if (this.json) {
-      const format = { shapes, unparsedByShape, overlong, gzip, instances, guessedInstance };
+      const format = { shapes, unparsedByShape, access, overlong, gzip, instances, guessedInstance };
       const rest = JSON.stringify({ unparsed, lines, inspected, format }).slice(1);
       const listed = this.held.map(deathJson).join(",");
       process.stdout.write(this.streaming ? `],${rest}\n` : `{"deaths":[${listed}],${rest}\n`);
@@ -105,7 +105,7 @@ function verdictLine(verdict: StreamVerdict, counts: DeathCounts): string {
     .join(", ");
   const read = pc.dim(
     `(${verdict.lines} lines read${verdict.gzip ? " from gzip" : ""}, ${verdict.inspected} inspected${formats ? `: ${formats}` : ""}; ` +
-      `${verdict.unparsed} not understood${verdict.overlong ? `; ${verdict.overlong} cut at 1 MiB` : ""}` +
+      `${verdict.unparsed} not understood${verdict.access ? `, ${verdict.access} access line(s)` : ""}${verdict.overlong ? `; ${verdict.overlong} cut at 1 MiB` : ""}` +
       `${verdict.guessedInstance ? `; ${verdict.guessedInstance} named no instance and were given to the one named last, a guess` : ""})`,
   );
   if (counts.total === 0) return `${pc.bold("VERDICT")} no worker stopped in this log ${read}`;

@@ -51,11 +51,25 @@ export type LogEvent = FromLog &
     | { kind: "log-record"; message: string }
     /** A line with no record prefix, outside any block: kept and counted. */
     | { kind: "unparsed" }
+    /** One request as the app's access log wrote it (harness/logs/access-line.ts): routine, counted apart, never a death's evidence. */
+    | ({ kind: "access" } & AccessRequest)
     /** One request as the load balancer logged it (harness/logs/haproxy-log.ts). */
     | ({ kind: "lb-request" } & LbRequest)
     /** The balancer's word that a replica went UP, DOWN (health check), DRAIN or MAINT (the harness's command). */
     | { kind: "lb-server"; server: string; state: "UP" | "DOWN" | "DRAIN" | "MAINT"; reason?: string }
   );
+
+/** What an access line says of one request: gunicorn's access log, uvicorn's access lines, a JSON access record. */
+export interface AccessRequest {
+  /** The worker that answered: the line's `%(p)s` (`<7>`, `pid=7`) or its record prefix's `[7]`; absent when the line names none. */
+  pid?: number;
+  method: string;
+  /** The request target as logged (path and query). */
+  path: string;
+  status: number;
+  /** The client address as logged (`127.0.0.1:53312`, `127.0.0.1`), when it is. */
+  client?: string;
+}
 
 /**
  * HAProxy's account of one request: who asked, which replica (server) got it, over which upstream

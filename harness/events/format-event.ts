@@ -31,6 +31,7 @@ const formatters: Formatters = {
   traceback: (e) => `${e.flavour === "faulthandler" ? "faulthandler stack dump" : "traceback"}: ${e.lines.at(-1) ?? ""}`,
   "log-record": (e) => `${e.loggedBy ? `[${e.loggedBy}] ` : ""}${e.level ?? ""} ${e.message}`,
   unparsed: (e) => `unparsed: ${e.raw}`,
+  access: (e) => `access: ${pidOf(e.pid)} answered ${e.method} ${e.path} ${e.status}${e.client ? ` (client ${e.client})` : ""}`,
   phase: (e) => `phase ${e.phase}${e.detail ? `: ${e.detail}` : ""}`,
   fault: (e) => {
     const { target, detail } = describeFault(e);

@@ -1,4 +1,5 @@
 import type { FromLog, LogEvent } from "../events/events.ts";
+import { matchAccessLine } from "./access-line.ts";
 import type { LogLine } from "./log-line.ts";
 import { type MessageFacts, matchBareLine, matchMessage, parseRecordPrefix } from "./parse-line.ts";
 
@@ -25,13 +26,15 @@ const CHAINED = /^(During handling of the above exception|The above exception wa
  * banners (a rule line of 5+ `=`, `#` or `*`, the title on it or on the next line, up to the next rule
  * line), Python tracebacks, and faulthandler stack dumps. Structured log records that interleave with a
  * block (other processes write to the same pipe) are parsed on their own and do not break the block.
- * Every other line becomes an `unparsed` event: counted, never dropped.
+ * Access lines (harness/logs/access-line.ts), with or without a record prefix, become `access` events, counted
+ * apart; like a record, one ends an open traceback. Every other line becomes an `unparsed` event: counted, never dropped.
  */
 export class GunicornLogParser {
   private readonly open = new Map<string, OpenBlock>();
   private readonly lastPid = new Map<string, number>();
   private lastAt = 0;
   unparsed = 0;
+  access = 0;
 
   constructor(private readonly emit: (event: LogEvent) => void) {}
 
@@ -56,8 +59,18 @@ export class GunicornLogParser {
         });
         return;
       }
-      const facts = matchMessage(record.message, record.loggedBy) ?? ({ kind: "log-record", message: record.message } as const);
+      const facts =
+        matchMessage(record.message, record.loggedBy) ??
+        accessFacts(record.message, record.loggedBy) ??
+        ({ kind: "log-record", message: record.message } as const);
       this.emitFacts({ ...origin, loggedBy: record.loggedBy, level: record.level }, facts);
+      return;
+    }
+    // An access line is whole, like a record: it ends a traceback (never its message), but a banner keeps every line.
+    const access = this.open.get(key)?.kind === "banner" || /^\s/.test(text) ? undefined : accessFacts(text);
+    if (access) {
+      this.close(key);
+      this.emitFacts(origin, access);
       return;
     }
     if (this.extendBlock(key, text, origin)) return;
@@ -121,8 +134,14 @@ export class GunicornLogParser {
 
   private emitFacts(origin: FromLog, facts: MessageFacts): void {
     if (facts.kind === "unparsed") this.unparsed++;
+    else if (facts.kind === "access") this.access++;
     this.emit({ ...origin, ...facts } as LogEvent);
   }
+}
+
+function accessFacts(text: string, loggedBy?: number): MessageFacts | undefined {
+  const request = matchAccessLine(text, loggedBy);
+  return request && { kind: "access", ...request };
 }
 
 /** `ConnectionResetError: [Errno 104] ...`: an exception Python prints with no traceback of its own (the cause of a chained one). */

@@ -6,16 +6,18 @@ import type { DeployStepEvent, RunEvent } from "../events/events.ts";
 import { formatEvent } from "../events/format-event.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { describeTermination, isFailedLbRequest } from "../logs/haproxy-log.ts";
+import { describeSkew } from "../logs/requests-per-worker.ts";
 import { type Observed, workerLabel } from "../scenario/expectations.ts";
 import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { describeCounts, escapeHtml } from "./format.ts";
 import { chartLibraries, pageCss, SEVERITY_COLOURS, scriptJson } from "./html-page.ts";
+import { appLogName } from "./log-reporter.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
 const MAX_LOG_LINES = 20_000;
-const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "unparsed"]);
+const ROUTINE = new Set<RunEvent["kind"]>(["log-record", "worker-lifecycle", "unparsed", "access"]);
 
 /** report.html for a run (one self-contained file); index.html for a nightly, linking each run's report. */
 export class HtmlReporter implements Reporter {
@@ -173,6 +175,24 @@ ${rows.join("\n")}
 }</section>`;
 }
 
+/** Requests per worker from the app's access log, and the finding when one worker took most of them; empty without an access log. */
+function accessSection(result: ResultJson): string {
+  const access = result.accessLog;
+  if (!access) return "";
+  const withReplica = access.workers.some((w) => w.instance !== null);
+  const rows = access.workers.map(
+    (w) =>
+      `<tr>${withReplica ? `<td>${escapeHtml(w.instance ?? "")}</td>` : ""}<td>${w.pid}</td><td>${w.requests}</td><td>${Math.round(w.share * 100)}%</td></tr>`,
+  );
+  if (access.withoutPid)
+    rows.push(`<tr>${withReplica ? "<td></td>" : ""}<td class="muted">no pid in the line</td><td>${access.withoutPid}</td><td></td></tr>`);
+  return `<section id="access"><h2>Requests per worker <span class="muted">(from the access log: ${access.requests} requests the app logged)</span></h2>
+${access.skewed.map((w) => `<p><strong>One worker took most of the traffic:</strong> ${escapeHtml(describeSkew(w))}.</p>`).join("\n")}
+<table><thead><tr>${withReplica ? "<th>replica</th>" : ""}<th>pid</th><th>requests</th><th>share</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table></section>`;
+}
+
 /** One self-contained HTML file: verdict, charts (timeline with faults, replicas, worker lifelines), deaths, banners, the raw log. */
 function htmlReport(result: ResultJson, run: RunResult): string {
   const { observed, logLines: log } = run;
@@ -197,7 +217,10 @@ function htmlReport(result: ResultJson, run: RunResult): string {
     replicas: replicas ?? null,
     severityColours: SEVERITY_COLOURS,
   };
-  const lines = log.slice(-MAX_LOG_LINES);
+  // Access lines are summed up under "Requests per worker"; the log file keeps each one.
+  const accessLines = new Set(events.flatMap((e) => (e.kind === "access" ? [e.seq] : [])));
+  const shown = accessLines.size ? log.filter((l) => !accessLines.has(l.seq)) : log;
+  const lines = shown.slice(-MAX_LOG_LINES);
   const status = result.status;
   const failed = result.expectations.filter((e) => e.verdict === "fail").length;
   const versions = Object.entries(result.stack.versions)
@@ -234,6 +257,7 @@ ${result.expectations.map((e) => `<tr><td>${escapeHtml(e.name)}</td><td>${escape
 </tbody></table></section>
 <section id="timeline"><h2>Timeline <span class="muted">(seconds since the load started; faults marked)</span></h2><div class="chart"><canvas id="timeline-chart" aria-label="requests, errors and latency per second"></canvas></div></section>
 ${replicas ? replicasSection(result, observed) : ""}
+${accessSection(result)}
 <section id="workers"><h2>Workers <span class="muted">(boot to death, coloured by severity)</span></h2><div class="chart"><canvas id="lifeline-chart" aria-label="worker lifelines"></canvas></div></section>
 <section id="deaths"><h2>Deaths</h2>
 ${
@@ -254,7 +278,7 @@ ${events
   .map((e) => `<tr><td class="muted">${new Date(e.at).toISOString().slice(11, 23)}</td><td>${escapeHtml(formatEvent(e))}</td></tr>`)
   .join("\n")}
 </tbody></table></section>
-<section id="log"><h2>Raw log <span class="muted">(${lines.length} lines${log.length > lines.length ? `, the last ${MAX_LOG_LINES} of ${log.length}` : ""})</span></h2>
+<section id="log"><h2>Raw log <span class="muted">(${lines.length} lines${shown.length > lines.length ? `, the last ${MAX_LOG_LINES} of ${shown.length}` : ""}${accessLines.size ? `; ${accessLines.size} access lines left out, summed up under Requests per worker` : ""}${lines.length < log.length ? `; every line is in ${appLogName(log)}, beside this page` : ""})</span></h2>
 <input type="search" id="log-filter" placeholder="Filter the log: a word, a pid…">
 <pre id="log-lines">${lines.map((l) => `<span data-line>${escapeHtml(`${new Date(l.at).toISOString().slice(11, 23)} ${l.source}/${l.stream} ${l.text}`)}\n</span>`).join("")}</pre>
 </section>

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { describeTermination } from "../logs/haproxy-log.ts";
+import { describeRequestsPerWorker, describeSkew } from "../logs/requests-per-worker.ts";
 import { workerLabel } from "../scenario/expectations.ts";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import { describeCounts, markdownCell, STATUS_ICON } from "./format.ts";
@@ -45,6 +46,10 @@ function runSummaryMarkdown(result: ResultJson): string {
       `Requests: ${load.completed} completed, ${load.non2xx} non-2xx, ${errors} without response; p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms; ${load.throughput} req/s`,
       "",
     );
+  }
+  if (result.accessLog) {
+    lines.push(`Requests per worker (from the access log): ${describeRequestsPerWorker(result.accessLog)}`, "");
+    for (const skewed of result.accessLog.skewed) lines.push(`⚠️ One worker took most of the traffic: ${describeSkew(skewed)}.`, "");
   }
   if (result.deaths.length) {
     const withReplica = result.deaths.some((d) => d.instance !== null);

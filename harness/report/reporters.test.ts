@@ -3,11 +3,15 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { XMLParser } from "fast-xml-parser";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
+import type { RunEvent } from "../events/events.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { isFailedLbRequest } from "../logs/haproxy-log.ts";
+import type { LogLine } from "../logs/log-line.ts";
+import { GunicornLogParser } from "../logs/log-parser.ts";
 import { resultSchema, toResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { chartsDrawn, openOffline } from "../testing/chromium.ts";
@@ -280,6 +284,108 @@ describe("the console reporter", () => {
     expect(text).toMatch(/│ worker-timeout +│ PASS +│/);
     expect(text).toMatch(/│ deploy +│ FAIL +│ [\d.]+ s +│ banners +│/);
     expect(text).toMatch(/^1 of 3 scenarios passed \(1 not run\)$/m);
+  });
+});
+
+/** The run with an access log: `counts[i]` requests answered by its i-th booted worker, each line padded by `pad` characters. */
+function withAccessLog(run: RunResult, counts: number[], pad = 0): RunResult {
+  const lines: LogLine[] = [];
+  const events: RunEvent[] = [];
+  const parser = new GunicornLogParser((event) => events.push(event));
+  const at = (run.observed.load?.startedAt ?? run.startedAt) + 100;
+  for (const [i, count] of counts.entries()) {
+    const pid = run.observed.roster.booted[i]!;
+    for (let n = 0; n < count; n++) {
+      const text = `[2026-12-07 15:23:37 +0000] [${pid}] [INFO] 127.0.0.1:5000 - "GET /health${pad ? `?${"x".repeat(pad)}` : ""} HTTP/1.1" 200`;
+      const line: LogLine = { seq: run.logLines.length + lines.length + 1, at, source: "app", stream: "stdout", text };
+      lines.push(line);
+      parser.push(line);
+    }
+  }
+  return {
+    ...run,
+    runId: `${run.runId}-access${pad ? "-large" : ""}`,
+    logLines: [...run.logLines, ...lines],
+    observed: { ...run.observed, events: [...run.observed.events, ...events] },
+  };
+}
+
+describe("a run whose app logs every request", () => {
+  const run = withAccessLog(timeoutRun, [100, 30]);
+  const [busy, idle] = timeoutRun.observed.roster.booted as [number, number];
+  // the two that booted, and the one that replaced the timed-out worker
+  const workers = 3;
+  let dir = "";
+  let files: string[] = [];
+  beforeAll(() => ({ dir, files } = writeRunReport(run, work, { linkLatest: false })));
+
+  it("result.json: the access log summed up per worker (adding up), its lines out of the events, none 'not understood'", () => {
+    const json = JSON.parse(read(dir, "result.json"));
+    expect(resultSchema.parse(json)).toEqual(json);
+    expect(json.accessLog).toEqual({
+      requests: 130,
+      withoutPid: 0,
+      workers: [
+        { pid: busy, instance: null, requests: 100, share: 100 / 130 },
+        { pid: idle, instance: null, requests: 30, share: 30 / 130 },
+      ].sort((a, b) => a.pid - b.pid),
+      skewed: [{ pid: busy, instance: null, requests: 100, share: 100 / 130, workers, of: 130 }],
+    });
+    expect(json.events.some((e: { kind: string }) => e.kind === "access")).toBe(false);
+    expect(json.unparsedLines).toBe(timeoutRun.unparsedLines);
+    expect(toResultJson(timeoutRun).accessLog).toBeNull();
+  });
+
+  it("console: requests per worker, and the finding that one worker took most of the traffic", () => {
+    const text = consoleOutput((reporter) => reporter.onRunEnd({ result: run, json: toResultJson(run), dir: work }));
+    expect(text).toMatch(/^Access {4}130 requests in the app's access log, per worker: pid \d+ \d+ \(\d+%\) · pid \d+ \d+ \(\d+%\)$/m);
+    expect(text).toContain(`pid ${busy} 100 (77%)`);
+    expect(text).toMatch(
+      new RegExp(
+        `^one worker took most of the traffic: pid ${busy} answered 77% of the 130 requests the app logged, among ${workers} workers$`,
+        "m",
+      ),
+    );
+    expect(consoleOutput((reporter) => reporter.onRunEnd({ result: timeoutRun, json: toResultJson(timeoutRun), dir: work }))).not.toMatch(
+      /^Access /m,
+    );
+  });
+
+  it("summary.md: requests per worker and the finding", () => {
+    const md = read(dir, "summary.md");
+    expect(md).toMatch(/^Requests per worker \(from the access log\): 130 requests in the app's access log, per worker: /m);
+    expect(md).toContain(
+      `⚠️ One worker took most of the traffic: pid ${busy} answered 77% of the 130 requests the app logged, among ${workers} workers.`,
+    );
+  });
+
+  it("report.html: a Requests per worker table; the raw log leaves the access lines out and says where they are", () => {
+    const html = read(dir, "report.html");
+    expect(html).toContain('<section id="access">');
+    expect(html).toContain(`<tr><td>${busy}</td><td>100</td><td>77%</td></tr>`);
+    expect(html).toContain(`One worker took most of the traffic:</strong> pid ${busy} answered 77%`);
+    expect(html.match(/<span data-line>/g)).toHaveLength(timeoutRun.logLines.length);
+    expect(html).toContain(
+      `(${timeoutRun.logLines.length} lines; 130 access lines left out, summed up under Requests per worker; every line is in app.log, beside this page)`,
+    );
+    expect(html).not.toMatch(/<td>access: /);
+    expect(files.map((f) => basename(f))).toContain("app.log");
+  });
+
+  it("app.log.gz: a log over 1 MiB is written gzipped, every line kept, and the page names it", () => {
+    const large = withAccessLog(timeoutRun, [3000, 3000], 300);
+    const written = writeRunReport(large, work, { linkLatest: false });
+    expect(written.files.map((f) => basename(f))).toEqual(["result.json", "junit.xml", "summary.md", "report.html", "app.log.gz"]);
+    expect(existsSync(join(written.dir, "app.log"))).toBe(false);
+    const log = gunzipSync(readFileSync(join(written.dir, "app.log.gz")))
+      .toString()
+      .split("\n")
+      .filter(Boolean);
+    expect(log).toHaveLength(large.logLines.length);
+    expect(log.at(-1)).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z app\/stdout \[2026-12-07 15:23:37 \+0000\] \[\d+\] \[INFO\] 127\.0\.0\.1:5000 - "GET \/health\?x+ HTTP\/1\.1" 200$/,
+    );
+    expect(read(written.dir, "report.html")).toContain("every line is in app.log.gz, beside this page");
   });
 });
 
