@@ -175,7 +175,7 @@ async function measureGuarded(
 /** Measures a stack that is already running (the caller tears it down). */
 export async function measureStack(plan: CapacityPlan, stack: StartedStack, base = blank("default")): Promise<ConfigurationResult> {
   const versions = await stack.versions();
-  const booted = { ...base, workers: stack.options.workers, suite: stack.options.suite, image: stack.image, versions };
+  const booted = { ...base, workers: stack.workers, suite: stack.options.suite, image: stack.image, versions };
   return measure(plan, stack.url, stack, booted);
 }
 
@@ -193,7 +193,7 @@ async function measure(
       url,
       {
         durationS: 3,
-        connections: Math.min(64, Math.max(16, 4 * (stack?.options.workers ?? 4))),
+        connections: Math.min(64, Math.max(16, 4 * (stack?.workers ?? 4))),
         maxRequests: 2_000_000,
         timeoutS: plan.timeoutS,
         requests: plan.requests,
@@ -253,7 +253,7 @@ async function measure(
     outcome.firstFailRps !== undefined
       ? trials.find((t) => t.rateRps === outcome.firstFailRps && (!t.met || t.inconclusive) && !t.superseded)
       : undefined;
-  const limiting = stack || failing ? limitingResource(failing?.resources, failing?.rateRps, stack?.options.workers) : undefined;
+  const limiting = stack || failing ? limitingResource(failing?.resources, failing?.rateRps, stack?.workers) : undefined;
   const confirm = outcome.confirmed ? trials.findLast((t) => t.phase === "confirm" && t.met) : undefined;
   const result: ConfigurationResult = {
     ...base,

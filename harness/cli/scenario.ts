@@ -27,7 +27,7 @@ interface Options {
   stack?: SuiteName;
   config?: string;
   target?: string;
-  workers?: number;
+  workers?: number | "app";
   worker?: WorkerClass;
   replicas?: number;
   keepalive?: number;
@@ -51,8 +51,8 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(
-    new Option("--workers <n>", "gunicorn workers (overrides the scenario)").argParser(
-      numberIn("--workers", { unit: "whole", min: 1, max: 32 }),
+    new Option("--workers <n>", 'gunicorn workers (overrides the scenario), or "app" to leave the count to the app\'s config').argParser(
+      (value: string) => (value === "app" ? "app" : numberIn("--workers", { unit: "whole", min: 1, max: 32 })(value)),
     ),
   )
   .addOption(workerOption())

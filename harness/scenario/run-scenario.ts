@@ -57,6 +57,8 @@ export async function runScenario(
   const startedAt = Date.now();
   let load: LoadResult | undefined;
   let bootedBeforeFaults: number[] = [];
+  // The configured count, or, left to the app, what its master really runs.
+  let configuredWorkers = typeof stackOptions.workers === "number" ? stackOptions.workers : 0;
   let recovery: RecoveryObservation | undefined;
   let bootFailure: Observed["bootFailure"];
   let booted: Pick<RunResult["stack"], "image" | "versions" | "gunicorn"> = { versions: {} };
@@ -67,7 +69,7 @@ export async function runScenario(
     if (swept.removed.length) progress.info(`removed ${swept.removed.length} container(s) left by killed runs (${swept.runs.join(", ")})`);
     const started = await progress
       .step(
-        `boot ${target.name} on ${stackOptions.suite} (${stackOptions.config} config${stackOptions.worker === "uvicorn" ? "" : `, ${stackOptions.worker} worker`}): ${target.database ? "Postgres + " : ""}gunicorn with ${stackOptions.workers} workers`,
+        `boot ${target.name} on ${stackOptions.suite} (${stackOptions.config} config${stackOptions.worker === "uvicorn" ? "" : `, ${stackOptions.worker} worker`}): ${target.database ? "Postgres + " : ""}gunicorn with ${stackOptions.workers === "app" ? "the app's own worker count" : `${stackOptions.workers} workers`}`,
         () => new Stack(stackOptions, target).start({ run, progress, observations }),
       )
       .catch((caught: unknown) => {
@@ -83,13 +85,14 @@ export async function runScenario(
       // Read while the load runs: a Python import in the container, 0.4 s before the load otherwise. It never rejects.
       const versions = stack.versions();
       const gunicorn = await checkGunicornSettings(stack, progress);
+      configuredWorkers = gunicorn?.settings.workers ?? stack.workers;
       try {
         await stack.recordMemory();
         load = await driveLoadAndFaults(scenario, stack, progress, signal);
         await stack.recordMemory();
         await stack.recordBalancerStats();
         signal.throwIfAborted();
-        recovery = await settle(scenario, stack, progress, signal, expect.recovery);
+        recovery = await settle(scenario, stack, configuredWorkers, progress, signal, expect.recovery);
         await stack.recordMemory();
       } finally {
         booted = { image: stack.image, versions: await versions, ...(gunicorn ? { gunicorn } : {}) };
@@ -108,7 +111,7 @@ export async function runScenario(
     banners: bannersOf(target, stackOptions.config),
   });
   const observed: Observed = {
-    configuredWorkers: stackOptions.workers,
+    configuredWorkers,
     workerClass: stackOptions.worker,
     ...(stackOptions.balancer || stackOptions.replicas > 1
       ? {
@@ -234,6 +237,7 @@ async function driveLoadAndFaults(scenario: Scenario, stack: StartedStack, progr
 async function settle(
   scenario: Scenario,
   stack: StartedStack,
+  configuredWorkers: number,
   progress: Progress,
   signal: AbortSignal,
   recovery: Expectations["recovery"],
@@ -245,7 +249,7 @@ async function settle(
     const state = await progress.step(`settle: wait for the master to exit (at most ${maxS} s)`, () => stack.waitForAppExit(maxS * 1000));
     if (!state) progress.warn(`the app container was still running after ${maxS} s`);
   } else if (recovery) {
-    const workers = recovery.workers === "configured" ? stack.options.workers : recovery.workers;
+    const workers = recovery.workers === "configured" ? configuredWorkers : recovery.workers;
     const role = recovery.role ? ` and ${recovery.role}` : "";
     observation = await progress.step(
       `settle: wait for ${workers} workers, ${stack.target.health}${role} (at most ${recovery.withinS} s)`,

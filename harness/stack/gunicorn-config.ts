@@ -77,7 +77,8 @@ export function settingMismatches(config: GunicornConfig, options: StackOptions,
   );
   const mismatches: SettingMismatch[] = [];
   for (const [setting, flags] of Object.entries(FLAGS) as Array<[keyof typeof FLAGS, string[]]>) {
-    const want = wanted[flags[0]!]!;
+    const want = wanted[flags[0]!];
+    if (want === undefined) continue; // left to the app (workers: "app")
     const raw = config.settings[setting];
     const actual = Array.isArray(raw) ? raw.join(",") : String(raw);
     if (Number.isNaN(Number(want)) ? actual === want : Number(actual) === Number(want)) continue;

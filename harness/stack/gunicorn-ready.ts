@@ -6,8 +6,12 @@ import type { EventLog } from "../events/event-log.ts";
 import { workerRoster } from "../events/worker-roster.ts";
 import type { RunLogs } from "../logs/run-logs.ts";
 
+/** When the count is the app's own: no new worker booted for this long, and every one booted is ready. */
+const SETTLED_MS = 1_000;
+
 /**
- * Ready means: every configured worker logged "Application startup complete." and /health answers.
+ * Ready means: every configured worker logged "Application startup complete." and /health answers; with the
+ * count left to the app ("app"), every worker it booted, none new for a second.
  * Fails fast, with the app's last log lines, when the master halts or the container exits.
  */
 export class GunicornReady implements WaitStrategy {
@@ -17,7 +21,7 @@ export class GunicornReady implements WaitStrategy {
   constructor(
     private readonly events: EventLog,
     private readonly logs: RunLogs,
-    private readonly workers: number,
+    private readonly workers: number | "app",
     private readonly healthUrl: string,
     /** The replica to wait for, in a run with replicas: its own workers, its own log lines. */
     private readonly instance?: string,
@@ -45,7 +49,7 @@ export class GunicornReady implements WaitStrategy {
         if (halted && halted.kind === "master-halt-reason") this.fail(`the gunicorn master halted: ${halted.reason}`);
         const roster = workerRoster(this.events.all, this.instance);
         const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
-        if (serving >= this.workers && (await healthAnswers(this.healthUrl))) return true;
+        if (serving >= this.wanted(roster.alive.length) && (await healthAnswers(this.healthUrl))) return true;
         if (Date.now() >= nextStateCheck) {
           nextStateCheck = Date.now() + 1_000;
           const { State } = await container.inspect();
@@ -61,12 +65,20 @@ export class GunicornReady implements WaitStrategy {
     const health = await healthOutcome(this.healthUrl);
     const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
     // Every worker up and the path answering 4xx: the path is wrong, not the app.
-    const wrongPath = serving >= this.workers && health.status !== undefined && health.status >= 400 && health.status < 500;
+    const wrongPath =
+      serving >= this.wanted(roster.alive.length) && health.status !== undefined && health.status >= 400 && health.status < 500;
     this.fail(
-      `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers} workers completed startup ` +
+      `not ready after ${this.startupTimeoutMs / 1000} s: ${roster.ready.size} of ${this.workers === "app" ? `${roster.booted.length} (the app's own count)` : this.workers} workers completed startup ` +
         `(${roster.booted.length} booted) and GET ${pathname}${search} ${health.words}` +
         (wrongPath ? `: every worker is up, so check the path (health: in the target)` : ""),
     );
+  }
+
+  /** How many workers must serve: the configured count, or every live one once the app has stopped booting new ones. */
+  private wanted(alive: number): number {
+    if (this.workers !== "app") return this.workers;
+    const lastBoot = this.events.all.findLast((e) => e.kind === "worker-boot" && e.instance === this.instance);
+    return lastBoot && Date.now() - lastBoot.at >= SETTLED_MS ? Math.max(alive, 1) : Number.POSITIVE_INFINITY;
   }
 
   private fail(why: string): never {

@@ -51,6 +51,13 @@ describe("gunicorn's settings (GUNICORN_CMD_ARGS) and the database, whatever the
     expect(fromTarget.GUNICORN_CMD_ARGS).not.toMatch(/worker-class|-k /);
   });
 
+  it('leaves the worker count to the app with workers: "app" (no --workers, no worker variable)', () => {
+    const app = stackOptionsSchema.parse({ workers: "app" });
+    const env = appEnvironment({ ...bare, workers: { env: "WEB_CONCURRENCY" } }, app, ports);
+    expect(env.GUNICORN_CMD_ARGS).not.toMatch(/--workers/);
+    expect(env).not.toHaveProperty("WEB_CONCURRENCY");
+  });
+
   it("still sets the variables a target declares, for apps that compute from them", () => {
     const env = appEnvironment(demo, options, ports);
     expect(env).toMatchObject({ GUNICORN_MAX_REQUESTS: "2000", GUNICORN_KEEPALIVE: "1" });

@@ -16,7 +16,8 @@ export const stackOptionsSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/)
       .default("default"),
-    workers: z.number().int().min(1).max(32).default(4),
+    /** gunicorn's worker count, or "app": left to the app's own config (readiness then takes the count from what runs). */
+    workers: z.union([z.number().int().min(1).max(32), z.literal("app")]).default(4),
     /** gunicorn's worker class: uvicorn's `UvicornWorker`, or gunicorn's own ASGI worker (`asgi`, gunicorn 24+: the sid suite). */
     worker: z.enum(WORKER_CLASSES).default("uvicorn"),
     /** App containers, each on its own loopback port. More than one runs them behind the balancer. */
@@ -106,7 +107,7 @@ export function checkWorkerClass(target: Target, options: Pick<StackOptions, "su
 export function gunicornCmdArgs(options: StackOptions, port: number): string[] {
   return [
     `--bind=127.0.0.1:${port}`,
-    `--workers=${options.workers}`,
+    ...(options.workers === "app" ? [] : [`--workers=${options.workers}`]),
     `--timeout=${options.timeoutS}`,
     `--graceful-timeout=${options.gracefulTimeoutS}`,
     `--keep-alive=${options.keepaliveS}`,
@@ -133,7 +134,7 @@ export function appEnvironment(
   const cmdArgs = [own.GUNICORN_CMD_ARGS?.trim(), ...gunicornCmdArgs(options, ports.app)].filter(Boolean).join(" ");
   return {
     ...(target.port ? { [target.port.env]: String(ports.app) } : {}),
-    ...(target.workers ? { [target.workers.env]: String(options.workers) } : {}),
+    ...(target.workers && options.workers !== "app" ? { [target.workers.env]: String(options.workers) } : {}),
     ...(target.timeouts?.env.timeout ? { [target.timeouts.env.timeout]: String(options.timeoutS) } : {}),
     ...(target.timeouts?.env.gracefulTimeout ? { [target.timeouts.env.gracefulTimeout]: String(options.gracefulTimeoutS) } : {}),
     ...(target.database ? databaseEnvironment(target.database, dbPort) : {}),

@@ -65,7 +65,7 @@ export class Stack {
       kind: "phase",
       at: Date.now(),
       phase: "booting",
-      detail: `${target.name} on ${this.options.suite}${this.options.worker === "uvicorn" ? "" : ` (${this.options.worker} worker)`}, ${replicas > 1 ? `${replicas} replicas × ` : ""}${this.options.workers} workers`,
+      detail: `${target.name} on ${this.options.suite}${this.options.worker === "uvicorn" ? "" : ` (${this.options.worker} worker)`}, ${replicas > 1 ? `${replicas} replicas × ` : ""}${this.options.workers === "app" ? "the app's own count of" : this.options.workers} workers`,
     });
     let proxy: DbProxy | undefined;
     try {

@@ -147,6 +147,11 @@ export class StartedStack implements AsyncDisposable {
     }
   }
 
+  /** The worker count: the configured one, or, where it is left to the app, how many workers the oldest replica runs. */
+  get workers(): number {
+    return this.options.workers === "app" ? Math.max(1, this.roster().alive.length) : this.options.workers;
+  }
+
   /** The oldest replica's gunicorn master, its settings as gunicorn resolved them (config file, GUNICORN_CMD_ARGS, command line). */
   gunicornConfig(): Promise<GunicornConfig> {
     return resolveGunicornConfig(this.parts.docker, this.appContainer);
