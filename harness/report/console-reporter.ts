@@ -2,8 +2,9 @@ import pc from "picocolors";
 import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import type { Death } from "../classify/death.ts";
 import { formatEvidence } from "../classify/death-wording.ts";
+import type { RunEvent } from "../events/events.ts";
 import { WORKER_CLASS_LABELS } from "../images/suites.ts";
-import { totalErrors } from "../load/load-result.ts";
+import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { describeRequestsPerWorker, describeSkew, requestsPerWorker } from "../logs/requests-per-worker.ts";
 import { workerLabel } from "../scenario/expectations.ts";
 import type { RunResult } from "../scenario/run-result.ts";
@@ -49,7 +50,7 @@ function formatConsoleReport(result: RunResult): string {
   out.push(
     pc.dim(
       `run ${result.runId} · ${stack.target.name} on ${stack.options.suite} (${ran.join(", ") || "versions unknown"}) · ` +
-        `${stack.options.replicas > 1 || stack.options.balancer ? `${stack.options.replicas} replicas behind HAProxy × ` : ""}${stack.options.workers} workers · ` +
+        `${stack.options.replicas > 1 || stack.options.balancer ? `${stack.options.replicas} replicas behind HAProxy × ` : ""}${stack.options.workers === "app" ? `${stack.gunicorn?.settings.workers ?? "?"} workers (the app's count)` : `${stack.options.workers} workers`} · ` +
         `${stack.options.config} config${result.deploy ? ` · deploy profile ${result.deploy.name}` : ""}`,
     ),
   );
@@ -57,10 +58,12 @@ function formatConsoleReport(result: RunResult): string {
   if (result.deploy) out.push(`${pc.bold("Deploy")}    ${result.deploy.summary}`);
   if (observed.load) {
     const l = observed.load;
+    const afterStop = refusedAfterStop(l, observed.events);
+    const refused = l.errors.refused - afterStop;
     out.push(
-      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors)} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ` +
-        `${l.errors.closed} closed, ${l.errors.refused} refused) · ${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ` +
-        `${METRICS.throughput(l)} req/s`,
+      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors) - afterStop} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ` +
+        `${l.errors.closed} closed, ${refused} refused)${afterStop ? ` · ${afterStop} refused after the app was stopped (by design)` : ""} · ` +
+        `${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ${METRICS.throughput(l)} req/s`,
     );
   }
   if (observed.replicas) {
@@ -110,6 +113,17 @@ function accessLogLines(result: RunResult): string[] {
   const lines = [`${pc.bold("Access")}    ${describeRequestsPerWorker(access)}`];
   for (const skewed of access.skewed) lines.push(pc.yellow(`one worker took most of the traffic: ${describeSkew(skewed)}`));
   return lines;
+}
+
+/**
+ * Connections refused once the master was told to stop (SIGTERM, SIGINT or SIGQUIT, as a deploy does): nothing listens
+ * by design then, so these are not errors users of a running app saw. Counted from the second the signal was handled.
+ */
+function refusedAfterStop(load: LoadResult, events: readonly RunEvent[]): number {
+  const stop = events.find((e) => e.kind === "master-signal" && /^(SIG)?(TERM|INT|QUIT)$/i.test(e.signal));
+  if (!stop) return 0;
+  const from = Math.floor((stop.at - load.startedAt) / 1000);
+  return load.timeline.filter((point) => point.second >= from).reduce((n, point) => n + point.errors.refused, 0);
 }
 
 /** The line the worker's end was logged with, as printed; or why there is none. */
