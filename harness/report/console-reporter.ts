@@ -9,7 +9,7 @@ import { describeRequestsPerWorker, describeSkew, requestsPerWorker } from "../l
 import { workerLabel } from "../scenario/expectations.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 import { METRICS } from "../scenario/thresholds.ts";
-import { paintSeverity } from "./format.ts";
+import { describeGunicornSettings, paintSeverity } from "./format.ts";
 import type { Reporter, RunReport } from "./reporter.ts";
 import { consoleTable } from "./table.ts";
 
@@ -54,6 +54,7 @@ function formatConsoleReport(result: RunResult): string {
         `${stack.options.config} config${result.deploy ? ` · deploy profile ${result.deploy.name}` : ""}`,
     ),
   );
+  if (stack.gunicorn) out.push(pc.dim(`gunicorn ran with ${describeGunicornSettings(stack.gunicorn)}`));
   out.push("");
   if (result.deploy) out.push(`${pc.bold("Deploy")}    ${result.deploy.summary}`);
   if (observed.load) {

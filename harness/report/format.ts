@@ -28,3 +28,18 @@ export function describeCounts(counts: Record<string, number>): string {
       .join(", ") || "none"
   );
 }
+
+/** What the gunicorn master really ran with, in one line: `bind 127.0.0.1:8000 · workers 3 · timeout 3 s · …`. */
+export function describeGunicornSettings(gunicorn: { settings: Record<string, unknown> }): string {
+  const s = gunicorn.settings;
+  const list = (value: unknown) => (Array.isArray(value) ? value.join(", ") : String(value));
+  return [
+    `bind ${list(s.bind)}`,
+    `workers ${s.workers}`,
+    `timeout ${s.timeout} s`,
+    `graceful_timeout ${s.graceful_timeout} s`,
+    `keepalive ${s.keepalive} s`,
+    `max_requests ${s.max_requests}${s.max_requests_jitter ? ` (jitter ${s.max_requests_jitter})` : ""}`,
+    `worker_class ${s.worker_class}`,
+  ].join(" · ");
+}

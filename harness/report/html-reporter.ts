@@ -11,7 +11,7 @@ import { type Observed, workerLabel } from "../scenario/expectations.ts";
 import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
-import { describeCounts, escapeHtml } from "./format.ts";
+import { describeCounts, describeGunicornSettings, escapeHtml } from "./format.ts";
 import { chartLibraries, pageCss, SEVERITY_COLOURS, scriptJson } from "./html-page.ts";
 import { appLogName } from "./log-reporter.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
@@ -248,6 +248,7 @@ input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing:
 <main>
 <section id="summary">
 <p>Run <code>${escapeHtml(result.runId)}</code> · ${escapeHtml(runStack(result))} (${escapeHtml(versions || "versions unknown")}) · ${escapeHtml(result.stack.config)} config · ${result.durationS.toFixed(1)} s</p>
+${result.stack.gunicorn ? `<p>gunicorn ran with ${escapeHtml(describeGunicornSettings(result.stack.gunicorn))} (read from the master: its config file, then <code>GUNICORN_CMD_ARGS</code>, then its command line)</p>` : ""}
 ${result.load.outcome ? `<p>Requests: ${result.load.outcome.completed} completed, ${result.load.outcome.non2xx} non-2xx, ${totalErrors(result.load.outcome.errors)} without response · p50 ${result.load.outcome.latencyMs.p50} ms · p99 ${result.load.outcome.latencyMs.p99} ms · ${result.load.outcome.throughput} req/s</p>` : "<p>No load ran.</p>"}
 ${result.error ? `<p><strong>Run error:</strong> ${escapeHtml(result.error.message)}</p>` : ""}
 </section>
