@@ -76,6 +76,31 @@ describe("the recorded corpus, as production pipelines deliver it", () => {
   });
 });
 
+describe("access lines", () => {
+  it("counts the access lines it reads closely apart: never 'not understood', no part of any death", async () => {
+    const { record, lines } = corpus("deploy.trixie.default");
+    const routine = Array.from({ length: 200 }, (_, i) => `127.0.0.1:5000 - "GET /orders/${i} HTTP/1.1" 200`);
+    const read = [
+      "[2026-11-25 21:31:12 +0000] [7] [ERROR] Exception in ASGI application",
+      "Traceback (most recent call last):",
+      '  File "/app/api.py", line 9, in boom',
+      "ValueError: boom",
+      // read closely: the traceback is open; it ends it
+      '127.0.0.1:5000 - "GET /boom HTTP/1.1" 500',
+      // read closely for its level, and for the word in its path
+      JSON.stringify({ levelname: "ERROR", process: 7, name: "uvicorn.access", message: '127.0.0.1:5000 - "GET /orders HTTP/1.1" 500' }),
+      '127.0.0.1 - - [25/Nov/2026:21:31:12 +0000] "GET /Errors HTTP/1.1" 404 0 "-" "curl/8.5.0" <8>',
+    ];
+    const unknown = "ERROR: the app printed this, which no rule knows";
+    const text = [...routine.slice(0, 100), ...read, unknown, ...lines.map((l) => l.text), ...routine.slice(100)];
+    const verdict = await classify(`${text.join("\n")}\n`);
+    expect(causesOf(verdict)).toEqual(record.truthLogOnly);
+    expect(verdict.access).toBe(3);
+    expect(verdict.unparsed).toBe(1);
+    expect(verdict.lines).toBe(text.length);
+  });
+});
+
 describe("the prefilter", () => {
   /** One message per parser rule, as gunicorn 20.1 … 26 and uvicorn 0.17 … 0.53 print them. */
   const SAMPLES = [

@@ -123,6 +123,19 @@ describe("npm run classify", () => {
     ]);
   });
 
+  it("counts access lines apart from the lines it did not understand", async () => {
+    const lines = [
+      '[2026-11-25 08:00:00 +0000] [7] [ERROR] 127.0.0.1:5000 - "GET /orders HTTP/1.1" 500',
+      '127.0.0.1 - - [25/Nov/2026:08:00:01 +0000] "GET /Errors HTTP/1.1" 404 0 "-" "curl/8.5.0"',
+      '127.0.0.1:5000 - "GET /health HTTP/1.1" 200',
+      "ERROR something no rule knows",
+    ];
+    const result = await classify(`${lines.join("\n")}\n`);
+    expect(result.stdout).toMatch(/\(4 lines read, 3 inspected: 3 plain \(1 not understood\); 1 not understood, 2 access line\(s\)\)/);
+    const json = JSON.parse((await classify(`${lines.join("\n")}\n`, ["--json"])).stdout);
+    expect(json).toMatchObject({ unparsed: 1, lines: 4, inspected: 3, format: { access: 2 } });
+  });
+
   it("reads a file, in gunicorn's default format too", async () => {
     const file = join(work, "default-format.log");
     const lines = [
