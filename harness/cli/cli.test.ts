@@ -100,9 +100,12 @@ describe("npm run scenario --target", () => {
     expect(result.stderr.trim()).toMatch(
       /slow-endpoint needs the role "slow" .*Declare it in the target to run slow-endpoint\. Its stand-in, db-latency, does not run here either: it needs the role "db" \(paths: in the target\)\.$/,
     );
-    const maxRequests = await runCliToEnd("scenario", ["max-requests", "--target", noDatabase], NO_DOCKER);
-    expect(maxRequests.stderr.trim()).toMatch(
-      /max-requests needs the setting maxRequests .*Declare it in the target to run max-requests\.$/,
+    // A setting only the app can take (gunicorn's own come through GUNICORN_CMD_ARGS, so max-requests runs anywhere).
+    const withDatabase = "harness/testing/apps/broken/wrong-health.target.json";
+    const startup = await runCliToEnd("scenario", ["startup-db-down", "--target", withDatabase], NO_DOCKER);
+    expect(startup.code).toBe(2);
+    expect(startup.stderr.trim()).toMatch(
+      /startup-db-down needs the settings startupStepTimeoutS, startupTotalTimeoutS .*Declare it in the target to run startup-db-down\. Its stand-in, db-outage, does not run here either/,
     );
   });
 
