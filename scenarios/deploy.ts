@@ -15,12 +15,9 @@ export default defineScenario({
     masterShutdown: true,
     // Graceful: no 5xx and no timeout. Requests racing the close of their keep-alive connection, or queued on the
     // listening socket as the last worker leaves, are cut: measured 8-24 over 6 runs of 8 connections; budget 4 each.
+    // gunicorn 26's asgi worker: 3-7 over 10 runs, the connections queued as it closes its listener up to 1 s late
+    // (docs/asgi-listener-close.md).
     // Once the master has exited, every new connection is refused.
     requests: { thresholds: { "errors.cut": "<= 32", "errors.timeout": "== 0", "requests.non2xx": "== 0", "errors.refused": ">= 1" } },
-  },
-  workers: {
-    // gunicorn 26's asgi worker cuts far more: 3,073 and 3,314 requests closed unanswered in the second after the SIGTERM
-    // (8 connections, two runs, the stock hooks and the drop-in alike), where UvicornWorker cuts at most 32. No 5xx, no timeout.
-    asgi: { expect: { requests: { thresholds: { "errors.timeout": "== 0", "requests.non2xx": "== 0", "errors.refused": ">= 1" } } } },
   },
 });

@@ -12,17 +12,11 @@ export default defineScenario({
     // 6000 requests over 2000-request lifetimes: 1 to 3 recycles, depending on how the connections spread.
     deaths: { causes: { "max-requests": { min: 1, max: 3 } } },
     banners: { asDue: true },
-    // Budget: 4 connections x 3 recycles, plus the requests queued as a recycled worker closes its socket.
+    // Budget: 4 connections x 3 recycles, plus the requests queued as a recycled worker closes its socket (gunicorn 26's
+    // asgi worker: 0 in 9 runs, all 6000 answered).
     requests: {
       thresholds: { "requests.completed": ">= 5900", "requests.non2xx": "== 0", "errors.timeout": "== 0", "errors.total": "<= 16" },
     },
     recovery: { workers: "configured", withinS: 5 },
-  },
-  workers: {
-    // gunicorn 26's asgi worker: each recycle closes requests unanswered (336 and 728 in two runs of 4 connections), so fewer
-    // of the 6000 complete. No 5xx, no timeout.
-    asgi: {
-      expect: { requests: { thresholds: { "requests.non2xx": "== 0", "errors.timeout": "== 0", "requests.completed": ">= 4000" } } },
-    },
   },
 });

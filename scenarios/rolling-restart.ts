@@ -13,12 +13,9 @@ export default defineScenario({
   expect: {
     deaths: { causes: { reload: "all-booted" } },
     banners: { asDue: true },
-    // A replaced worker closes its keep-alive connections as it drains; a request racing that close is cut.
+    // A replaced worker closes its keep-alive connections as it drains; a request racing that close is cut (gunicorn 26's
+    // asgi worker: 0 in 9 runs).
     requests: { thresholds: { "errors.cut": "<= 24", "errors.refused": "== 0", "errors.timeout": "== 0", "requests.non2xx": "== 0" } },
     recovery: { workers: "configured", withinS: 5 },
-  },
-  workers: {
-    // gunicorn 26's asgi worker: 1,448 requests closed unanswered during the reload (one run, 8 connections), as on a deploy.
-    asgi: { expect: { requests: { thresholds: { "errors.refused": "== 0", "errors.timeout": "== 0", "requests.non2xx": "== 0" } } } },
   },
 });

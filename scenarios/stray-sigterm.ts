@@ -12,13 +12,8 @@ export default defineScenario({
   expect: {
     deaths: { causes: { "unexpected-sigterm": 1 } },
     banners: { asDue: true },
-    // At most one cut request per load connection the stopped worker held (6).
+    // At most one cut request per load connection the stopped worker held (6); gunicorn 26's asgi worker: 0 in 9 runs.
     requests: { thresholds: { "errors.total": "<= 6", "errors.timeout": "== 0", "requests.non2xx": "== 0" } },
     recovery: { workers: "configured", withinS: 5 },
-  },
-  workers: {
-    // gunicorn 26's asgi worker cuts more as it stops: 0 to 28 requests closed unanswered in six runs of 6 connections (3, 6, 28, 6, 0, 5)
-    // (as on a deploy, where it cuts thousands). No 5xx, no timeout, nothing refused.
-    asgi: { expect: { requests: { thresholds: { "errors.timeout": "== 0", "requests.non2xx": "== 0", "errors.refused": "== 0" } } } },
   },
 });
