@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import type Docker from "dockerode";
 import type { WaitStrategy } from "testcontainers";
 import { EnvironmentError } from "../core/errors.ts";
@@ -98,14 +99,20 @@ export async function healthAnswers(url: string): Promise<boolean> {
   return (await healthOutcome(url)).ok;
 }
 
-/** What `url` does within a second: its status, and in words ("answers 404", "does not answer (ECONNREFUSED)"). */
-async function healthOutcome(url: string): Promise<{ ok: boolean; status?: number; words: string }> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    await response.body?.cancel();
-    return { ok: response.ok, status: response.status, words: response.ok ? "answers 2xx" : `answers ${response.status}` };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    return { ok: false, words: `does not answer (${cause})` };
-  }
+/**
+ * What `url` does within a second: its status, and in words ("answers 404", "does not answer (ECONNREFUSED)"). One
+ * connection per probe, closed after the answer: a kept-alive idle connection would hold a stopping worker (gunicorn 26's
+ * asgi worker waits for idle connections) past its timeout, and the harness would cause the death it then judges.
+ */
+function healthOutcome(url: string): Promise<{ ok: boolean; status?: number; words: string }> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, headers: { connection: "close" }, timeout: 1_000 }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      resolve({ ok, status, words: ok ? "answers 2xx" : `answers ${status}` });
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("no answer within 1 s"), { code: "TIMEOUT" })));
+    request.on("error", (error: NodeJS.ErrnoException) => resolve({ ok: false, words: `does not answer (${error.code ?? error.name})` }));
+  });
 }
