@@ -239,6 +239,29 @@ describe("judgeDeath: the master aborted it", () => {
     const late = worker({ shuttingDown: line.shuttingDown(7, 41), timeout: line.timeout(7, 40), exits: [line.sent(7, "SIGABRT", 41)] });
     expect(judge(late).cause).toBe("timeout");
   });
+
+  it("judges a worker aborted after it logged Worker exiting by why it stopped: its requests were done, only its exit was slow", () => {
+    // Recorded on a public app under load (timeout compressed to 3 s): a max-requests recycle, "Worker exiting", 0.9 s later
+    // WORKER TIMEOUT and SIGABRT. It is a recycle, not a cut drain.
+    const recycled = worker({
+      maxRequests: line.maxRequests(7, 30),
+      shuttingDown: line.shuttingDown(7, 30),
+      exits: [line.exiting(7, 31), line.sent(7, "SIGABRT", 32)],
+      timeout: line.timeout(7, 32),
+    });
+    const verdict = judge(recycled);
+    expect(verdict.cause).toBe("max-requests");
+    expect(verdict.evidence).toContainEqual({ source: "log", line: recycled.timeout!.seq, text: recycled.timeout!.raw });
+    expect(verdict.evidence).toContainEqual({ source: "inference", text: expect.stringMatching(/after it had logged "Worker exiting"/) });
+    // Stopped by the master's scale-down: the scale-down, whatever came after.
+    const ttou = line.master("ttou", 10);
+    const scaledDown = worker({
+      shuttingDown: line.shuttingDown(7, 10),
+      exits: [line.exiting(7, 11), line.sent(7, "SIGABRT", 12)],
+      timeout: line.timeout(7, 12),
+    });
+    expect(judge(scaledDown, { master: master({ scaleDowns: [ttou] }) }).cause).toBe("scale-down");
+  });
 });
 
 describe("judgeDeath: SIGKILL", () => {

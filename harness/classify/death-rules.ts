@@ -43,7 +43,13 @@ export function judgeDeath(worker: WorkerStory, at: number, noExitLine: string |
   };
   const claims: Verdict["claims"] = {};
   const verdict = (cause: Cause, extra: Partial<Verdict> = {}): Verdict => ({ cause, evidence, claims, ...extra });
-  const signaled = worker.exits.find((e): e is EventOfKind<"worker-signaled"> => e.kind === "worker-signaled");
+  // It logged "Worker exiting" before the master's WORKER TIMEOUT: it had finished (nothing in flight) and was slow to
+  // leave, so the abort and its SIGABRT say nothing of why it stopped. The stop itself decides (rule 4).
+  const finishedBeforeAbort =
+    worker.timeout !== undefined && worker.exits.some((e) => e.kind === "worker-exiting" && e.at <= worker.timeout!.at);
+  const signaled = finishedBeforeAbort
+    ? undefined
+    : worker.exits.find((e): e is EventOfKind<"worker-signaled"> => e.kind === "worker-signaled");
   const exitCode = worker.exits.find((e): e is EventOfKind<"worker-exit-code"> => e.kind === "worker-exit-code");
   const stopSignal = stopSignalReceived(worker, at);
   for (const fault of worker.faults) add(faultEvidence(fault));
@@ -67,8 +73,18 @@ export function judgeDeath(worker: WorkerStory, at: number, noExitLine: string |
     return verdict("boot-failure", { summary: said ? `failed to boot: ${said}` : undefined, stopSignalled: interrupted });
   }
 
+  if (finishedBeforeAbort) {
+    add(quote(worker.timeout!));
+    evidence.push(
+      inferred(
+        'the master aborted it (WORKER TIMEOUT) after it had logged "Worker exiting": its requests were done and it was slow ' +
+          "to leave (a stopping worker no longer notifies the master; a timeout compressed to seconds on a busy machine does this)",
+      ),
+    );
+  }
+
   // 2. The master aborted it for not notifying within `timeout`.
-  if (worker.timeout) {
+  if (worker.timeout && !finishedBeforeAbort) {
     add(quote(worker.timeout));
     if (worker.shuttingDown && worker.shuttingDown.at <= worker.timeout.at) {
       add(quote(worker.shuttingDown));
