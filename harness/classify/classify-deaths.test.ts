@@ -165,3 +165,32 @@ describe("DeathClassifier on log excerpts", () => {
     expect(seen).toEqual([7]);
   });
 });
+
+describe("DeathClassifier: a boot failure says what failed", () => {
+  it("quotes the exception line, not the note SQLAlchemy appends to it, and calls the sibling the halting master stopped a shutdown", () => {
+    // The shape seen on a public app whose workers race to create their tables at import (psycopg2 through SQLAlchemy).
+    const deaths = classify([
+      `[${at("01")}] [1] [INFO] Booting worker with pid: 7`,
+      `[${at("01")}] [1] [INFO] Booting worker with pid: 8`,
+      `[${at("02")}] [8] [INFO] Application startup complete.`,
+      `[${at("02")}] [7] [ERROR] Exception in worker process`,
+      "Traceback (most recent call last):",
+      '  File "/app/app/db.py", line 40, in <module>',
+      "    metadata.create_all(engine)",
+      'sqlalchemy.exc.IntegrityError: (psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint "pg_type_typname_nsp_index"',
+      "(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+      `[${at("02")}] [7] [INFO] Worker exiting (pid: 7)`,
+      `[${at("03")}] [1] [ERROR] Worker (pid:7) exited with code 3`,
+      `[${at("03")}] [1] [ERROR] Worker (pid:8) was sent SIGTERM!`,
+      `[${at("03")}] [1] [ERROR] Shutting down: Master`,
+      `[${at("03")}] [1] [ERROR] Reason: Worker failed to boot.`,
+    ]);
+    const byPid = Object.fromEntries(deaths.map((d) => [d.pid, d]));
+    expect(byPid[7]).toMatchObject({
+      cause: "boot-failure",
+      summary:
+        'failed to boot: sqlalchemy.exc.IntegrityError: (psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint "pg_type_typname_nsp_index"',
+    });
+    expect(byPid[8]).toMatchObject({ cause: "shutdown", summary: "the master was told to stop (Reason: Worker failed to boot.)" });
+  });
+});

@@ -105,7 +105,7 @@ export class DeathClassifier {
       }
       case "traceback":
         if (event.loggedBy !== undefined && this.workers.has(event.loggedBy)) {
-          keepLast(this.worker(event.loggedBy).appErrors, capText(event.lines.at(-1) ?? ""), 3);
+          keepLast(this.worker(event.loggedBy).appErrors, capText(exceptionLine(event.lines)), 3);
         }
         break;
       case "banner": {
@@ -223,6 +223,11 @@ export class DeathClassifier {
     const pending = [...this.exited].filter((w) => isStopExit(w) && Math.abs(exitTime(w) - at) <= SAME_MOMENT_MS).length;
     return pending + this.recentStopExits.filter((t) => Math.abs(t - at) <= SAME_MOMENT_MS).length + 1;
   }
+}
+
+/** A traceback's exception line: its last, less the notes libraries append (SQLAlchemy's "(Background on this error at: …)"). */
+function exceptionLine(lines: readonly string[]): string {
+  return lines.findLast((l) => l.trim() !== "" && !/^\(Background on this error at: \S+\)$/.test(l.trim())) ?? "";
 }
 
 function newWorker(pid: number, generation: number): WorkerStory {

@@ -182,7 +182,8 @@ describe("the prefilter", () => {
     for (const [i, text] of log.entries()) parser.push({ seq: i + 1, source: "app", stream: "stderr", text });
     parser.flush();
     const expected = Object.fromEntries(everyLine.finish().map((d) => [String(d.pid), d.cause]));
-    expect(expected).toEqual({ 7: "max-requests", 8: "unknown", 9: "boot-failure" });
+    // 8 was serving when 9 failed to boot: the halting master stopped it (shutdown), as it logged after the fact.
+    expect(expected).toEqual({ 7: "max-requests", 8: "shutdown", 9: "boot-failure" });
     const verdict = await classify(`${log.join("\n")}\n`);
     expect(verdict.inspected).toBe(log.length - 50);
     expect(causesOf(verdict)).toEqual(expected);

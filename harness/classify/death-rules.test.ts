@@ -442,6 +442,16 @@ describe("judgeDeath: clean exits", () => {
     expect(verdict.evidence.at(-1)).toEqual({ source: "inference", text: expect.stringMatching(/^a clean exit after "Shutting down"/) });
   });
 
+  it("calls a ready worker the halting master stopped (another failed to boot) a shutdown, not a stray SIGTERM", () => {
+    // gunicorn's halt(): stop() kills and reaps the workers, then "Shutting down: Master", then "Reason: Worker failed to boot."
+    const halt = logged("master-halt-reason", { reason: "Worker failed to boot." }, 6, 1, "ERROR", "Reason: Worker failed to boot.");
+    const ready = worker({ ready: true, exits: [line.sent(8, "SIGTERM", 5)] });
+    const verdict = judge(ready, { master: master({ halt }) });
+    expect(verdict.cause).toBe("shutdown");
+    expect(verdict.summary).toBe("the master was told to stop (Reason: Worker failed to boot.)");
+    expect(judge(ready).cause).toBe("unexpected-sigterm");
+  });
+
   it("takes uvicorn's own `Maximum request limit` line as a max-requests recycle", () => {
     const story = worker({ maxRequests: line.maxRequests(7, 5), exits: [line.exiting(7, 5)] });
     const verdict = judge(story);

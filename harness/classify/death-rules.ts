@@ -260,6 +260,8 @@ function stopSignalReceived(worker: WorkerStory, at: number): string | undefined
 /** A master-side reason for the stop: its shutdown, a reload that replaced this worker, or a scale-down. */
 function masterReason(worker: WorkerStory, at: number, master: MasterStory): { cause: Cause; line: FromLog } | undefined {
   if (master.stopping && master.stopping.at <= at) return { cause: "shutdown", line: master.stopping };
+  // A master that halts (a worker failed to boot) stops the others first and logs its "Reason:" after them.
+  if (master.halt) return { cause: "shutdown", line: master.halt };
   const reload = [...master.reloads].reverse().find((r) => r.event.at <= at && r.replaced.has(worker.pid));
   if (reload) return { cause: "reload", line: reload.event };
   const scaleDown = master.scaleDowns.find((e) => e.at <= at);

@@ -84,12 +84,12 @@ export class GunicornReady implements WaitStrategy {
 
   private fail(why: string): never {
     const tail = this.logs
-      .tail("app", 25, this.instance)
+      .tail("app", 40, this.instance)
       .map((l) => `  | ${l}`)
       .join("\n");
     throw new EnvironmentError(
       "STACK_NOT_READY",
-      `The app${this.instance ? ` (replica ${this.instance})` : ""} did not become ready: ${why}.\nLast app log lines:\n${tail}`,
+      `The app${this.instance ? ` (replica ${this.instance})` : ""} did not become ready: ${why.replace(/\.$/, "")}.\nLast app log lines:\n${tail}`,
     );
   }
 }
