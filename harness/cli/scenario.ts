@@ -140,7 +140,9 @@ await runCli(async () => {
   pruneOldReports(options.keep, progress);
   const broken = results.find((r) => r.error);
   if (broken?.error) return exitCodeFor(broken.error);
-  return results.every((r) => r.status === "passed") && results.length === scenarios.length ? ExitCode.ok : ExitCode.expectationFailed;
+  if (results.length < scenarios.length || results.some((r) => r.status === "failed")) return ExitCode.expectationFailed;
+  // A run that could not judge (a timing race its load did not hit) is neither a pass nor a failure.
+  return results.every((r) => r.status === "passed") ? ExitCode.ok : ExitCode.environment;
 });
 
 /** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */

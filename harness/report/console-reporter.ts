@@ -93,13 +93,13 @@ function formatConsoleReport(result: RunResult): string {
   for (const banner of observed.banners.unexpected) out.push(pc.yellow(`unexpected banner for ${workerLabel(banner)}: ${banner.title}`));
   if (result.expectations.length > 0) {
     const table = consoleTable(["expectation", "expected", "observed", ""]);
-    for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : pc.red("FAIL")]);
+    for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : e.inconclusive ? pc.yellow("inconclusive") : pc.red("FAIL")]);
     out.push(table.toString());
   }
   if (result.error) out.push(`${pc.red("run error")}: ${result.error.message}`);
   if (result.unparsedLines > 0)
     out.push(pc.dim(`${result.unparsedLines} app line(s) not understood by the parser (kept in the run's log)`));
-  const failed = result.expectations.filter((e) => !e.pass).length;
+  const failed = result.expectations.filter((e) => !e.pass && !e.inconclusive).length;
   out.push(
     `${STATUS_LABEL[result.status]} ${result.scenario.name} ${pc.dim(`(${((result.endedAt - result.startedAt) / 1000).toFixed(1)} s)`)}` +
       (failed ? ` — ${failed} of ${result.expectations.length} expectations failed` : ""),

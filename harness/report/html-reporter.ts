@@ -237,6 +237,7 @@ ${pageCss(1200)}
 td.pass { color: #1a7f37; font-weight: 600; } td.fail { color: #cf222e; font-weight: 600; }
 td.critical { color: ${SEVERITY_COLOURS.critical}; font-weight: 600; } td.investigate { color: ${SEVERITY_COLOURS.investigate}; font-weight: 600; }
 td.normal { color: ${SEVERITY_COLOURS.normal}; }
+td.inconclusive { color: ${SEVERITY_COLOURS.investigate}; font-weight: 600; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; margin: 6px 0; }
 #log-lines { max-height: 480px; overflow-y: auto; white-space: pre; }
 input[type=search] { width: 100%; padding: 6px 8px; font-size: 14px; box-sizing: border-box; }

@@ -42,5 +42,6 @@ function addRunSuite(builder: Builder, result: ResultJson): void {
   for (const expectation of result.expectations) {
     const test = suite.testCase().className(className).name(`${expectation.name}: ${expectation.expected}`);
     if (expectation.verdict === "fail") test.failure(`expected ${expectation.expected}, observed ${expectation.observed}`, "expectation");
+    if (expectation.verdict === "inconclusive") test.skipped();
   }
 }

@@ -129,6 +129,19 @@ describe("each kind of expectation", () => {
     expect(result.observed).not.toMatch(/worker_int|worker_abort/);
   });
 
+  it("keep-alive race: a run whose load missed the race is inconclusive, neither a pass nor a failure", () => {
+    const load = timeoutRun.observed.load!;
+    const clean = { ...load, errors: { timeout: 0, reset: 0, refused: 0, closed: 0, other: 0 }, non2xx: 0, noResponse: [] };
+    const result = only({ keepaliveRace: true }, { keepalive: { gunicornS: 1, balancerIdleS: 30 }, load: clean, events: [] });
+    expect(result).toMatchObject({ name: "keep-alive race", pass: false, inconclusive: true });
+    expect(result.observed).toMatch(/^none lost: the race was not hit/);
+    // With the fix, none lost is the pass it always was.
+    expect(only({ keepaliveRace: true }, { keepalive: { gunicornS: 35, balancerIdleS: 30 }, load: clean, events: [] })).toMatchObject({
+      observed: "none lost",
+      pass: true,
+    });
+  });
+
   it("requests: k6-style thresholds on what users saw, and a clear failure when no load ran", () => {
     const load = timeoutRun.observed.load!;
     expect(only({ requests: { thresholds: { "requests.completed": `== ${load.completed}` } } }).pass).toBe(true);

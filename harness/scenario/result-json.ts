@@ -164,7 +164,9 @@ export const resultSchema = z
       .nullable()
       .default(null)
       .describe("a rolling deploy (scenario rolling-deploy): its profile, its steps and the requests lost in each; null without one"),
-    expectations: z.array(z.object({ name: z.string(), expected: z.string(), observed: z.string(), verdict: z.enum(["pass", "fail"]) })),
+    expectations: z.array(
+      z.object({ name: z.string(), expected: z.string(), observed: z.string(), verdict: z.enum(["pass", "fail", "inconclusive"]) }),
+    ),
     unparsedLines: z.number().describe("app lines the parser did not understand (access lines are understood: see accessLog)"),
     accessLog: z
       .object({
@@ -273,7 +275,7 @@ export function toResultJson(result: RunResult): ResultJson {
       name: e.name,
       expected: e.expected,
       observed: e.observed,
-      verdict: e.pass ? "pass" : "fail",
+      verdict: e.pass ? "pass" : e.inconclusive ? "inconclusive" : "fail",
     })),
     unparsedLines: result.unparsedLines,
     accessLog: accessLogJson(events),

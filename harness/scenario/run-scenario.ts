@@ -13,7 +13,7 @@ import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { driveLoad } from "../load/run-load.ts";
 import { type GunicornConfig, settingMismatches } from "../stack/gunicorn-config.ts";
-import { healthAnswers } from "../stack/gunicorn-ready.ts";
+import { healthAnswers, probeOnce } from "../stack/gunicorn-ready.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
@@ -82,21 +82,25 @@ export async function runScenario(
       await using stack = started;
       signal.throwIfAborted();
       bootedBeforeFaults = stack.replicas.flatMap((r) => workerRoster(observations.events.all, r.instance).booted);
-      // Read while the load runs: a Python import in the container, 0.4 s before the load otherwise. It never rejects.
+      // Both read before any fault, side by side (about 0.4 s): a deploy ends the container, and a read still under way then
+      // came back empty. versions() never rejects.
       const versions = stack.versions();
-      const gunicorn = await checkGunicornSettings(stack, progress);
-      configuredWorkers = gunicorn?.settings.workers ?? stack.workers;
+      let gunicorn: GunicornConfig | undefined;
       try {
-        await stack.recordMemory();
-        load = await driveLoadAndFaults(scenario, stack, progress, signal);
-        await stack.recordMemory();
-        await stack.recordBalancerStats();
-        signal.throwIfAborted();
-        recovery = await settle(scenario, stack, configuredWorkers, progress, signal, expect.recovery);
-        await stack.recordMemory();
+        gunicorn = await checkGunicornSettings(stack, progress);
       } finally {
         booted = { image: stack.image, versions: await versions, ...(gunicorn ? { gunicorn } : {}) };
       }
+      configuredWorkers = gunicorn?.settings.workers ?? stack.workers;
+      await checkRolesServe(scenario, stack);
+
+      await stack.recordMemory();
+      load = await driveLoadAndFaults(scenario, stack, progress, signal);
+      await stack.recordMemory();
+      await stack.recordBalancerStats();
+      signal.throwIfAborted();
+      recovery = await settle(scenario, stack, configuredWorkers, progress, signal, expect.recovery);
+      await stack.recordMemory();
       await progress.step("teardown: remove the containers", () => stack.stop());
     }
   } catch (caught) {
@@ -146,7 +150,9 @@ export async function runScenario(
           ? "error"
           : expectations.every((e) => e.pass)
             ? "passed"
-            : "failed";
+            : expectations.every((e) => e.pass || e.inconclusive)
+              ? "inconclusive"
+              : "failed";
   return {
     scenario: { name: scenario.name, description: describeFor(scenario, target, stackOptions.config) },
     runId: run.runId,
@@ -189,6 +195,23 @@ async function checkGunicornSettings(stack: StartedStack, progress: Progress): P
         mismatches.map((m) => `  ${m.setting} is ${m.actual}, not ${m.wanted}: ${m.why}`).join("\n"),
     );
   return config;
+}
+
+/**
+ * Every path the load asks for answers 2xx once before any fault: a path that fails from the start (a wrong role, an app
+ * that cannot serve it) would otherwise pass for the fault's effect. Refused with the path and what it answered.
+ */
+async function checkRolesServe(scenario: Scenario, stack: StartedStack): Promise<void> {
+  const paths = [...new Set(scenario.load.requests.map((r) => r.path!))];
+  const failing = (await Promise.all(paths.map(async (path) => ({ path, ...(await probeOnce(`${stack.url}${path}`, 5_000)) })))).filter(
+    (p) => !p.ok,
+  );
+  if (failing.length)
+    throw new UsageError(
+      "PATH_NOT_SERVING",
+      `Before any fault, ${failing.map((p) => `GET ${p.path} ${p.words}`).join("; ")}: the load would measure a path that was failing ` +
+        `already. Check the path (paths: in the target) and that ${stack.target.name} serves it.`,
+    );
 }
 
 function withDeploy(scenario: Scenario, deploy: NonNullable<RunScenarioOptions["deploy"]>): Scenario {

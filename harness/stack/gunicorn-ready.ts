@@ -63,7 +63,7 @@ export class GunicornReady implements WaitStrategy {
     if (ready) return;
     const roster = workerRoster(this.events.all, this.instance);
     const { pathname, search } = new URL(this.healthUrl);
-    const health = await healthOutcome(this.healthUrl);
+    const health = await probeOnce(this.healthUrl);
     const serving = roster.alive.filter((pid) => roster.ready.has(pid)).length;
     // Every worker up and the path answering 4xx: the path is wrong, not the app.
     const wrongPath =
@@ -96,23 +96,23 @@ export class GunicornReady implements WaitStrategy {
 
 /** True when `url` answers 2xx within a second. */
 export async function healthAnswers(url: string): Promise<boolean> {
-  return (await healthOutcome(url)).ok;
+  return (await probeOnce(url)).ok;
 }
 
 /**
- * What `url` does within a second: its status, and in words ("answers 404", "does not answer (ECONNREFUSED)"). One
+ * What `url` does within `timeoutMs` (a second): its status, and in words ("answers 404", "does not answer (ECONNREFUSED)"). One
  * connection per probe, closed after the answer: a kept-alive idle connection would hold a stopping worker (gunicorn 26's
  * asgi worker waits for idle connections) past its timeout, and the harness would cause the death it then judges.
  */
-function healthOutcome(url: string): Promise<{ ok: boolean; status?: number; words: string }> {
+export function probeOnce(url: string, timeoutMs = 1_000): Promise<{ ok: boolean; status?: number; words: string }> {
   return new Promise((resolve) => {
-    const request = get(url, { agent: false, headers: { connection: "close" }, timeout: 1_000 }, (response) => {
+    const request = get(url, { agent: false, headers: { connection: "close" }, timeout: timeoutMs }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
       resolve({ ok, status, words: ok ? "answers 2xx" : `answers ${status}` });
     });
-    request.on("timeout", () => request.destroy(Object.assign(new Error("no answer within 1 s"), { code: "TIMEOUT" })));
+    request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "TIMEOUT" })));
     request.on("error", (error: NodeJS.ErrnoException) => resolve({ ok: false, words: `does not answer (${error.code ?? error.name})` }));
   });
 }
