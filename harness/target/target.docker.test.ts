@@ -117,6 +117,18 @@ describe("the same app with its banners declared, and its database", () => {
     );
   });
 
+  it("a db path that fails from boot is refused before any fault, naming the path and its answer", async () => {
+    const wrongPath: Target = { ...ledger, paths: { db: "/entries/nope" } };
+    const result = await runScenario(await loadScenario("db-latency"), {
+      progress: new Progress(process.stderr, true),
+      signal: new AbortController().signal,
+      target: wrongPath,
+    });
+    expect(result.error).toMatchObject({ code: "PATH_NOT_SERVING" });
+    expect(result.error!.message).toMatch(/^Before any fault, GET \/entries\/nope answers 404: /);
+    expect(faults(result)).toEqual([]);
+  });
+
   it("db-latency: the proxy delays the ledger's queries for the window; users wait, no worker dies", async () => {
     const result = await runOnLedger("db-latency");
     expect(faults(result).map((f) => f.action)).toEqual(["db-latency", "db-restored"]);
