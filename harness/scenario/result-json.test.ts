@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { totalErrors } from "../load/load-result.ts";
-import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
+import { bootedPerReplica, loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { RESULT_SCHEMA_FILE, resultJsonSchemaText, resultSchema, toResultJson } from "./result-json.ts";
 
 const [timeoutRun, , , rollingDeploy] = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded)));
@@ -47,9 +47,10 @@ describe("result.json of a recorded rolling deploy (naive profile, 3 replicas)",
     }
   });
 
-  it("deaths and banners name their replica: pids 7 and 8 in each of web-1, web-2 and web-3", () => {
+  it("deaths and banners name their replica: the pids each of web-1, web-2 and web-3 booted", () => {
     const workers = (list: Array<{ pid: number; instance: string | null }>) => list.map((w) => `${w.instance}/${w.pid}`).sort();
-    expect(workers(json.deaths)).toEqual(["web-1/7", "web-1/8", "web-2/7", "web-2/8", "web-3/7", "web-3/8"]);
+    const booted = bootedPerReplica(rollingDeploy!, ["web-1", "web-2", "web-3"]);
+    expect(workers(json.deaths)).toEqual([...booted].flatMap(([instance, pids]) => pids.map((pid) => `${instance}/${pid}`)).sort());
     expect(workers(json.banners.seen)).toEqual(workers(json.deaths));
     expect(json.banners.missing).toEqual([]);
     expect(json.banners.unexpected).toEqual([]);

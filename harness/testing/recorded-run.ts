@@ -33,3 +33,17 @@ export function loadRunResult(file: URL): RunResult {
   const error = raw.error && Object.assign(new Error(raw.error.message), { name: raw.error.name });
   return { ...raw, error, observed: { ...raw.observed, ...runRosters(raw.observed.events) } };
 }
+
+/**
+ * The worker pids each original replica booted, read from the raw log lines (`Booting worker with pid: N`), not from the
+ * parser: what a test of per-replica rosters checks against. A pid is whatever the container's kernel gave it.
+ */
+export function bootedPerReplica(result: RunResult, instances: readonly string[]): Map<string, number[]> {
+  const booted = new Map<string, number[]>(instances.map((i) => [i, []]));
+  for (const line of result.logLines) {
+    const pid = /Booting worker with pid: (\d+)/.exec(line.text)?.[1];
+    if (pid && line.instance && booted.has(line.instance)) booted.get(line.instance)!.push(Number(pid));
+  }
+  for (const pids of booted.values()) pids.sort((a, b) => a - b);
+  return booted;
+}
