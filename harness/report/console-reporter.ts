@@ -93,7 +93,8 @@ function formatConsoleReport(result: RunResult): string {
   for (const banner of observed.banners.unexpected) out.push(pc.yellow(`unexpected banner for ${workerLabel(banner)}: ${banner.title}`));
   if (result.expectations.length > 0) {
     const table = consoleTable(["expectation", "expected", "observed", ""]);
-    for (const e of result.expectations) table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : e.inconclusive ? pc.yellow("inconclusive") : pc.red("FAIL")]);
+    for (const e of result.expectations)
+      table.push([e.name, e.expected, e.observed, e.pass ? pc.green("pass") : e.inconclusive ? pc.yellow("inconclusive") : pc.red("FAIL")]);
     out.push(table.toString());
   }
   if (result.error) out.push(`${pc.red("run error")}: ${result.error.message}`);
