@@ -285,6 +285,21 @@ describe("the console reporter", () => {
     expect(text).toMatch(new RegExp(`^FAIL deploy \\(\\d+\\.\\d s\\) — 1 of ${seedDeploy.expectations.length} expectations failed$`, "m"));
   });
 
+  it("tells refusals after the master was told to stop (a deploy's design) apart from errors users saw, and what gunicorn ran with", () => {
+    const text = consoleOutput((reporter) => reporter.onRunEnd({ result: seedDeploy, json: toResultJson(seedDeploy), dir: work }));
+    const { errors } = seedDeploy.observed.load!;
+    const line =
+      /^Requests {2}\d+ completed · (\d+) errors \(.* (\d+) refused\) · (\d+) refused after the app was stopped \(by design\) · /m.exec(
+        text,
+      );
+    expect(line, text).not.toBeNull();
+    const [, shown, refusedBefore, refusedAfter] = line!.map(Number);
+    expect(refusedAfter).toBeGreaterThan(1_000);
+    expect(refusedBefore! + refusedAfter!).toBe(errors.refused);
+    expect(shown).toBe(errors.timeout + errors.reset + errors.closed + errors.other + refusedBefore!);
+    expect(text).toMatch(/^gunicorn ran with bind 127\.0\.0\.1:\d+ · workers 3 · timeout 3 s · graceful_timeout 2 s · /m);
+  });
+
   it("summarises a catalogue, counting runs not run", () => {
     const text = consoleOutput((reporter) => reporter.onCatalogueEnd([timeoutRun, seedDeploy], 3));
     expect(text).toMatch(/│ worker-timeout +│ PASS +│/);
