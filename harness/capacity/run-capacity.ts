@@ -283,7 +283,7 @@ async function measure(
   return result;
 }
 
-function blank(label: string): ConfigurationResult {
+export function blank(label: string): ConfigurationResult {
   return {
     label,
     role: "candidate",
@@ -425,8 +425,8 @@ function lowestFailure(c: ConfigurationResult): string {
   return `at ${failed.rateRps} req/s ${failed.inconclusive ? `INCONCLUSIVE (${failed.inconclusive})` : failed.missed.join("; ")}`;
 }
 
-function judgeReport(
-  plan: CapacityPlan,
+export function judgeReport(
+  plan: Pick<CapacityPlan, "requireRps" | "slo">,
   configurations: ConfigurationResult[],
   comparison: CapacityReport["comparison"],
 ): Pick<CapacityReport, "status" | "summary"> {
@@ -447,6 +447,18 @@ function judgeReport(
   const lines = candidates.map((c) => `${c.label}: ${c.capacityRps} req/s`);
   if (regressions.length)
     return { status: "failed", summary: `capacity regression: ${regressions.map((r) => `${r.configuration}: ${r.verdict}`).join("; ")}` };
+  // Not one trial judged the build (each was inconclusive, or none fit the budget): 0 req/s would be a guess, not a failure.
+  const unjudged = none.filter((c) => !c.trials.some((t) => !t.inconclusive));
+  const unjudgedWhy = unjudged.map((c) =>
+    c.trials.length
+      ? `${c.label}: its ${c.trials.length} trial(s) were inconclusive (the load generator lagged its schedule)`
+      : `${c.label}: the time budget was too short for a single trial`,
+  );
+  if (unjudged.length && unjudged.length === none.length && short.every((c) => unjudged.includes(c) || shortByGenerator.includes(c)))
+    return {
+      status: "inconclusive",
+      summary: `no trial judged ${unjudgedWhy.join("; ")} (give a longer --budget, or run it on a quieter machine)`,
+    };
   if (short.length && shortByGenerator.length === short.length)
     return {
       status: "inconclusive",
