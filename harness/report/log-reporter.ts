@@ -5,7 +5,7 @@ import type { LogLine } from "../logs/log-line.ts";
 import type { Reporter, RunReport } from "./reporter.ts";
 
 /** Above this many bytes the log is written gzipped (an app that logs every request fills megabytes per run). */
-export const COMPRESS_LOG_ABOVE_BYTES = 1024 * 1024;
+const COMPRESS_LOG_ABOVE_BYTES = 1024 * 1024;
 
 /**
  * app.log: every raw line of the run's containers, time-stamped on arrival, with its source and stream; app.log.gz
