@@ -61,10 +61,12 @@ function formatConsoleReport(result: RunResult): string {
     const l = observed.load;
     const afterStop = refusedAfterStop(l, observed.events);
     const refused = l.errors.refused - afterStop;
+    const n = (count: number) => count.toLocaleString("en-US");
     out.push(
-      `${pc.bold("Requests")}  ${l.completed} completed · ${totalErrors(l.errors) - afterStop} errors (${l.errors.timeout} timeout, ${l.errors.reset} reset, ` +
-        `${l.errors.closed} closed, ${refused} refused)${afterStop ? ` · ${afterStop} refused after the app was stopped (by design)` : ""} · ` +
-        `${l.non2xx} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ${METRICS.throughput(l)} req/s`,
+      `${pc.bold("Requests")}  ${n(l.completed)} completed · ${n(totalErrors(l.errors) - afterStop)} errors (${n(l.errors.timeout)} timeout, ` +
+        `${n(l.errors.reset)} reset, ${n(l.errors.closed)} closed, ${n(refused)} refused)` +
+        `${afterStop ? ` · ${n(afterStop)} refused after the app was stopped (by design)` : ""} · ` +
+        `${n(l.non2xx)} non-2xx · p50 ${l.latencyMs.p50} ms · p99 ${l.latencyMs.p99} ms · ${METRICS.throughput(l)} req/s`,
     );
   }
   if (observed.replicas) {

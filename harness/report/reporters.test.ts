@@ -289,11 +289,11 @@ describe("the console reporter", () => {
     const text = consoleOutput((reporter) => reporter.onRunEnd({ result: seedDeploy, json: toResultJson(seedDeploy), dir: work }));
     const { errors } = seedDeploy.observed.load!;
     const line =
-      /^Requests {2}\d+ completed · (\d+) errors \(.* (\d+) refused\) · (\d+) refused after the app was stopped \(by design\) · /m.exec(
+      /^Requests {2}[\d,]+ completed · ([\d,]+) errors \(.* ([\d,]+) refused\) · ([\d,]+) refused after the app was stopped \(by design\) · /m.exec(
         text,
       );
     expect(line, text).not.toBeNull();
-    const [, shown, refusedBefore, refusedAfter] = line!.map(Number);
+    const [, shown, refusedBefore, refusedAfter] = line!.map((count) => Number(count.replace(/,/g, "")));
     expect(refusedAfter).toBeGreaterThan(1_000);
     expect(refusedBefore! + refusedAfter!).toBe(errors.refused);
     expect(shown).toBe(errors.timeout + errors.reset + errors.closed + errors.other + refusedBefore!);
