@@ -87,7 +87,7 @@ describe.each(LIVE_SUITES.flatMap((stack) => (["default", "seed"] as const).map(
       await waitForDeath(stack, oldest, false);
       truth.set(oldest, "scale-down");
 
-      // The reload re-reads gunicorn.conf.py, so the master goes back to WEB_CONCURRENCY (3) workers.
+      // The reload re-reads gunicorn.conf.py and GUNICORN_CMD_ARGS, so the master goes back to --workers=3.
       const beforeReload = stack.roster().alive;
       await faults.inject({ action: "signal-master", signal: "HUP" });
       for (const pid of beforeReload) {
