@@ -42,8 +42,11 @@ describe.each(STACKS.map((s) => ({ ...s, label: stackLabel(s.suite, s.worker) })
     const scenario = await loadScenario(name);
     const result = await runScenario(scenario, { ...quiet(), overrides: { suite, worker } });
     expect(result.error).toBeUndefined();
-    expect(failures(result)).toEqual([]);
-    expect(result.status).toBe("passed");
+    // lb-keepalive's race is a timing one, rarely hit on a quiet machine: a run that missed it is inconclusive, and says so.
+    const unjudged = result.expectations.filter((e) => e.inconclusive).map((e) => e.name);
+    expect(unjudged).toEqual(name === "lb-keepalive" && unjudged.length ? ["keep-alive race"] : []);
+    expect(failures(result).filter((f) => !unjudged.some((n) => f.startsWith(`${n}:`)))).toEqual([]);
+    expect(result.status).toBe(unjudged.length ? "inconclusive" : "passed");
     expect(result.expectations.length).toBeGreaterThan(2);
     expect(result.unparsedLines).toBe(0);
     expect(result.endedAt - result.startedAt).toBeLessThan(30_000);
