@@ -442,6 +442,21 @@ describe("judgeDeath: clean exits", () => {
     expect(verdict.evidence.at(-1)).toEqual({ source: "inference", text: expect.stringMatching(/^a clean exit after "Shutting down"/) });
   });
 
+  it("keeps a WORKER TIMEOUT a timeout when Worker exiting follows it in the same second (the asgi worker's SIGABRT handler)", () => {
+    const timeout = line.timeout(8, 5);
+    const story = worker({ pid: 8, timeout, exits: [line.exiting(8, 5), line.exitCode(8, 1, 5)] });
+    expect(judge(story).cause).toBe("timeout");
+  });
+
+  it("gives a halting master only the stops just before its Reason: line, after any reload or scale-down", () => {
+    const halt = logged("master-halt-reason", { reason: "Worker failed to boot." }, 100, 1, "ERROR", "Reason: Worker failed to boot.");
+    const long = worker({ ready: true, exits: [line.sent(7, "SIGTERM", 20)] });
+    expect(judge(long, { master: master({ halt }) }).cause).toBe("unexpected-sigterm");
+    const ttou = line.master("ttou", 98);
+    const scaled = worker({ ready: true, exits: [line.sent(7, "SIGTERM", 99)] });
+    expect(judge(scaled, { master: master({ halt, scaleDowns: [ttou] }) }).cause).toBe("scale-down");
+  });
+
   it("calls a ready worker the halting master stopped (another failed to boot) a shutdown, not a stray SIGTERM", () => {
     // gunicorn's halt(): stop() kills and reaps the workers, then "Shutting down: Master", then "Reason: Worker failed to boot."
     const halt = logged("master-halt-reason", { reason: "Worker failed to boot." }, 6, 1, "ERROR", "Reason: Worker failed to boot.");

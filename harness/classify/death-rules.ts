@@ -8,6 +8,8 @@ export const STOP_SIGNALS = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
 const BOOT_EXIT_CODES = new Set([3, 4]); // gunicorn's WORKER_BOOT_ERROR, APP_LOAD_ERROR
 const OOM_EVENT_WINDOW_MS = 5_000;
 export const SAME_MOMENT_MS = 1_000;
+/** How long before its "Reason:" line a halting master stops its other workers: gunicorn's default graceful_timeout, 30 s, and a margin. */
+const HALT_STOPS_WITHIN_MS = 35_000;
 
 /** Everything a verdict may read besides the worker's own story. */
 export interface JudgeContext {
@@ -45,8 +47,10 @@ export function judgeDeath(worker: WorkerStory, at: number, noExitLine: string |
   const verdict = (cause: Cause, extra: Partial<Verdict> = {}): Verdict => ({ cause, evidence, claims, ...extra });
   // It logged "Worker exiting" before the master's WORKER TIMEOUT: it had finished (nothing in flight) and was slow to
   // leave, so the abort and its SIGABRT say nothing of why it stopped. The stop itself decides (rule 4).
+  // By the input's order: a log's whole-second timestamps put a later "Worker exiting" (the asgi worker's SIGABRT handler,
+  // a sync worker) in the same second as the WORKER TIMEOUT.
   const finishedBeforeAbort =
-    worker.timeout !== undefined && worker.exits.some((e) => e.kind === "worker-exiting" && e.at <= worker.timeout!.at);
+    worker.timeout !== undefined && worker.exits.some((e) => e.kind === "worker-exiting" && e.seq < worker.timeout!.seq);
   const signaled = finishedBeforeAbort
     ? undefined
     : worker.exits.find((e): e is EventOfKind<"worker-signaled"> => e.kind === "worker-signaled");
@@ -260,12 +264,13 @@ function stopSignalReceived(worker: WorkerStory, at: number): string | undefined
 /** A master-side reason for the stop: its shutdown, a reload that replaced this worker, or a scale-down. */
 function masterReason(worker: WorkerStory, at: number, master: MasterStory): { cause: Cause; line: FromLog } | undefined {
   if (master.stopping && master.stopping.at <= at) return { cause: "shutdown", line: master.stopping };
-  // A master that halts (a worker failed to boot) stops the others first and logs its "Reason:" after them.
-  if (master.halt) return { cause: "shutdown", line: master.halt };
   const reload = [...master.reloads].reverse().find((r) => r.event.at <= at && r.replaced.has(worker.pid));
   if (reload) return { cause: "reload", line: reload.event };
   const scaleDown = master.scaleDowns.find((e) => e.at <= at);
   if (scaleDown) return { cause: "scale-down", line: scaleDown };
+  // A master that halts (a worker failed to boot) stops the others first, waiting up to graceful_timeout, and logs its
+  // "Reason:" after them: a stop just before it.
+  if (master.halt && at <= master.halt.at && master.halt.at - at <= HALT_STOPS_WITHIN_MS) return { cause: "shutdown", line: master.halt };
   return undefined;
 }
 
