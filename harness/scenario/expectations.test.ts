@@ -120,6 +120,17 @@ describe("each kind of expectation", () => {
     expect(only({ banners: { asDue: true } }, { banners: none, deaths: [] }).observed).toBe("none declared");
   });
 
+  it("banners: what a banner says is judged only where the target declares that banner (the seed declares no SIGKILL one)", () => {
+    const seedLike = { declared: ["interrupt", "abort"] as BannerKind[], checks: [], unexpected: [], seen: [] };
+    expect(judge({ banners: { asDue: true, oomConfirmed: true } }, { banners: seedLike, deaths: [] }).map((r) => r.name)).toEqual([
+      "banners",
+    ]);
+    const interruptOnly = { ...seedLike, declared: ["interrupt"] as BannerKind[] };
+    expect(judge({ banners: { asDue: true, blockingCall: "f" } }, { banners: interruptOnly, deaths: [] }).map((r) => r.name)).toEqual([
+      "banners",
+    ]);
+  });
+
   it("banners: a missing SIGKILL banner is the drop-in's, not a gunicorn hook's", () => {
     const killed = [{ pid: 7, expected: ["sigkill" as const], seen: [], missing: ["sigkill" as const] }];
     const result = only({ banners: { asDue: true } }, { banners: { declared: ALL, checks: killed, unexpected: [], seen: [] } });

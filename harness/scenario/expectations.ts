@@ -275,7 +275,9 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
     pass: problems.length === 0,
   });
   const recognized = observed.banners.seen;
-  if (banners.blockingCall) {
+  const declared = new Set(observed.banners.declared);
+  // What a banner says is judged only where the target declares that banner.
+  if (banners.blockingCall && declared.has("abort")) {
     const aborts = recognized.filter((b) => b.kind === "abort");
     const calls = aborts.map((b) => bannerBlockingCall(b) ?? "(none named)");
     results.push({
@@ -285,7 +287,7 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
       pass: calls.length > 0 && calls.every((c) => c.split(" at ")[0] === banners.blockingCall),
     });
   }
-  if (banners.oomConfirmed) {
+  if (banners.oomConfirmed && declared.has("sigkill")) {
     const verdicts = recognized.filter((b) => b.kind === "sigkill").map((b) => bannerOomVerdict(b) ?? "?");
     results.push({
       name: "SIGKILL banner confirms the OOM kill",
