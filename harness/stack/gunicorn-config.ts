@@ -38,10 +38,14 @@ const RESOLVE_PY = readFileSync(new URL("./resolve_gunicorn_config.py", import.m
  */
 export async function resolveGunicornConfig(docker: Docker, container: Docker.Container): Promise<GunicornConfig> {
   // The master's interpreter (a team's venv, not only Debian's python3), found from the gunicorn process itself.
-  // An argument that is gunicorn's path or `-m gunicorn`'s name; this shell ($$) is skipped.
+  // The process with an argument that is gunicorn's path or `-m gunicorn`'s name (this shell, $$, skipped), run with its own
+  // interpreter: its argv[0] when that is a python (a venv's, whose pyvenv.cfg sits beside it), else the binary it runs.
   const findPython =
     'for p in /proc/[0-9]*; do [ "$p" = "/proc/$$" ] && continue; ' +
-    'tr "\\0" "\\n" < "$p/cmdline" 2>/dev/null | grep -qE "(^|/)gunicorn$" && exec "$(readlink "$p/exe")" -c "$1"; done; exec python3 -c "$1"';
+    'tr "\\0" "\\n" < "$p/cmdline" 2>/dev/null | grep -qE "(^|/)gunicorn$" || continue; ' +
+    'first=$(tr "\\0" "\\n" < "$p/cmdline" | head -n 1); ' +
+    'case "$first" in python* | */python*) [ -x "$first" ] && exec "$first" -c "$1";; esac; ' +
+    'exec "$(readlink "$p/exe")" -c "$1"; done; exec python3 -c "$1"';
   const result = await execIn(docker, container, ["sh", "-c", findPython, "sh", RESOLVE_PY]);
   const last = result.stdout.trim().split("\n").at(-1) ?? "";
   let parsed: (GunicornConfig & { error?: undefined }) | { error: string };

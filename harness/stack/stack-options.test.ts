@@ -40,6 +40,11 @@ describe("gunicorn's settings (GUNICORN_CMD_ARGS) and the database, whatever the
   it("appends to the image's or the target's own GUNICORN_CMD_ARGS (the harness's come last, so they win), leaving out the worker class", () => {
     const fromImage = appEnvironment(bare, options, ports, {}, { GUNICORN_CMD_ARGS: "--access-logfile -", PATH: "/usr/bin" });
     expect(fromImage.GUNICORN_CMD_ARGS).toMatch(/^--access-logfile - --bind=127\.0\.0\.1:8000 /);
+    // gunicorn appends binds: the app's own would stay open beside the harness's, so they are left out.
+    for (const own of ["--bind=0.0.0.0:80", "--bind 0.0.0.0:80", "-b 0.0.0.0:80", "-b0.0.0.0:80"]) {
+      const env = appEnvironment(bare, options, ports, {}, { GUNICORN_CMD_ARGS: `--log-level debug ${own} --access-logfile -` });
+      expect(env.GUNICORN_CMD_ARGS, own).toMatch(/^--log-level debug --access-logfile - --bind=127\.0\.0\.1:8000 /);
+    }
     const fromTarget = appEnvironment(
       { ...bare, env: { GUNICORN_CMD_ARGS: "--log-level debug" } },
       options,

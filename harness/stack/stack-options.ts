@@ -117,6 +117,21 @@ export function gunicornCmdArgs(options: StackOptions, port: number): string[] {
 }
 
 /**
+ * An inherited GUNICORN_CMD_ARGS less its binds: gunicorn appends every `--bind` (it listens on each), so the app's own
+ * address would stay beside the harness's loopback port. Split as gunicorn's shlex does, for the usual quoting.
+ */
+function withoutBind(args: string): string {
+  const tokens = args.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  const kept: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === "--bind" || token === "-b") i++;
+    else if (!token.startsWith("--bind=") && !(token.startsWith("-b") && !token.startsWith("--"))) kept.push(token);
+  }
+  return kept.join(" ");
+}
+
+/**
  * The app container's environment: GUNICORN_CMD_ARGS (the image's or the target's own value, then the harness's
  * settings, which win), the database (the harness's proxy in front of its Postgres), and the target's own variables
  * where it declares them (port, worker count, timeouts, settings), then its own env, its config variant's, and the scenario's.
@@ -131,7 +146,7 @@ export function appEnvironment(
   const values = settingValues(options);
   const dbPort = options.db.running ? ports.proxy : ports.db;
   const own = { ...imageEnv, ...target.env, ...variantEnv, ...options.env };
-  const cmdArgs = [own.GUNICORN_CMD_ARGS?.trim(), ...gunicornCmdArgs(options, ports.app)].filter(Boolean).join(" ");
+  const cmdArgs = [withoutBind(own.GUNICORN_CMD_ARGS ?? ""), ...gunicornCmdArgs(options, ports.app)].filter(Boolean).join(" ");
   return {
     ...(target.port ? { [target.port.env]: String(ports.app) } : {}),
     ...(target.workers && options.workers !== "app" ? { [target.workers.env]: String(options.workers) } : {}),
