@@ -33,7 +33,9 @@ describe("npm run scenario", () => {
       [["rolling-deploy", "--pre-stop", "3"], /--pre-stop is Kubernetes' preStop sleep: give it with --profile kubernetes/],
       [["rolling-deploy", "--replicas", "9"], /--replicas wants a whole number from 1 to 8, not "9"/],
       [["rolling-deploy", "--profile", "heroku"], /--profile.*heroku.*render, kubernetes, naive/s],
-      [["lb-keepalive", "--keepalive", "0"], /--keepalive wants seconds above 0/],
+      [["lb-keepalive", "--keepalive", "0"], /--keepalive wants a whole number from 1 to 300, not "0"/],
+      // gunicorn's keepalive is whole seconds: 1.5 would stop gunicorn at boot.
+      [["lb-keepalive", "--keepalive", "1.5"], /--keepalive wants a whole number from 1 to 300, not "1\.5"/],
       [["smoke", "--worker", "asgi"], /The asgi worker is not in trixie's gunicorn: .*gunicorn 24\. .*--suite sid --worker asgi/],
       [["smoke", "--worker", "gevent"], /--worker.*gevent.*uvicorn, asgi/s],
       [

@@ -63,8 +63,8 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     ).argParser(numberIn("--replicas", { unit: "whole", min: 1, max: 8 })),
   )
   .addOption(
-    new Option("--keepalive <s>", "gunicorn's keepalive in seconds (overrides the scenario; lb-keepalive: above 30 is the fix)").argParser(
-      numberIn("--keepalive", { unit: "seconds", min: 0, max: 300, aboveMin: true }),
+    new Option("--keepalive <s>", "gunicorn's keepalive in whole seconds (overrides the scenario; lb-keepalive: above 30 is the fix)").argParser(
+      numberIn("--keepalive", { unit: "whole", min: 1, max: 300 }),
     ),
   )
   .addOption(

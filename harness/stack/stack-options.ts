@@ -33,11 +33,12 @@ export const stackOptionsSchema = z
       })
       .strict()
       .optional(),
-    timeoutS: seconds.default(60),
-    gracefulTimeoutS: seconds.default(30),
+    /** gunicorn's timeout and graceful_timeout, whole seconds as gunicorn takes them. */
+    timeoutS: z.number().int().positive().default(60),
+    gracefulTimeoutS: z.number().int().positive().default(30),
     maxRequests: z.number().int().min(0).default(0),
     /** gunicorn's keepalive: seconds an idle keep-alive connection stays open (uvicorn's timeout_keep_alive); the seed's 5. */
-    keepaliveS: seconds.max(300).default(5),
+    keepaliveS: z.number().int().positive().max(300).default(5),
     maxRequestsJitter: z.number().int().min(0).default(0),
     memoryLimitMb: z.number().int().min(64).optional(),
     db: z
