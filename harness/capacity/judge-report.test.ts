@@ -29,7 +29,12 @@ describe("the capacity verdict", () => {
     });
     const lagged = {
       ...blank("workers=2"),
-      trials: [trial(2144, { met: false, inconclusive: "lagged 40 %" }), trial(2144, { met: false, inconclusive: "lagged 38 %" })],
+      // The closed-loop peak only brackets the search: it judges nothing.
+      trials: [
+        { ...trial(2812, { met: true }), phase: "peak" as const },
+        trial(2144, { met: false, inconclusive: "lagged 40 %" }),
+        trial(2144, { met: false, inconclusive: "lagged 38 %" }),
+      ],
     };
     expect(judgeReport(plan, [lagged], null)).toMatchObject({
       status: "inconclusive",

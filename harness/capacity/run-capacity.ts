@@ -157,7 +157,8 @@ async function measureGuarded(
         {
           ...(plan.suite && { suite: plan.suite }),
           ...(plan.config && { config: plan.config }),
-          ...(shape.workers && { workers: shape.workers }),
+          // No --workers: the app's own count, as it is deployed.
+          workers: shape.workers ?? ("app" as const),
           ...(shape.memoryMb && { memoryLimitMb: shape.memoryMb }),
         },
         target,
@@ -174,6 +175,8 @@ async function measureGuarded(
 
 /** Measures a stack that is already running (the caller tears it down). */
 export async function measureStack(plan: CapacityPlan, stack: StartedStack, base = blank("default")): Promise<ConfigurationResult> {
+  // A worker count the app's command line pins would measure another configuration than the label says: refused.
+  await stack.checkedGunicornConfig((message) => plan.progress.warn(message));
   const versions = await stack.versions();
   const booted = { ...base, workers: stack.workers, suite: stack.options.suite, image: stack.image, versions };
   return measure(plan, stack.url, stack, booted);
@@ -448,10 +451,12 @@ export function judgeReport(
   if (regressions.length)
     return { status: "failed", summary: `capacity regression: ${regressions.map((r) => `${r.configuration}: ${r.verdict}`).join("; ")}` };
   // Not one trial judged the build (each was inconclusive, or none fit the budget): 0 req/s would be a guess, not a failure.
-  const unjudged = none.filter((c) => !c.trials.some((t) => !t.inconclusive));
+  // The closed-loop peak only brackets the search: it judges nothing.
+  const judging = (c: ConfigurationResult) => c.trials.filter((t) => t.phase !== "peak");
+  const unjudged = none.filter((c) => !judging(c).some((t) => !t.inconclusive));
   const unjudgedWhy = unjudged.map((c) =>
-    c.trials.length
-      ? `${c.label}: its ${c.trials.length} trial(s) were inconclusive (the load generator lagged its schedule)`
+    judging(c).length
+      ? `${c.label}: its ${judging(c).length} trial(s) were inconclusive (the load generator lagged its schedule)`
       : `${c.label}: the time budget was too short for a single trial`,
   );
   if (unjudged.length && unjudged.length === none.length && short.every((c) => unjudged.includes(c) || shortByGenerator.includes(c)))

@@ -158,7 +158,15 @@ async function timeBare({ target, options, variant, images }: Bare, signal: Abor
   const run = newRunContext("bench-bare");
   const labels = (role: string) => Object.entries({ ...run.labels, [ROLE_LABEL]: role }).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const ports = { app: await getPort({ host: "127.0.0.1" }), db: await getPort({ host: "127.0.0.1" }) };
-  const env = appEnvironment(target, options, { ...ports, proxy: ports.db }, variant.env);
+  // The image's own environment (a GUNICORN_CMD_ARGS of its Dockerfile comes first), as the harness's launcher reads it.
+  const inspected = await runCommand("docker", ["image", "inspect", "--format", "{{json .Config.Env}}", images.app]);
+  const imageEnv = Object.fromEntries(
+    ((JSON.parse(inspected.stdout || "null") as string[] | null) ?? []).map((entry) => [
+      entry.split("=")[0]!,
+      entry.slice(entry.indexOf("=") + 1),
+    ]),
+  );
+  const env = appEnvironment(target, options, { ...ports, proxy: ports.db }, variant.env, imageEnv);
   const memoryMb = options.memoryLimitMb ?? target.memoryLimitMb;
   const command = variant.command ?? target.command ?? [];
   const common = (role: string) => [

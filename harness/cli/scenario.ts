@@ -63,9 +63,10 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
     ).argParser(numberIn("--replicas", { unit: "whole", min: 1, max: 8 })),
   )
   .addOption(
-    new Option("--keepalive <s>", "gunicorn's keepalive in whole seconds (overrides the scenario; lb-keepalive: above 30 is the fix)").argParser(
-      numberIn("--keepalive", { unit: "whole", min: 1, max: 300 }),
-    ),
+    new Option(
+      "--keepalive <s>",
+      "gunicorn's keepalive in whole seconds (overrides the scenario; lb-keepalive: above 30 is the fix)",
+    ).argParser(numberIn("--keepalive", { unit: "whole", min: 1, max: 300 })),
   )
   .addOption(
     new Option(

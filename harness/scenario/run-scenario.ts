@@ -12,7 +12,7 @@ import { type DeployProfileName, deployProfile } from "../faults/deploy-profiles
 import { FaultSchedule } from "../faults/fault-schedule.ts";
 import { type LoadResult, totalErrors } from "../load/load-result.ts";
 import { driveLoad } from "../load/run-load.ts";
-import { type GunicornConfig, settingMismatches } from "../stack/gunicorn-config.ts";
+import type { GunicornConfig } from "../stack/gunicorn-config.ts";
 import { healthAnswers, probeOnce } from "../stack/gunicorn-ready.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
@@ -87,7 +87,7 @@ export async function runScenario(
       const versions = stack.versions();
       let gunicorn: GunicornConfig | undefined;
       try {
-        gunicorn = await checkGunicornSettings(stack, progress);
+        gunicorn = await stack.checkedGunicornConfig((message) => progress.warn(message));
       } finally {
         booted = { image: stack.image, versions: await versions, ...(gunicorn ? { gunicorn } : {}) };
       }
@@ -176,27 +176,6 @@ function deployOf(scenario: Scenario): Pick<RunResult, "deploy"> {
   return spec ? { deploy: deployProfile(spec.profile, spec) } : {};
 }
 
-/** The scenario with the command line's deploy profile (and its timings) on its rolling deploy. */
-/**
- * What the master really runs with, read before any fault: a setting the scenario needs that did not take (the app's
- * command line pins it) refuses the run, naming the setting and why. One that cannot be read is said, and the run goes on.
- */
-async function checkGunicornSettings(stack: StartedStack, progress: Progress): Promise<GunicornConfig | undefined> {
-  const config = await stack.gunicornConfig().catch((caught: unknown) => {
-    progress.warn(`${errorMessage(caught)}; the run goes on with the settings unchecked`);
-    return undefined;
-  });
-  if (!config) return undefined;
-  const mismatches = settingMismatches(config, stack.options, stack.replicas[0]!.port);
-  if (mismatches.length)
-    throw new UsageError(
-      "SETTING_NOT_APPLIED",
-      `${stack.target.name} does not run with the settings this scenario needs:\n` +
-        mismatches.map((m) => `  ${m.setting} is ${m.actual}, not ${m.wanted}: ${m.why}`).join("\n"),
-    );
-  return config;
-}
-
 /** Roles that serve normally on any app, so each must answer before a fault; others (the demo's blocking paths) are faults themselves. */
 const SERVING_ROLES = new Set(["health", "db"]);
 
@@ -217,6 +196,7 @@ async function checkRolesServe(scenario: Scenario, stack: StartedStack): Promise
     );
 }
 
+/** The scenario with the command line's deploy profile (and its timings) on its rolling deploy. */
 function withDeploy(scenario: Scenario, deploy: NonNullable<RunScenarioOptions["deploy"]>): Scenario {
   if (!deploy.profile && deploy.preStopS === undefined) return scenario;
   return {

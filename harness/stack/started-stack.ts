@@ -8,6 +8,7 @@ import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts
 import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
 import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
+import { errorMessage, UsageError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
 import { type ExitLine, isExitLine, type WorkerRoster, workerRoster } from "../events/worker-roster.ts";
@@ -16,7 +17,7 @@ import type { DbProxy } from "../proxy/db-proxy.ts";
 import type { Target } from "../target/define-target.ts";
 import type { AppLauncher, AppReplica } from "./app-launcher.ts";
 import type { Balancer } from "./balancer.ts";
-import { type GunicornConfig, resolveGunicornConfig } from "./gunicorn-config.ts";
+import { type GunicornConfig, resolveGunicornConfig, settingMismatches } from "./gunicorn-config.ts";
 import { healthAnswers } from "./gunicorn-ready.ts";
 import type { Observations } from "./observations.ts";
 import { psql } from "./postgres.ts";
@@ -155,6 +156,27 @@ export class StartedStack implements AsyncDisposable {
   /** The oldest replica's gunicorn master, its settings as gunicorn resolved them (config file, GUNICORN_CMD_ARGS, command line). */
   gunicornConfig(): Promise<GunicornConfig> {
     return resolveGunicornConfig(this.parts.docker, this.appContainer);
+  }
+
+  /**
+   * What the master really runs with, read before any fault or measurement: a setting the harness passed that did not take
+   * (the app's command line pins it) refuses the run, naming the setting and why. Settings that cannot be read are said
+   * (`warn`), and the run goes on.
+   */
+  async checkedGunicornConfig(warn: (message: string) => void): Promise<GunicornConfig | undefined> {
+    const config = await this.gunicornConfig().catch((caught: unknown) => {
+      warn(`${errorMessage(caught)}; the run goes on with the settings unchecked`);
+      return undefined;
+    });
+    if (!config) return undefined;
+    const mismatches = settingMismatches(config, this.options, this.parts.replicas[0]!.port);
+    if (mismatches.length)
+      throw new UsageError(
+        "SETTING_NOT_APPLIED",
+        `${this.target.name} does not run with the settings this run needs:\n` +
+          mismatches.map((m) => `  ${m.setting} is ${m.actual}, not ${m.wanted}: ${m.why}`).join("\n"),
+      );
+    return config;
   }
 
   private get appContainer(): Docker.Container {
