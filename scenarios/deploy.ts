@@ -16,7 +16,7 @@ export default defineScenario({
     // Graceful: no 5xx and no timeout. Requests racing the close of their keep-alive connection, or queued on the
     // listening socket as the last worker leaves, are cut: measured 8-24 over 6 runs of 8 connections; budget 4 each.
     // gunicorn 26's asgi worker: 3-7 over 10 runs, the connections queued as it closes its listener up to 1 s late
-    // (docs/asgi-listener-close.md).
+    // (docker/upstream/asgi-listener-close.md).
     // Once the master has exited, every new connection is refused.
     requests: { thresholds: { "errors.cut": "<= 32", "errors.timeout": "== 0", "requests.non2xx": "== 0", "errors.refused": ">= 1" } },
   },
