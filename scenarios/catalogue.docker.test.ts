@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BANNER_CALLED_FOR } from "../harness/classify/banners.ts";
 import type { Cause } from "../harness/classify/causes.ts";
 import { Progress } from "../harness/core/progress.ts";
 import { type SuiteName, stackLabel, type WorkerClass } from "../harness/images/suites.ts";
@@ -64,7 +65,7 @@ describe.each(STACKS.map((s) => ({ ...s, label: stackLabel(s.suite, s.worker) })
 const declared = await Promise.all(names.map((name) => loadScenario(name)));
 /** The seed declares INTERRUPT and ABORT: a way of dying that calls for neither (max-requests, an OOM kill, a boot failure) would repeat the default run. */
 const owesASeedBanner = (causes: string[]) =>
-  causes.some((cause) => ["shutdown", "reload", "scale-down", "unexpected-sigterm", "graceful-timeout", "timeout"].includes(cause));
+  causes.some((cause) => ["interrupt", "abort"].includes(BANNER_CALLED_FOR[cause as Cause] ?? ""));
 const byWayOfDying = new Map<string, string>();
 for (const scenario of declared) {
   const causes = Object.keys(expectationsFor(scenario, "trixie", "demo").deaths?.causes ?? {})

@@ -1,5 +1,6 @@
 import type { RunEvent } from "../events/events.ts";
 import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "../target/banner-patterns.ts";
+import type { Cause } from "./causes.ts";
 
 export type { BannerPatterns };
 
@@ -14,6 +15,17 @@ const PATTERN_KEY: Record<BannerKind, keyof BannerPatterns> = { interrupt: "inte
 export function declaredBannerKinds(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerKind[] {
   return (Object.keys(PATTERN_KEY) as BannerKind[]).filter((kind) => patterns[PATTERN_KEY[kind]] !== undefined);
 }
+
+/** The banner each way of dying calls for, as the drop-in prints them (a target owes it only where it declares it). */
+export const BANNER_CALLED_FOR: Partial<Record<Cause, BannerKind>> = {
+  shutdown: "interrupt",
+  reload: "interrupt",
+  "scale-down": "interrupt",
+  "unexpected-sigterm": "interrupt",
+  "graceful-timeout": "interrupt",
+  timeout: "abort",
+  "oom-kill": "sigkill",
+};
 
 export const BANNER_LABEL: Record<BannerKind, string> = {
   interrupt: "INTERRUPT",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BANNER_LABEL, type BannerKind, bannerBlockingCall, bannerOomVerdict } from "../classify/banners.ts";
+import { BANNER_CALLED_FOR, BANNER_LABEL, type BannerKind, bannerBlockingCall, bannerOomVerdict } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, severityOf } from "../classify/causes.ts";
 import type { BannerReport } from "../classify/classify-run.ts";
 import type { Death } from "../classify/death.ts";
@@ -102,7 +102,6 @@ const HOOK_ADVICE: Record<WorkerClass, string> = {
     "under its asgi worker worker_int runs on SIGINT/SIGQUIT only, worker_abort never for a blocked loop: the drop-in " +
     "docker/dropin/uvicorn_worker_hooks.py makes them run (README: Banners)",
 };
-const CALLS_WORKER_INT = new Set<Cause>(["shutdown", "reload", "scale-down", "unexpected-sigterm", "graceful-timeout"]);
 
 export interface ExpectationResult {
   name: string;
@@ -314,8 +313,8 @@ function whyMissing(missing: ReadonlyArray<{ missing: BannerKind[] }>, observed:
 
 /** For an app that declares no banner: which of gunicorn's hooks its deaths would have called (advice, never a failure). */
 function hookAdvice(observed: Observed): string {
-  const interrupts = observed.deaths.filter((d) => CALLS_WORKER_INT.has(d.cause)).length;
-  const aborts = observed.deaths.filter((d) => d.cause === "timeout").length;
+  const interrupts = observed.deaths.filter((d) => BANNER_CALLED_FOR[d.cause] === "interrupt").length;
+  const aborts = observed.deaths.filter((d) => BANNER_CALLED_FOR[d.cause] === "abort").length;
   const calls = [interrupts ? `worker_int for ${interrupts}` : "", aborts ? `worker_abort for ${aborts}` : ""].filter(Boolean);
   if (!calls.length) return "";
   return ` (advice: gunicorn's design calls ${calls.join(" and ")} here; ${HOOK_ADVICE[observed.workerClass ?? "uvicorn"]})`;

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { BANNER_CALLED_FOR, BANNER_LABEL, declaredBannerKinds } from "../classify/banners.ts";
 import type { Cause } from "../classify/causes.ts";
 import { UsageError } from "../core/errors.ts";
 import { DATABASE_FAULTS } from "../faults/fault-spec.ts";
@@ -32,29 +33,17 @@ export function fitScenario(scenario: Scenario, target: Target, alternative?: Sc
   };
 }
 
-/** The banner each way of dying calls for (the drop-in prints it; a target owes it only where it declares it). */
-const BANNER_OF_CAUSE: Partial<Record<Cause, "interrupt" | "abort" | "kill">> = {
-  shutdown: "interrupt",
-  reload: "interrupt",
-  "scale-down": "interrupt",
-  "unexpected-sigterm": "interrupt",
-  "graceful-timeout": "interrupt",
-  timeout: "abort",
-  "oom-kill": "kill",
-};
-const BANNER_WORDS = { interrupt: "INTERRUPT", abort: "ABORT", kill: "SIGKILL/OOM" } as const;
-
 /**
  * The scenario's description on this target and config: the target's own where the scenario has one (`targets:`), then
  * the banners its deaths owe there, from what the target declares; none said when it declares none.
  */
 export function describeFor(scenario: Scenario, target: Target, config = "default"): string {
   const base = scenario.targets[target.name]?.description ?? scenario.description;
-  const declared = bannersOf(target, config);
+  const declared = declaredBannerKinds(bannersOf(target, config));
   const causes = Object.keys(scenario.expect.deaths?.causes ?? {}) as Cause[];
-  const owed = [...new Set(causes.flatMap((cause) => BANNER_OF_CAUSE[cause] ?? []))].filter((kind) => declared[kind] !== undefined);
+  const owed = [...new Set(causes.flatMap((cause) => BANNER_CALLED_FOR[cause] ?? []))].filter((kind) => declared.includes(kind));
   if (!owed.length) return base;
-  return `${base} Each dying worker prints its ${owed.map((kind) => BANNER_WORDS[kind]).join(" or ")} banner (declared by ${target.name}).`;
+  return `${base} Each dying worker prints its ${owed.map((kind) => BANNER_LABEL[kind]).join(" or ")} banner (declared by ${target.name}).`;
 }
 
 /** The scenarios that fit the target, and one line for each that does not: what `--all` and nightly run, and what they say they left out. */

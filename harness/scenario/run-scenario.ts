@@ -82,8 +82,8 @@ export async function runScenario(
       await using stack = started;
       signal.throwIfAborted();
       bootedBeforeFaults = stack.replicas.flatMap((r) => workerRoster(observations.events.all, r.instance).booted);
-      // Both read before any fault, side by side (about 0.4 s): a deploy ends the container, and a read still under way then
-      // came back empty. versions() never rejects.
+      // Both read before any fault, side by side (about 0.7 s more per run): a deploy ends the container, and a read still
+      // under way then came back empty. versions() never rejects.
       const versions = stack.versions();
       let gunicorn: GunicornConfig | undefined;
       try {

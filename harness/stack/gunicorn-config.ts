@@ -37,8 +37,7 @@ const RESOLVE_PY = readFileSync(new URL("./resolve_gunicorn_config.py", import.m
  * what the container said when it cannot.
  */
 export async function resolveGunicornConfig(docker: Docker, container: Docker.Container): Promise<GunicornConfig> {
-  // The master's interpreter (a team's venv, not only Debian's python3), found from the gunicorn process itself.
-  // The process with an argument that is gunicorn's path or `-m gunicorn`'s name (this shell, $$, skipped), run with its own
+  // The master's interpreter (a team's venv, not only Debian's python3), found from the gunicorn process itself: the process with an argument that is gunicorn's path or `-m gunicorn`'s name (this shell, $$, skipped), run with its own
   // interpreter: its argv[0] when that is a python (a venv's, whose pyvenv.cfg sits beside it), else the binary it runs.
   const findPython =
     'for p in /proc/[0-9]*; do [ "$p" = "/proc/$$" ] && continue; ' +
