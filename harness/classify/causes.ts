@@ -28,3 +28,8 @@ export const SEVERITIES: Severity[] = ["normal", "investigate", "critical"];
 export function severityOf(cause: Cause): Severity {
   return CAUSES[cause].severity;
 }
+
+/** What a cause means, in a sentence (the documentation's cause table is generated from it). */
+export function meaningOf(cause: Cause): string {
+  return CAUSES[cause].meaning;
+}
