@@ -38,17 +38,18 @@ export async function sendPinnedRequest(baseUrl: string, healthPath: string, pat
         `${healthPath} did not name its worker ({"pid": N} in its JSON), so the request cannot be pinned: ${health.body.slice(0, 200)}`,
       );
     const pinned = get(path);
+    // Handled from the start: if the socket wait below fails, the request's own error still settles this promise.
+    const outcome = pinned.response.then(
+      (r) => ({ status: r.status }),
+      (error: Error) => ({ error: error.message }),
+    );
+    void outcome.finally(() => agent.destroy());
     await new Promise<void>((resolve, reject) => {
       pinned.req.once("socket", () =>
         pinned.req.reusedSocket ? resolve() : reject(new Error("the worker closed the /health connection; cannot pin the request")),
       );
       pinned.req.once("error", reject);
     });
-    const outcome = pinned.response.then(
-      (r) => ({ status: r.status }),
-      (error: Error) => ({ error: error.message }),
-    );
-    void outcome.finally(() => agent.destroy());
     return { pid, outcome };
   } catch (error) {
     agent.destroy();
