@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
 import type { Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
-import type { CapacityRequest } from "./run-capacity.ts";
+import type { CapacityRequest } from "./capacity-plan.ts";
 
 /**
  * What to request: each given path (/items) as is, each role (db) as the target maps it; none given: the

@@ -107,6 +107,31 @@ export const capacityReportSchema = z.object({
 export type CapacityReport = z.output<typeof capacityReportSchema>;
 export type ConfigurationResult = z.output<typeof configurationSchema>;
 export type TrialRecord = z.output<typeof trial>;
+/** A configuration before (or without) its measurement: nothing met, nothing known. */
+export function unmeasuredConfiguration(label: string): ConfigurationResult {
+  return {
+    label,
+    role: "candidate",
+    round: 1,
+    workers: null,
+    memoryLimitMb: null,
+    suite: null,
+    image: null,
+    versions: {},
+    peakRps: 0,
+    capacityRps: 0,
+    firstFailRps: null,
+    confirmed: false,
+    atCapacity: null,
+    limiting: { kind: "unknown", summary: "not measured", evidence: [] },
+    confidence: "low",
+    confidenceWhy: [],
+    meetsRequirement: null,
+    searchS: 0,
+    trials: [],
+  };
+}
+
 /** The committed JSON Schema of capacity.json (`npm run schema` writes it; a test keeps it current). */
 export const CAPACITY_SCHEMA_FILE = new URL("../../reports/capacity.schema.json", import.meta.url);
 

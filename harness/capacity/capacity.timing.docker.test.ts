@@ -4,7 +4,7 @@ import { Progress } from "../core/progress.ts";
 import { runOpenLoop } from "../load/open-loop.ts";
 import { Stack } from "../stack/stack.ts";
 import { loadTarget } from "../target/load-target.ts";
-import { measureStack } from "./run-capacity.ts";
+import { measureStack } from "./measure-configuration.ts";
 import { judgeTrial, parseSlo } from "./slo.ts";
 
 describe("npm run capacity on the demo target", () => {
@@ -15,11 +15,8 @@ describe("npm run capacity on the demo target", () => {
     await using stack = await new Stack({ workers: 1 }, target).start({ run: newRunContext("capacity-test") });
     const measured = await measureStack(
       {
-        target,
         requests: [{ path, method: "GET", weight: 1 }],
         slo,
-        workers: [1],
-        memoryMb: [],
         budgetS: 75,
         trialS: 3,
         confirmS: 5,

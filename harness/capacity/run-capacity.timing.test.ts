@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Progress } from "../core/progress.ts";
 import { startSyntheticServer } from "../testing/synthetic-server.ts";
+import type { CapacityPlan } from "./capacity-plan.ts";
 import { capacityReportSchema } from "./capacity-result.ts";
-import { type CapacityPlan, runCapacity } from "./run-capacity.ts";
+import { runCapacity } from "./run-capacity.ts";
 import { parseSlo } from "./slo.ts";
 
 const plan = (url: string, more: Partial<CapacityPlan> = {}): CapacityPlan => ({

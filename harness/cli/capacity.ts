@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.ts";
-import { runCapacity, SEARCH_OVERHEAD_S } from "../capacity/run-capacity.ts";
+import { SEARCH_OVERHEAD_S } from "../capacity/measure-configuration.ts";
+import { runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
