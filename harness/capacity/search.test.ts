@@ -2,9 +2,13 @@ import { describe, expect, it } from "vitest";
 import { type SearchOptions, searchCapacity, type TrialVerdict } from "./search.ts";
 
 /** A server that meets the SLO up to `capacity` req/s, on a fake clock that each trial advances. */
-function fakeServer(capacity: number, more: { lagAbove?: number; confirmFailsAbove?: number; lagOnce?: boolean } = {}) {
+function fakeServer(
+  capacity: number,
+  more: { lagAbove?: number; confirmFailsAbove?: number; lagOnce?: boolean; missOnceAt?: number } = {},
+) {
   let clock = 0;
   let lagged = false;
+  let missedOnce = false;
   const trial = async (rateRps: number, durationS: number, phase: TrialVerdict["phase"]): Promise<TrialVerdict> => {
     clock += (durationS + 1) * 1000;
     let inconclusive = more.lagAbove !== undefined && rateRps > more.lagAbove ? "lagged" : undefined;
@@ -13,6 +17,10 @@ function fakeServer(capacity: number, more: { lagAbove?: number; confirmFailsAbo
       inconclusive = "a stall";
     }
     const limit = phase === "confirm" && more.confirmFailsAbove !== undefined ? more.confirmFailsAbove : capacity;
+    if (rateRps === more.missOnceAt && !missedOnce) {
+      missedOnce = true;
+      return { rateRps, durationS, phase, met: false, inconclusive };
+    }
     return { rateRps, durationS, phase, met: rateRps <= limit, inconclusive };
   };
   const options = (peakRps: number, budgetS = 180): SearchOptions => ({
@@ -70,6 +78,21 @@ describe("the capacity search", () => {
     expect(outcome.trials[1]!.inconclusive).toBeUndefined();
     expect(outcome.generatorLimited).toBe(false);
     expect(outcome.capacityRps).toBeGreaterThan(437 * 0.97);
+  });
+
+  it("starts where it is told, and with retryMissed runs a missed trial again before it counts", async () => {
+    const { trial, options } = fakeServer(437, { missOnceAt: 360 });
+    const outcome = await searchCapacity(trial, { ...options(400), startRps: 360, retryMissed: true });
+    expect(outcome.trials[0]).toMatchObject({ rateRps: 360, met: false, superseded: true });
+    expect(outcome.trials[1]).toMatchObject({ rateRps: 360, met: true });
+    expect(outcome.capacityRps).toBeGreaterThan(437 * 0.97);
+    expect(outcome.capacityRps).toBeLessThanOrEqual(437);
+
+    const once = fakeServer(437, { missOnceAt: 360 });
+    const counted = await searchCapacity(once.trial, { ...once.options(400), startRps: 360 });
+    expect(counted.trials[0]).toMatchObject({ rateRps: 360, met: false });
+    expect(counted.trials[0]!.superseded).toBeUndefined();
+    expect(counted.firstFailRps).toBeLessThanOrEqual(360);
   });
 
   it("keeps to its time budget, and says it was cut short", async () => {

@@ -21,6 +21,10 @@ export interface SearchOptions {
   overheadS: number;
   /** Stop bisecting when the bracket is this narrow, relative to its top. */
   resolution: number;
+  /** The first rate tried; default 1.2x the peak. */
+  startRps?: number;
+  /** Run a trial that missed once more too, not only an inconclusive one: one hiccup does not decide a rate. */
+  retryMissed?: boolean;
   now?: () => number;
 }
 
@@ -43,7 +47,8 @@ const MAX_CONFIRMATIONS = 4;
 /**
  * Finds the highest constant rate that meets the SLO: a bracket from the closed-loop peak (widened while
  * its top still passes), bisected with short trials down to `resolution`, then a longer trial at the
- * answer; if that one fails, 5 % lower, at most four times. Pure apart from `trial`, which runs one.
+ * answer; if that one fails, 5 % lower, at most four times. Pure apart from `trial`, which runs one. The capacity
+ * run and the bench's open-loop measurement (harness/bench/load-bench.ts) both search with it.
  */
 export async function searchCapacity<T extends TrialVerdict>(
   trial: (rateRps: number, durationS: number, phase: TrialVerdict["phase"]) => Promise<T>,
@@ -51,12 +56,14 @@ export async function searchCapacity<T extends TrialVerdict>(
 ): Promise<SearchOutcome<T>> {
   const now = options.now ?? Date.now;
   const trials: T[] = [];
-  // An inconclusive trial (the generator lagged: a busy machine) is run once more before it counts as a failure.
-  // The first attempt is then marked superseded: it neither counts as a failure nor as the generator's limit.
+  // An inconclusive trial (the generator lagged: a busy machine) is run once more before it counts as a failure
+  // (with `retryMissed`, a missed one too). The first attempt is then marked superseded: it neither counts as a
+  // failure nor as the generator's limit.
+  const again = (verdict: T) => verdict.inconclusive || (options.retryMissed && !verdict.met);
   const run = async (rate: number, durationS: number, phase: TrialVerdict["phase"]) => {
     let verdict = await trial(rate, durationS, phase);
     trials.push(verdict);
-    if (verdict.inconclusive && now() + costMs(durationS) <= options.deadline) {
+    if (again(verdict) && now() + costMs(durationS) <= options.deadline) {
       verdict.superseded = true;
       verdict = await trial(rate, durationS, phase);
       trials.push(verdict);
@@ -68,7 +75,7 @@ export async function searchCapacity<T extends TrialVerdict>(
   const timeFor = (durationS: number) => now() + costMs(durationS) + confirmReserve <= options.deadline;
 
   let lo = 0;
-  let hi = Math.max(1, Math.round(options.peakRps * 1.2));
+  let hi = Math.max(1, Math.round(options.startRps ?? options.peakRps * 1.2));
   let failed = false;
   let cutShort: string | undefined;
   // Widen: a closed-loop peak with few connections can underestimate a server whose latency is high.
