@@ -6,23 +6,36 @@ import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
+import { aptInstall } from "../engine/ensure-engine.ts";
+import { builderFacts, chooseBaseBuilder, explainFallbackFailure } from "./base-builder.ts";
 import { contextFiles, DOCKER_DIR, POSTGRES_DIR, packageList, type SuiteImages, suiteImages } from "./image-inputs.ts";
 import { aptConfigLines, aptGetOptions, SUITE_NAMES, SUITES, type SuiteName } from "./suites.ts";
 
-type BaseBuilder = "mmdebstrap" | "dockerfile";
 /** Our images carry it; a team's image built FROM our base inherits it, so it alone never marks an image as ours. */
 export const IMAGE_LABEL = "io.chaos-harness.image";
 const OURS = /^chaos-harness\/(base|db|app):/;
+let aptInstalling: Promise<void> | undefined;
 
 /** Makes sure the suite's base and database images exist, building only what is missing, and names the base `chaos-harness/base:<suite>`. */
 export async function ensureSuiteImages(suite: SuiteName, progress: Progress): Promise<SuiteImages> {
   const docker = await requireDocker();
   const images = suiteImages(suite);
   if (!(await imageExists(docker, images.base))) {
-    const builder = await chooseBaseBuilder();
-    await progress.step(`build base image ${images.base} with ${builder} (first time: about a minute)`, () =>
-      builder === "mmdebstrap" ? buildBaseWithMmdebstrap(docker, suite, images.base) : buildBaseWithDockerfile(docker, suite, images.base),
-    );
+    const choice = chooseBaseBuilder(await builderFacts());
+    if (choice.install) {
+      const packages = [choice.install];
+      // The suites are built at once: one apt-get for all of them.
+      aptInstalling ??= progress.step(`install ${choice.install} from Debian (apt-get), to build base images offline`, () =>
+        aptInstall(packages),
+      );
+      await aptInstalling;
+    }
+    await progress.step(`build base image ${images.base} with ${choice.build} (first time: about a minute)`, async () => {
+      if (choice.build === "mmdebstrap") return buildBaseWithMmdebstrap(docker, suite, images.base);
+      await buildBaseWithDockerfile(docker, suite, images.base).catch((error: Error) => {
+        throw choice.fallback ? explainFallbackFailure(error, choice.fallback, SUITES[suite].suite) : error;
+      });
+    });
   }
   const [repo, tag] = images.stableBase.split(":") as [string, string];
   await docker.getImage(images.base).tag({ repo, tag });
@@ -100,16 +113,6 @@ export async function buildImage(docker: Docker, build: ImageBuild): Promise<voi
     },
   );
   await followBuild(docker, stream, build.tag);
-}
-
-async function chooseBaseBuilder(): Promise<BaseBuilder> {
-  const wanted = process.env.CHAOS_BASE_BUILDER ?? "auto";
-  if (wanted === "mmdebstrap" || wanted === "dockerfile") return wanted;
-  if (wanted !== "auto") {
-    throw new EnvironmentError("BAD_BUILDER", `CHAOS_BASE_BUILDER=${wanted} is not one of auto, mmdebstrap, dockerfile.`);
-  }
-  const found = await $`command -v mmdebstrap`.nothrow().quiet();
-  return found.exitCode === 0 ? "mmdebstrap" : "dockerfile";
 }
 
 async function buildBaseWithMmdebstrap(docker: Docker, suite: SuiteName, name: string): Promise<void> {
