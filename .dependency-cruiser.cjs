@@ -2,7 +2,7 @@
 // below its own; folders on one layer do not import each other. Tests may import anything.
 const LAYERS = [
   ["cli", "testing"],
-  ["nightly"],
+  ["nightly", "bench"],
   ["report"],
   ["baseline"],
   ["scenario", "capacity"],

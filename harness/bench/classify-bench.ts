@@ -26,7 +26,8 @@ export interface ClassifyBenchOptions {
   file?: string;
 }
 
-export async function benchClassify(options: ClassifyBenchOptions): Promise<void> {
+/** Measures, and returns the figures as text to print. */
+export async function benchClassify(options: ClassifyBenchOptions): Promise<string> {
   // Named by the corpus it is made of: a corpus recorded since makes a new export, not a stale one reused.
   const base = options.file ?? join(process.env.CHAOS_BUILD_DIR ?? tmpdir(), `chaos-bench-${options.lines}-${corpusHash()}.log`);
   const table = consoleTable(["export", "what", "seconds", "lines/s", "max RSS MB"]);
@@ -56,7 +57,7 @@ export async function benchClassify(options: ClassifyBenchOptions): Promise<void
         `${found} deaths found`,
     );
   }
-  process.stdout.write(`\nclassify on a ${options.lines.toLocaleString("en")}-line export\n${table.toString()}\n${verdicts.join("\n")}\n`);
+  return `\nclassify on a ${options.lines.toLocaleString("en")}-line export\n${table.toString()}\n${verdicts.join("\n")}\n`;
 }
 
 interface Measurement {

@@ -1,6 +1,7 @@
 // npm run bench, load: the open-loop generator's highest on-schedule rate against wrk's closed-loop peak, on the
 // same endpoint of the same demo stack, in one run on this machine (the tools share its cores with the server).
 import { cpus } from "node:os";
+import { searchCapacity, type TrialVerdict } from "../capacity/search.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
 import { EnvironmentError, errorMessage } from "../core/errors.ts";
@@ -18,7 +19,10 @@ const WORKERS = 2;
 const WRK_S = 5;
 const WRK_TRIES = 3;
 const TRIAL_S = 2.5;
-const MAX_TRIALS = 9;
+/** The open-loop search's time: about eleven trials of TRIAL_S with their overhead. */
+const SEARCH_S = 45;
+/** Seconds a trial costs beyond its own: the pause before it and the workers' CPU readings. */
+const TRIAL_OVERHEAD_S = 1.5;
 /** The server answered at the offered rate when it answered at least this share of it within the trial. */
 const ANSWERED_SHARE = 0.95;
 /** ... with at most this share of failed requests (connection errors, timeouts, non-2xx). */
@@ -53,8 +57,8 @@ interface WrkRun {
   workersCpu: number[];
 }
 
-interface Trial {
-  rate: number;
+/** One constant-rate trial, as the capacity search sees it (`met`: the rate was kept) with what the bench shows of it. */
+interface Trial extends TrialVerdict {
   achieved: number;
   lagP99: number;
   lateStarts: number;
@@ -68,7 +72,8 @@ interface Trial {
   missed?: string;
 }
 
-export async function benchLoad({ connections, signal, progress }: LoadBenchOptions): Promise<void> {
+/** Measures, and returns the figures as text to print. */
+export async function benchLoad({ connections, signal, progress }: LoadBenchOptions): Promise<string> {
   await ensureWrk(progress);
   await using stack = await progress.step(`start the demo stack (Postgres + gunicorn with ${WORKERS} workers)`, () =>
     new Stack({ workers: WORKERS }).start({ run: newRunContext("bench"), progress }),
@@ -80,16 +85,15 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
   const before = await progress.step(`wrk -t1 -c${connections} -d${WRK_S}s ${stack.url}${stack.target.health}`, () =>
     wrkPeak(bench, progress),
   );
-  const trials = await progress.step(`open-loop search: constant rates of ${TRIAL_S} s, at most ${MAX_TRIALS}`, () =>
+  const { trials, kept, firstMissed } = await progress.step(`open-loop search: constant rates of ${TRIAL_S} s, for ${SEARCH_S} s`, () =>
     searchOnScheduleRate(bench, before.rps, progress),
   );
   const after = await progress.step(`wrk again (drift check)`, () => wrkPeak(bench, progress));
 
   const peak = Math.max(before.rps, after.rps);
-  const kept = trials.filter((t) => !t.missed).sort((a, b) => b.rate - a.rate)[0];
-  const firstMissed = trials.filter((t) => t.missed && t.rate > (kept?.rate ?? 0)).sort((a, b) => a.rate - b.rate)[0];
 
   const trialTable = consoleTable([
+    "phase",
     "offered/s",
     "answered/s",
     "lag p99 ms",
@@ -104,7 +108,8 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
   ]);
   for (const t of trials)
     trialTable.push([
-      t.rate,
+      t.phase,
+      t.rateRps,
       t.achieved,
       t.lagP99,
       t.lateStarts,
@@ -114,7 +119,7 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
       t.cpu.toFixed(2),
       split(t.workersCpu),
       others(t).toFixed(2),
-      t.missed ? `no: ${t.missed}` : "yes",
+      t.missed ? `no: ${t.missed}${t.superseded ? " (tried again)" : ""}` : "yes",
     ]);
   const summary = consoleTable(["tool", "how", "req/s", "p50 ms", "p99 ms", "failed", "tool CPU", "workers CPU", "others CPU"]);
   const wrkRow = (label: string, w: WrkRun) => [
@@ -134,7 +139,7 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
       ? [
           "open loop (undici)",
           `highest rate kept, ${TRIAL_S} s, <= ${connections} connections`,
-          kept.rate,
+          kept.rateRps,
           kept.p50,
           kept.p99,
           kept.failed,
@@ -147,18 +152,16 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
   summary.push(wrkRow("wrk (after)", after));
 
   const cores = cpus().length;
-  process.stdout.write(
+  const out = [
     `\nload on GET ${stack.target.health} of the demo (${WORKERS} workers; HTTP parser ${versions.http ?? "unknown"}, loop ${versions.loop ?? "unknown"}; ` +
       `gunicorn ${versions.gunicorn ?? "?"}, uvicorn ${versions.uvicorn ?? "?"}, Python ${versions.python ?? "?"}); ` +
       `each tool shares this machine's ${cores} cores with the server (CPU columns: cores busy; the workers' one by one, busiest first; others: the rest of the machine)\n`,
-  );
-  process.stdout.write(
     `open-loop trials (kept = the generator on schedule: lag p99 <= ${MAX_SCHEDULE_LAG_MS} ms and the run not inconclusive; answered >= ${ANSWERED_SHARE * 100} % of offered, failed <= ${MAX_ERROR_SHARE * 100} %)\n` +
       `${trialTable.toString()}\n${summary.toString()}\n`,
-  );
+  ];
   const drift = Math.abs(before.rps - after.rps) / peak;
   if (drift > 0.1)
-    process.stdout.write(
+    out.push(
       `note: wrk's two runs differ by ${Math.round(drift * 100)} % (${Math.round(before.rps)} and ${Math.round(after.rps)} req/s): ` +
         "another load on the machine (others CPU) or connections spread unevenly over the workers (workers CPU); the ratio below uses the higher\n",
     );
@@ -167,67 +170,70 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
     ["after", after],
   ] as const)
     if (lopsided(w))
-      process.stdout.write(
+      out.push(
         `note: wrk's connections went to one worker (${split(w.workersCpu)} cores) in each of ${WRK_TRIES} tries ${label}: ` +
           "that figure is one worker's peak, not the server's\n",
       );
   const busy = Math.max(...[before, after, ...(kept ? [kept] : [])].map(others));
   if (busy > QUIET_OTHERS)
-    process.stdout.write(
+    out.push(
       `note: other processes kept up to ${busy.toFixed(2)} cores busy during these measurements (others CPU): ` +
         "the two tools did not get the same machine; run it again on a quiet one\n",
     );
-  const ratio = (kept?.rate ?? 0) / peak;
-  process.stdout.write(
-    `open loop: highest on-schedule rate ${kept?.rate ?? 0} req/s = ${ratio.toFixed(2)}x wrk's peak of ${Math.round(peak)} req/s ` +
+  const ratio = (kept?.rateRps ?? 0) / peak;
+  out.push(
+    `open loop: highest on-schedule rate ${kept?.rateRps ?? 0} req/s = ${ratio.toFixed(2)}x wrk's peak of ${Math.round(peak)} req/s ` +
       `(goal >= ${GOAL}: ${goal(ratio >= GOAL)}); generator CPU there ${kept ? kept.cpu.toFixed(2) : "-"} cores, wrk's ${before.cpu.toFixed(2)}` +
-      `${firstMissed ? `; first rate above it not kept: ${firstMissed.rate} req/s (${firstMissed.missed})` : ""}\n`,
+      `${firstMissed ? `; first rate above it not kept: ${firstMissed.rateRps} req/s (${firstMissed.missed})` : ""}\n`,
   );
+  return out.join("");
 }
 
 /**
- * The highest constant rate at which the generator kept its schedule and the server answered: after a
- * one-second warm-up (the generator's JIT and connections), a first trial at the goal (0.9x wrk's peak),
- * then up by 15 % steps while every rate is kept, down by 30 % steps while none is, and bisection between
- * the highest rate kept and the lowest missed until they are within 3 % or the trials run out. A rate is
- * missed when two trials in a row miss it.
+ * The highest constant rate at which the generator kept its schedule and the server answered, found by the capacity
+ * search (harness/capacity/search.ts): after a one-second warm-up (the generator's JIT and connections), a first
+ * trial at the goal (0.9x wrk's peak), doubled while it is kept, then bisection between the highest rate kept and the
+ * lowest missed until they are within 3 %, and the answer tried once more (5 % lower if that misses). Like wrk's best
+ * of two runs, a missed trial is run again before it counts: one hiccup (a GC pause, another process's burst) does
+ * not decide a rate.
  */
-async function searchOnScheduleRate(bench: Bench, peak: number, progress: Progress): Promise<Trial[]> {
-  await trial(bench, Math.round(peak / 2), 1);
-  const trials: Trial[] = [];
-  let kept = 0;
-  let missed = Number.POSITIVE_INFINITY;
-  let rate = Math.round(peak * GOAL);
-  while (trials.length < MAX_TRIALS) {
-    await sleep(500); // the server drains what the last trial queued
-    let t = await trial(bench, rate, TRIAL_S);
-    trials.push(t);
-    progress.info(`  ${describe(t)}`);
-    // Like wrk's best of two runs: one hiccup (a GC pause, another process's burst) does not decide a rate.
-    if (t.missed && trials.length < MAX_TRIALS) {
-      await sleep(500);
-      t = await trial(bench, rate, TRIAL_S);
-      trials.push(t);
-      progress.info(`  again: ${describe(t)}`);
-    }
-    if (t.missed) missed = rate;
-    else kept = rate;
-    if (Number.isFinite(missed) && missed - kept <= missed * 0.03) break;
-    rate =
-      missed === Number.POSITIVE_INFINITY
-        ? Math.round(kept * 1.15)
-        : kept === 0
-          ? Math.round(missed * 0.7)
-          : Math.round((kept + missed) / 2);
-  }
-  return trials;
+async function searchOnScheduleRate(
+  bench: Bench,
+  peak: number,
+  progress: Progress,
+): Promise<{ trials: Trial[]; kept?: Trial; firstMissed?: Trial }> {
+  await trial(bench, Math.round(peak / 2), 1, "search");
+  const outcome = await searchCapacity(
+    async (rate, durationS, phase) => {
+      await sleep(500, bench.signal); // the server drains what the last trial queued
+      const t = await trial(bench, rate, durationS, phase);
+      progress.info(`  ${describe(t)}`);
+      return t;
+    },
+    {
+      peakRps: peak,
+      startRps: Math.round(peak * GOAL),
+      trialS: TRIAL_S,
+      confirmS: TRIAL_S,
+      deadline: Date.now() + SEARCH_S * 1000,
+      overheadS: TRIAL_OVERHEAD_S,
+      resolution: 0.03,
+      retryMissed: true,
+    },
+  );
+  const counted = outcome.trials.filter((t) => !t.superseded);
+  return {
+    trials: outcome.trials,
+    kept: counted.findLast((t) => t.met && t.rateRps === outcome.capacityRps),
+    firstMissed: counted.find((t) => !t.met && t.rateRps === outcome.firstFailRps),
+  };
 }
 
 function describe(t: Trial): string {
-  return `${t.rate} req/s: answered ${t.achieved}/s, lag p99 ${t.lagP99} ms, generator ${t.cpu.toFixed(2)} cores -> ${t.missed ? `missed (${t.missed})` : "kept"}`;
+  return `${t.phase.padEnd(7)} ${t.rateRps} req/s: answered ${t.achieved}/s, lag p99 ${t.lagP99} ms, generator ${t.cpu.toFixed(2)} cores -> ${t.missed ? `missed (${t.missed})` : "kept"}`;
 }
 
-async function trial({ stack, connections, signal }: Bench, rate: number, durationS: number): Promise<Trial> {
+async function trial({ stack, connections, signal }: Bench, rate: number, durationS: number, phase: TrialVerdict["phase"]): Promise<Trial> {
   const workers = await workersCpu(stack);
   const machine = machineCpu();
   const result = await runOpenLoop(
@@ -254,7 +260,10 @@ async function trial({ stack, connections, signal }: Bench, rate: number, durati
     failed > MAX_ERROR_SHARE * o.scheduled ? `${failed} failed` : undefined,
   ].filter(Boolean);
   return {
-    rate,
+    rateRps: rate,
+    durationS,
+    phase,
+    met: why.length === 0,
     achieved: Math.round(o.achievedRps),
     lagP99: o.generator.scheduleLagMs.p99,
     lateStarts: o.lateStarts,

@@ -53,7 +53,8 @@ interface Bare {
   images: { db: string; app: string };
 }
 
-export async function benchWall({ signal, progress }: WallBenchOptions): Promise<void> {
+/** Measures, and returns the figures as text to print. */
+export async function benchWall({ signal, progress }: WallBenchOptions): Promise<string> {
   const target = await loadTarget();
   const scenario = await loadScenario(SCENARIO);
   const options = stackOptionsSchema.parse({ ...scenario.stack });
@@ -94,14 +95,14 @@ export async function benchWall({ signal, progress }: WallBenchOptions): Promise
   const bareMean = mean(rounds.filter((r) => r.what === "bare").map((r) => r.seconds));
   const ratio = harness / bareMean;
   const loadS = scenario.load.durationS;
-  process.stdout.write(
+  return (
     `\nwall time: the ${SCENARIO} scenario (${scenario.description}) against the bare lifecycle of the same containers ` +
-      `(${images.db}, ${images.app}; ${options.workers} workers, host network, the harness's env)\n` +
-      "start: Node, tsx and the harness until it boots; boot: until /health answers (the harness: every worker ready); " +
-      "load: the scenario's; settle: its deploy and the app's exit; end: teardown and reports, or docker rm -f\n" +
-      `${table.toString()}\n` +
-      `harness: ${harness.toFixed(2)} s, ${ratio.toFixed(2)}x the bare ${bareMean.toFixed(2)} s (mean of 2 each; goal <= ${GOAL}: ${goal(ratio <= GOAL)}); ` +
-      `of it, ${loadS} s are the scenario's own load (without them: ${((harness - loadS) / bareMean).toFixed(2)}x)\n`,
+    `(${images.db}, ${images.app}; ${options.workers} workers, host network, the harness's env)\n` +
+    "start: Node, tsx and the harness until it boots; boot: until /health answers (the harness: every worker ready); " +
+    "load: the scenario's; settle: its deploy and the app's exit; end: teardown and reports, or docker rm -f\n" +
+    `${table.toString()}\n` +
+    `harness: ${harness.toFixed(2)} s, ${ratio.toFixed(2)}x the bare ${bareMean.toFixed(2)} s (mean of 2 each; goal <= ${GOAL}: ${goal(ratio <= GOAL)}); ` +
+    `of it, ${loadS} s are the scenario's own load (without them: ${((harness - loadS) / bareMean).toFixed(2)}x)\n`
   );
 }
 

@@ -1,13 +1,13 @@
 // npm run bench: figures measured side by side in one run on this machine (never against numbers recorded
-// elsewhere), each with its goal: classify's throughput and memory (bench-classify.ts), the open-loop generator
-// against wrk (bench-load.ts), the harness's wall time against bare docker (bench-wall.ts).
+// elsewhere), each with its goal: classify's throughput and memory, the open-loop generator against wrk, the
+// harness's wall time against bare docker. The measuring is in harness/bench/; this file parses and prints.
 import { Command, InvalidArgumentError, Option } from "commander";
+import { benchClassify } from "../bench/classify-bench.ts";
+import { benchLoad } from "../bench/load-bench.ts";
+import { benchWall } from "../bench/wall-bench.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
-import { benchClassify } from "./bench-classify.ts";
-import { benchLoad } from "./bench-load.ts";
-import { benchWall } from "./bench-wall.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { numberIn, usageErrorsExit2 } from "./usage.ts";
 
@@ -26,7 +26,8 @@ const program = usageErrorsExit2(new Command("npm run bench --"))
     "Measures, side by side in one run on this machine, and prints each figure with its goal. " +
       "classify: npm run classify on a generated export (corpus death stories among routine lines) against a bare Node " +
       "readline loop and grep -cE over the same file (goals: >= 0.5x the readline loop's throughput, <= 100 MB RSS). " +
-      "load: the open-loop generator's highest on-schedule rate (short constant-rate trials, bisected) against wrk's " +
+      "load: the open-loop generator's highest on-schedule rate (the capacity search: short constant-rate trials, bisected, " +
+      "the answer tried again) against wrk's " +
       "closed-loop peak, on /health of the demo stack with 2 workers (goal: >= 0.9x; installs Debian's wrk if missing). " +
       "wall: npm run scenario smoke against a bare docker run -> /health answers -> docker rm of the same containers, " +
       "2 rounds each, interleaved A B B A (goal: <= 3x). " +
@@ -53,7 +54,7 @@ const options = program.parse().opts<Options>();
 await runCli(async () => {
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping, removing the bench's containers (Ctrl-C again to force)`));
-  const run: Record<Measurement, () => Promise<void>> = {
+  const run: Record<Measurement, () => Promise<string>> = {
     classify: () => benchClassify({ lines: options.lines, file: options.file }),
     load: () => benchLoad({ connections: options.connections, signal, progress }),
     wall: () => benchWall({ signal, progress }),
@@ -61,7 +62,7 @@ await runCli(async () => {
   let code = 0;
   for (const what of MEASUREMENTS.filter((m) => options.only.includes(m))) {
     try {
-      await run[what]();
+      process.stdout.write(await run[what]());
     } catch (error) {
       if (error instanceof InterruptedError || signal.aborted) throw signal.reason ?? error;
       // Said on stderr (what went wrong, what to do); the other measurements still run.
