@@ -1,7 +1,8 @@
-// The harness's layers, top to bottom (README: "Architecture"). A folder may import only from layers
+// The harness's layers, top to bottom (docs/architecture.md). A folder may import only from layers
 // below its own; folders on one layer do not import each other. Tests may import anything.
 const LAYERS = [
   ["cli", "testing"],
+  ["docs"],
   ["nightly", "bench"],
   ["report"],
   ["baseline"],
