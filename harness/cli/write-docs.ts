@@ -1,4 +1,4 @@
-// Rewrites the tables in docs/ that the code generates (`npm run docs`): the scenario catalogue, the causes, the banner matrix.
+// Rewrites the tables in docs/ that the code generates (`npm run docs`): the layers, the scenario catalogue, the causes, the banner matrix.
 import { fileURLToPath } from "node:url";
 import { readSection, writeSection } from "../core/generated-section.ts";
 import { DOCS_TABLES } from "../docs/docs-tables.ts";
