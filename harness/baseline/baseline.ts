@@ -12,7 +12,7 @@ const RETIRED_TOLERANCES = ["p99Factor", "p99SlackMs", "throughputFactor"];
 
 /**
  * How far a nightly run's error count may drift from the baseline before it counts as a regression
- * (README: "Nightly"). Only behaviour is judged against the baseline: performance (p99, throughput) depends
+ * (docs/nightly.md). Only behaviour is judged against the baseline: performance (p99, throughput) depends
  * on the machine, and the baseline may have been recorded on another one.
  */
 export const tolerancesSchema = z.preprocess(

@@ -71,7 +71,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
   .addOption(
     new Option(
       "--profile <name>",
-      "how the platform replaces each replica (rolling-deploy): render, kubernetes or naive; see the README",
+      "how the platform replaces each replica (rolling-deploy): render, kubernetes or naive; see docs/load-balancer.md",
     ).choices(DEPLOY_PROFILE_NAMES),
   )
   .addOption(

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Baseline } from "../baseline/baseline.ts";
 import { UsageError } from "../core/errors.ts";
 
-/** The estimate for a run the baseline has no duration for (README: "Nightly regression"). */
+/** The estimate for a run the baseline has no duration for (docs/nightly.md). */
 export const DEFAULT_RUN_ESTIMATE_S = 15;
 /** The most shards `--shard i/n` accepts. */
 const MAX_SHARDS = 64;

@@ -114,7 +114,7 @@ describe("each kind of expectation", () => {
       expected: "none declared",
       observed:
         "none declared (advice: gunicorn's design calls worker_abort for 1 here; under UvicornWorker it runs neither hook: " +
-        "the drop-in docker/dropin/uvicorn_worker_hooks.py makes them run (README: Banners))",
+        "the drop-in docker/dropin/uvicorn_worker_hooks.py makes them run (docs/banners.md))",
       pass: true,
     });
     expect(only({ banners: { asDue: true } }, { banners: none, deaths: [] }).observed).toBe("none declared");

@@ -97,10 +97,10 @@ const KILL_BANNER_NOT_INSTALLED =
 
 /** Advice for an app that declares no banner: which of gunicorn's hooks its deaths would call, and whether they run under this worker class. */
 const HOOK_ADVICE: Record<WorkerClass, string> = {
-  uvicorn: "under UvicornWorker it runs neither hook: the drop-in docker/dropin/uvicorn_worker_hooks.py makes them run (README: Banners)",
+  uvicorn: "under UvicornWorker it runs neither hook: the drop-in docker/dropin/uvicorn_worker_hooks.py makes them run (docs/banners.md)",
   asgi:
     "under its asgi worker worker_int runs on SIGINT/SIGQUIT only, worker_abort never for a blocked loop: the drop-in " +
-    "docker/dropin/uvicorn_worker_hooks.py makes them run (README: Banners)",
+    "docker/dropin/uvicorn_worker_hooks.py makes them run (docs/banners.md)",
 };
 
 export interface ExpectationResult {

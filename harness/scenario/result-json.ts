@@ -11,7 +11,7 @@ import { traceLostRequests } from "./lost-requests.ts";
 import type { RunResult } from "./run-result.ts";
 import { METRICS } from "./thresholds.ts";
 
-/** Bump on any change that could break a reader of result.json (README: "The report"). */
+/** Bump on any change that could break a reader of result.json (docs/report.md). */
 /**
  * 2: `stack.name` became `stack.suite`, `stack.options` no longer repeats the suite and the config, and a death's
  * evidence is `{source, line?, text}` (was text: "log line N: …").

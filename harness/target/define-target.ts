@@ -211,7 +211,7 @@ export function targetJsonSchemaText(): string {
   const described = {
     ...schema,
     title: "chaos-harness target",
-    description: "The system under test: a FastAPI + gunicorn service (README: Test your own app).",
+    description: "The system under test: a FastAPI + gunicorn service (docs/targets.md).",
   };
   return `${JSON.stringify(described, null, 2)}\n`;
 }

@@ -19,7 +19,7 @@ export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new UsageError(
       "TARGET_NOT_FOUND",
-      `There is no target file ${shown}. Give the path of a .ts or .json target file (README: "Test your own app").`,
+      `There is no target file ${shown}. Give the path of a .ts or .json target file (docs/targets.md).`,
     );
   }
   const raw = await readTargetFile(path, shown);
@@ -28,7 +28,7 @@ export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
     const problems = parsed.error.issues.flatMap(closestIssues).map((issue) => `  ${issue.path.join(".") || "(target)"}: ${issue.message}`);
     throw new UsageError(
       "INVALID_TARGET",
-      `${shown} is not a valid target:\n${problems.join("\n")}\nFix the field(s) above; docker/demo.target.ts is a working example, and README "Test your own app" lists every field.`,
+      `${shown} is not a valid target:\n${problems.join("\n")}\nFix the field(s) above; docker/demo.target.ts is a working example, and docs/targets.md lists every field.`,
     );
   }
   // `$schema` is for editors only.
