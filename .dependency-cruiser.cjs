@@ -6,7 +6,7 @@ const LAYERS = [
   ["nightly", "bench"],
   ["report"],
   ["baseline"],
-  ["scenario", "capacity"],
+  ["scenario", "capacity", "corpus"],
   ["faults", "classify"],
   ["stack"],
   ["target"],
