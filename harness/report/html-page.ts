@@ -33,10 +33,16 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; v
 export function chartLibraries(): string {
   const chart = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
   const annotation = join(dirname(require.resolve("chartjs-plugin-annotation")), "chartjs-plugin-annotation.min.js");
-  return [chart, annotation]
-    .map((file) => `<script>${readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`)
-    .join("\n");
+  return [chart, annotation].map((file) => inlineScript(readFileSync(file, "utf8"))).join("\n");
 }
+
+/** A page's own script from client/ (JavaScript that tsc and biome check), inlined like the libraries. */
+export function clientScript(name: string): string {
+  return inlineScript(readFileSync(new URL(`./client/${name}`, import.meta.url), "utf8"));
+}
+
+/** A script element holding `source`: nothing in it can close the element. */
+const inlineScript = (source: string) => `<script>${source.replace(/<\/script/gi, "<\\/script")}</script>`;
 
 /** JSON inside <script>: nothing in it can close the element. */
 export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");

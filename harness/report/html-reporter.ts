@@ -11,8 +11,9 @@ import { type Observed, workerLabel } from "../scenario/expectations.ts";
 import { stepName, traceLostRequests } from "../scenario/lost-requests.ts";
 import { type ResultJson, runStack } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
+import type { Lifeline, ReplicaChart, ReportPageData } from "./client/report-page-data.ts";
 import { describeCounts, describeGunicornSettings, escapeHtml } from "./format.ts";
-import { chartLibraries, pageCss, SEVERITY_COLOURS, scriptJson } from "./html-page.ts";
+import { chartLibraries, clientScript, pageCss, SEVERITY_COLOURS, scriptJson } from "./html-page.ts";
 import { appLogName } from "./log-reporter.ts";
 import type { NightlyReport, Reporter, RunReport } from "./reporter.ts";
 
@@ -33,15 +34,6 @@ export class HtmlReporter implements Reporter {
 function write(file: string, html: string): string {
   writeFileSync(file, html);
   return file;
-}
-
-interface Lifeline {
-  /** `pid 7`, or `web-1/7` in a run with replicas. */
-  label: string;
-  from: number;
-  to: number;
-  cause: string | null;
-  severity: string | null;
 }
 
 /**
@@ -94,15 +86,6 @@ const STEP_PRECEDENCE = Object.keys(STEP_COLOUR) as Array<DeployStepEvent["actio
 
 /** web-2 before web-10. */
 const byName = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
-
-interface ReplicaChart {
-  /** Requests each replica answered, per second since the load started (by when the balancer accepted them). */
-  servers: Array<{ name: string; points: Array<{ x: number; y: number }> }>;
-  /** Requests that failed, whichever replica (or none) the balancer picked. */
-  lost: Array<{ x: number; y: number }>;
-  /** The deploy's steps; steps within 50 ms of each other share one line, one label each. */
-  steps: Array<{ at: number; labels: string[]; colour: string }>;
-}
 
 /** What the balancer sent each replica, second by second, with the deploy's steps; undefined without a balancer. */
 function replicaChart(events: readonly RunEvent[], origin: number): ReplicaChart | undefined {
@@ -201,7 +184,7 @@ function htmlReport(result: ResultJson, run: RunResult): string {
   const end = (Date.parse(result.endedAt) - origin) / 1000;
   const replicas = replicaChart(events, origin);
   const withReplica = result.deaths.some((d) => d.instance !== null);
-  const data = {
+  const data: ReportPageData = {
     timeline: result.timeline.map((p) => ({
       second: p.second,
       requests: p.completed,
@@ -209,10 +192,10 @@ function htmlReport(result: ResultJson, run: RunResult): string {
       p50: p.latencyMs.p50,
       p99: p.latencyMs.p99,
     })),
-    faults: result.faults
-      .filter((f) => f.offsetS !== null)
-      // The target names the replica (`master of web-1`) or the worker (`worker 7`) the fault hit.
-      .map((f) => ({ at: f.offsetS, label: `${f.action} → ${f.target}${f.detail ? `: ${f.detail}` : ""}` })),
+    // The target names the replica (`master of web-1`) or the worker (`worker 7`) the fault hit.
+    faults: result.faults.flatMap((f) =>
+      f.offsetS === null ? [] : [{ at: f.offsetS, label: `${f.action} → ${f.target}${f.detail ? `: ${f.detail}` : ""}` }],
+    ),
     lifelines: lifelines(result, observed, origin, end),
     replicas: replicas ?? null,
     severityColours: SEVERITY_COLOURS,
@@ -287,79 +270,7 @@ ${events
 </main>
 ${chartLibraries()}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
-<script>
-(function () {
-  var data = JSON.parse(document.getElementById("report-data").textContent);
-  if (window["chartjs-plugin-annotation"]) Chart.register(window["chartjs-plugin-annotation"]);
-  var colours = data.severityColours;
-  var faultLines = {};
-  data.faults.forEach(function (f, i) {
-    faultLines["fault" + i] = { type: "line", xMin: f.at, xMax: f.at, borderColor: "#8250df", borderWidth: 2, borderDash: [6, 4],
-      label: { display: true, content: f.label, position: "start", backgroundColor: "#8250df", font: { size: 11 } } };
-  });
-  new Chart(document.getElementById("timeline-chart"), {
-    type: "line",
-    data: { datasets: [
-      { label: "requests/s", data: data.timeline.map(function (p) { return { x: p.second, y: p.requests }; }), borderColor: "#0969da", yAxisID: "y" },
-      { label: "errors/s", data: data.timeline.map(function (p) { return { x: p.second, y: p.errors }; }), borderColor: "#cf222e", yAxisID: "y" },
-      { label: "p50 ms", data: data.timeline.map(function (p) { return { x: p.second, y: p.p50 }; }), borderColor: "#57ab5a", yAxisID: "ms" },
-      { label: "p99 ms", data: data.timeline.map(function (p) { return { x: p.second, y: p.p99 }; }), borderColor: "#bf8700", yAxisID: "ms" }
-    ] },
-    options: { animation: false, maintainAspectRatio: false, parsing: false,
-      scales: { x: { type: "linear", title: { display: true, text: "s" } }, y: { beginAtZero: true, title: { display: true, text: "per second" } },
-        ms: { position: "right", beginAtZero: true, title: { display: true, text: "ms" }, grid: { drawOnChartArea: false } } },
-      plugins: { annotation: { annotations: faultLines } } }
-  });
-  if (data.replicas) {
-    var palette = ["#0969da", "#8250df", "#1b7c83", "#bf3989", "#953800", "#4d2d00", "#116329", "#6e7781"];
-    var stepLines = {};
-    data.replicas.steps.forEach(function (s, i) {
-      stepLines["step" + i] = { type: "line", xMin: s.at, xMax: s.at, borderColor: s.colour, borderWidth: 1.5, borderDash: [4, 3],
-        label: { display: true, content: s.labels, position: ["end", "center", "start"][i % 3], backgroundColor: s.colour, font: { size: 10 }, padding: 3 } };
-    });
-    // Each second's requests stacked by replica (a step covers its second); the lost ones on their own, in red.
-    var series = data.replicas.servers.map(function (s, i) {
-      var colour = palette[i % palette.length];
-      return { label: s.name, data: s.points, stack: "answered", fill: i ? "-1" : "origin", borderColor: colour, backgroundColor: colour + "55",
-        pointRadius: 0, borderWidth: 1.5, stepped: true };
-    });
-    series.push({ label: "lost", data: data.replicas.lost, stack: "lost", fill: false, order: -1, borderColor: "#cf222e", backgroundColor: "#cf222e",
-      pointRadius: function (c) { return c.raw && c.raw.y > 0 ? 3 : 0; }, borderWidth: 2, stepped: true });
-    new Chart(document.getElementById("replica-chart"), {
-      type: "line",
-      data: { datasets: series },
-      options: { animation: false, maintainAspectRatio: false, interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: { x: { type: "linear", title: { display: true, text: "s since the load started" } },
-          y: { stacked: true, beginAtZero: true, title: { display: true, text: "requests per second" } } },
-        plugins: { annotation: { annotations: stepLines },
-          legend: { labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } } } }
-    });
-  }
-  var lines = data.lifelines;
-  new Chart(document.getElementById("lifeline-chart"), {
-    type: "bar",
-    data: { labels: lines.map(function (l) { return l.label; }),
-      datasets: [{ label: "alive", data: lines.map(function (l) { return [l.from, l.to]; }),
-        backgroundColor: lines.map(function (l) { return l.severity ? colours[l.severity] : "#8c959f"; }), borderSkipped: false, barPercentage: 0.7 }] },
-    options: { indexAxis: "y", animation: false, maintainAspectRatio: false,
-      scales: { x: { type: "linear", title: { display: true, text: "s since the load started" } } },
-      plugins: { legend: { display: false }, annotation: { annotations: faultLines },
-        tooltip: { callbacks: { label: function (c) { var l = lines[c.dataIndex]; return l.label + ": " + (l.cause ? l.cause + " (" + l.severity + ")" : "alive at the end"); } } } } },
-    plugins: [{ id: "causes", afterDatasetsDraw: function (chart) {
-      var ctx = chart.ctx, meta = chart.getDatasetMeta(0);
-      ctx.save(); ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = "#1f2328"; ctx.textBaseline = "middle";
-      meta.data.forEach(function (bar, i) { if (lines[i].cause) ctx.fillText(lines[i].cause, bar.x + 6, bar.y); });
-      ctx.restore();
-    } }]
-  });
-  var filter = document.getElementById("log-filter");
-  var spans = Array.prototype.slice.call(document.querySelectorAll("#log-lines [data-line]"));
-  filter.addEventListener("input", function () {
-    var q = filter.value.toLowerCase();
-    spans.forEach(function (s) { s.style.display = !q || s.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none"; });
-  });
-})();
-</script>
+${clientScript("report-page.js")}
 </body>
 </html>
 `;
