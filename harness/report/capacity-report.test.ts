@@ -4,8 +4,7 @@ import { basename, join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CapacityReport, type ConfigurationResult, capacityReportSchema, type TrialRecord } from "../capacity/capacity-result.ts";
-import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
-import { chartsDrawn, openOffline } from "../testing/chromium.ts";
+import { chartsDrawn, itInChromium, openOffline } from "../testing/chromium.ts";
 import { writeCapacityReport } from "./capacity-report.ts";
 
 const work = mkdtempSync(join(tmpdir(), "capacity-report-test-"));
@@ -324,7 +323,7 @@ describe("the capacity report folder", () => {
     for (const c of compared.configurations) expect(comparedPage).toContain(`<strong>${c.capacityRps}</strong>`);
   });
 
-  it.skipIf(!existsSync(CHROMIUM_PATH))(
+  itInChromium(
     "report.html: the chart draws in Chromium with no console error and no network",
     async () => {
       const { dir } = write("error", withError);

@@ -6,7 +6,6 @@ import { stripVTControlCharacters } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
 import type { RunEvent } from "../events/events.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { isFailedLbRequest } from "../logs/haproxy-log.ts";
@@ -14,7 +13,7 @@ import type { LogLine } from "../logs/log-line.ts";
 import { GunicornLogParser } from "../logs/log-parser.ts";
 import { resultSchema, toResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
-import { chartsDrawn, openOffline } from "../testing/chromium.ts";
+import { chartsDrawn, itInChromium, openOffline } from "../testing/chromium.ts";
 import { bootedPerReplica, loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { ConsoleReporter } from "./console-reporter.ts";
 import { fileReporters, writeNightlyReport, writeRunReport } from "./write-run-report.ts";
@@ -239,7 +238,7 @@ describe("the report of a recorded rolling deploy (naive profile: SIGTERM while 
     expect(items).toHaveLength(3);
   });
 
-  it.skipIf(!existsSync(CHROMIUM_PATH))(
+  itInChromium(
     "report.html: every chart draws in Chromium with no console error and no network",
     async () => {
       const report = await openOffline(join(dir, "report.html"), chartsDrawn);

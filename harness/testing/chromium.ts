@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { it } from "vitest";
 import { CHROMIUM_PATH } from "../engine/ensure-engine.ts";
 
 /** Debian's Chromium, headless, with no background traffic (the machine has no network beyond loopback). */
 async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `The HTML report test needs Chromium at ${CHROMIUM_PATH}: run \`npm run setup\` (it installs Debian's chromium), or set CHROMIUM_PATH.`,
+      `The HTML report tests need Chromium at ${CHROMIUM_PATH}: run \`npm run setup\` (it installs Debian's chromium), or set CHROMIUM_PATH.`,
     );
   }
   return chromium.launch({
@@ -62,6 +63,25 @@ export async function openOffline(file: string, ready: () => boolean): Promise<O
     await browser.close();
     throw error;
   }
+}
+
+/**
+ * A test that opens a page in Chromium. With no Chromium it fails under CI=true, saying that `npm run setup` installs
+ * it (a skipped test proves nothing); elsewhere it is skipped, with that reason printed.
+ */
+export function itInChromium(name: string, body: () => Promise<void>, timeoutMs: number): void {
+  it(
+    name,
+    async (context) => {
+      if (!existsSync(CHROMIUM_PATH) && !process.env.CI) {
+        const reason = `no Chromium at ${CHROMIUM_PATH}: \`npm run setup\` installs it (under CI=true this test fails instead)`;
+        process.stderr.write(`skipped "${name}": ${reason}\n`);
+        context.skip(reason);
+      }
+      await body();
+    },
+    timeoutMs,
+  );
 }
 
 /** Chart.js has drawn its charts (for `openOffline`'s `ready`). */
