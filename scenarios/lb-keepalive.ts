@@ -10,7 +10,7 @@ export default defineScenario({
   // 48 concurrent requests, each on a connection of its own, a keepalive apart minus 4-20 ms (the workers answer a burst over
   // about 20 ms, so its connections' idle times spread that much): 16 bursts. Measured here: 13-55 lost per run, 6 runs, on a
   // busy machine; on a quiet one (2026-12-07) 0 in 9 runs, old code and new: HAProxy sees the FIN before it reuses the
-  // connection. Such a run is inconclusive (exit 3), never a pass or a failure.
+  // connection. Such a run is inconclusive (exit 5), never a pass or a failure.
   load: { durationS: 16, connections: 48, bursts: { size: 48, gapS: 1, sweepMs: [-20, -4], stepMs: 1 }, requests: [{ role: "health" }] },
   settle: { maxS: 1 },
   expect: {

@@ -9,7 +9,8 @@ import { ExitCode, UsageError } from "../core/errors.ts";
 import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
-import { writeCapacityReport } from "../report/capacity-report.ts";
+import { capacityReporters, writeCapacityReport } from "../report/capacity-report.ts";
+import { CapacityConsoleReporter } from "../report/capacity-report-console.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt } from "../report/write-run-report.ts";
 import { variantOf } from "../target/define-target.ts";
@@ -44,8 +45,8 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity -
       "Reports the limiting resource (worker CPU per pid, DB pool timeouts, OOM kills, memory) and a confidence.\n" +
       "Writes reports/capacity-<run>/ (report.html, capacity.json, junit.xml).\n" +
       "Exit codes: 0 measured (and --require met, no regression), 1 below --require or a capacity drop beyond the spread " +
-      "measured, 2 usage, 3 environment (no Docker, a configuration could not be measured, or the load generator could not " +
-      "offer the rate needed: inconclusive), 130 interrupted.",
+      "measured, 2 usage, 3 environment (no Docker, a configuration could not be measured), 5 inconclusive (the load generator " +
+      "could not offer the rate needed), 130 interrupted.",
   )
   .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
   .option("--url <url>", "measure a service already running on loopback (http://127.0.0.1:PORT), with no containers")
@@ -119,25 +120,15 @@ await runCli(async () => {
     signal,
   });
   const dir = join(REPORTS_DIR, `capacity-${report.runId}`);
-  const files = writeCapacityReport(report, dir);
+  // --json: capacity.json on stdout instead of the console's summary.
+  const files = writeCapacityReport(report, dir, [...capacityReporters(), ...(options.json ? [] : [new CapacityConsoleReporter()])]);
   pointLatestAt(REPORTS_DIR, dir);
   pruneOldReports(options.keep, progress);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else {
-    for (const c of report.configurations) {
-      const at = c.atCapacity
-        ? ` — at it: p99 ${c.atCapacity.latencyMs.p99} ms, ${c.atCapacity.achievedRps}/${c.atCapacity.offeredRps} req/s answered`
-        : "";
-      process.stdout.write(
-        `${c.label.padEnd(28)} ${c.error ? `ERROR ${c.error}` : `${c.capacityRps} req/s (first failure: ${c.firstFailRps ?? "none"})${at}; limit: ${c.limiting.summary}; ${c.confidence} confidence`}\n`,
-      );
-    }
-    for (const c of report.comparison?.byConfiguration ?? []) process.stdout.write(`${c.configuration}: ${c.verdict}\n`);
-    process.stdout.write(`${report.status.toUpperCase()}: ${report.summary}\nreport: ${files.find((f) => f.endsWith(".html")) ?? dir}\n`);
-  }
+  else process.stdout.write(`report: ${files.find((f) => f.endsWith(".html")) ?? dir}\n`);
   if (report.status === "passed") return ExitCode.ok;
   if (report.status === "failed") return ExitCode.expectationFailed;
-  return ExitCode.environment;
+  return report.status === "inconclusive" ? ExitCode.inconclusive : ExitCode.environment;
 });
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
+import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
@@ -40,7 +41,8 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
   .description(
     "Runs a scenario against the real stack (the demo backend, or your service with --target) and prints a verdict.\n" +
       "Exit codes: 0 passed, 1 an expectation failed, 2 usage, invalid scenario or target file, or a scenario the target cannot run, " +
-      "3 environment (no Docker, an image build failed, the app did not start), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
+      "3 environment (no Docker, an image build failed, the app did not start), 5 inconclusive (the load generator lagged its " +
+      "schedule, or lb-keepalive's race was not hit: nothing judged), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
   )
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description (and which do not fit --target)")
@@ -135,7 +137,9 @@ await runCli(async () => {
     const { files } = writeRunReport(result, REPORTS_DIR, { reporters });
     process.stdout.write(`${whereTheReportIs(files)}\n`);
     results.push(result);
-    if (result.status === "aborted" || (result.error && exitCodeOf(result.error) === ExitCode.environment)) break;
+    // A broken environment, or a generator that lagged (a busy machine), would spoil the runs after it too.
+    const stop = result.error && exitCodeOf(result.error);
+    if (result.status === "aborted" || stop === ExitCode.environment || stop === ExitCode.inconclusive) break;
   }
   if (scenarios.length > 1) for (const reporter of reporters) reporter.onCatalogueEnd?.(results, scenarios.length);
   pruneOldReports(options.keep, progress);
@@ -143,8 +147,8 @@ await runCli(async () => {
   if (broken?.error) return exitCodeFor(broken.error);
   if (results.length < scenarios.length || results.some((r) => r.status === "failed")) return ExitCode.expectationFailed;
   // A run that could not judge (a timing race its load did not hit) is neither a pass nor a failure.
-  return results.every((r) => r.status === "passed") ? ExitCode.ok : ExitCode.environment;
-});
+  return results.every((r) => r.status === "passed") ? ExitCode.ok : ExitCode.inconclusive;
+}, removeEverythingBeforeExit);
 
 /** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */
 function checkDeployOptions(scenario: Scenario, options: Options): void {

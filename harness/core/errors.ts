@@ -1,9 +1,11 @@
-/** Exit codes of every harness command (documented in the README). */
+/** Exit codes of every harness command (documented in the README); 4 is a bug in the harness (cli/run-cli.ts). */
 export const ExitCode = {
   ok: 0,
   expectationFailed: 1,
   usage: 2,
   environment: 3,
+  /** The run happened but judged nothing: the load generator lagged its schedule, or the timing race was not hit. */
+  inconclusive: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -31,6 +33,13 @@ export class UsageError extends HarnessError {
 export class EnvironmentError extends HarnessError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.environment, options);
+  }
+}
+
+/** The run could not judge the app (the load generator lagged its schedule: it measured itself). Exit 5. */
+export class InconclusiveError extends HarnessError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, ExitCode.inconclusive, options);
   }
 }
 

@@ -3,7 +3,7 @@ import { DEFAULT_TUNING } from "../balancer/haproxy-config.ts";
 import { classifyRun } from "../classify/classify-run.ts";
 import { newRunContext } from "../cleanup/run-context.ts";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
-import { EnvironmentError, errorMessage, HarnessError, InterruptedError, UsageError } from "../core/errors.ts";
+import { errorMessage, HarnessError, InconclusiveError, InterruptedError, UsageError } from "../core/errors.ts";
 import { pollUntil, sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
@@ -136,15 +136,15 @@ export async function runScenario(
     recovery,
     bootFailure,
   };
-  // A generator that lagged its schedule measured itself, not the app: the run is inconclusive, exit 3.
+  // A generator that lagged its schedule measured itself, not the app: the run is inconclusive, exit 5.
   const lagged = load?.openLoop?.inconclusive;
   if (!error && lagged)
-    error = new EnvironmentError("LOAD_GENERATOR_LAGGED", `inconclusive: ${lagged}. Run it on a less busy machine, or lower load.rate.`);
+    error = new InconclusiveError("LOAD_GENERATOR_LAGGED", `inconclusive: ${lagged}. Run it on a less busy machine, or lower load.rate.`);
   const expectations = error ? [] : evaluateExpectations(expect, observed);
   const status: RunStatus =
     error instanceof InterruptedError
       ? "aborted"
-      : error instanceof EnvironmentError && error.code === "LOAD_GENERATOR_LAGGED"
+      : error instanceof InconclusiveError
         ? "inconclusive"
         : error
           ? "error"
