@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { totalErrors } from "../load/load-result.ts";
 import { bootedPerReplica, loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
-import { RESULT_SCHEMA_FILE, resultJsonSchemaText, resultSchema, toResultJson } from "./result-json.ts";
+import { RESULT_JSON_SCHEMA, resultSchema, toResultJson } from "./result-json.ts";
 
 const [timeoutRun, , , rollingDeploy] = RECORDED_RUNS.map((recorded) => loadRunResult(runFixtureFile(recorded)));
 
 describe("reports/result.schema.json", () => {
   it("is the JSON Schema of the code's own result.json schema (regenerate with npm run schema)", () => {
-    expect(readFileSync(RESULT_SCHEMA_FILE, "utf8")).toBe(resultJsonSchemaText());
+    expect(readFileSync(RESULT_JSON_SCHEMA.file, "utf8")).toBe(RESULT_JSON_SCHEMA.text());
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
 import { EVIDENCE_SOURCES } from "../classify/death.ts";
+import { committedJsonSchema } from "../core/committed-json-schema.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
@@ -332,17 +333,10 @@ function eventJson(event: RunEvent): ResultJson["events"][number] {
 }
 
 /** The committed JSON Schema of result.json (documentation for readers in other languages). */
-export const RESULT_SCHEMA_FILE = new URL("../../reports/result.schema.json", import.meta.url);
-
-export function resultJsonSchemaText(): string {
-  const schema = z.toJSONSchema(resultSchema, { target: "draft-2020-12" });
-  const described = {
-    ...schema,
-    title: "result.json",
-    description: `What one harness run observed and concluded (schemaVersion ${RESULT_SCHEMA_VERSION}).`,
-  };
-  return `${JSON.stringify(described, null, 2)}\n`;
-}
+export const RESULT_JSON_SCHEMA = committedJsonSchema(new URL("../../reports/result.schema.json", import.meta.url), resultSchema, {
+  title: "result.json",
+  description: `What one harness run observed and concluded (schemaVersion ${RESULT_SCHEMA_VERSION}).`,
+});
 
 /** The run's stack as keys and tables name it: the suite, plus a worker class other than uvicorn's (`sid-asgi`). */
 export const runStack = (result: ResultJson): string =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { committedJsonSchema } from "../core/committed-json-schema.ts";
 import { UsageError } from "../core/errors.ts";
 import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "./banner-patterns.ts";
 
@@ -204,14 +205,9 @@ export function bannersOf(target: Target, config: string): BannerPatterns {
 }
 
 /** The committed JSON Schema of target files, for editors (`"$schema"` in a .json target); `npm run schema` writes it. */
-export const TARGET_SCHEMA_FILE = new URL("./target.schema.json", import.meta.url);
-
-export function targetJsonSchemaText(): string {
-  const schema = z.toJSONSchema(targetSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
-  const described = {
-    ...schema,
-    title: "chaos-harness target",
-    description: "The system under test: a FastAPI + gunicorn service (docs/targets.md).",
-  };
-  return `${JSON.stringify(described, null, 2)}\n`;
-}
+export const TARGET_JSON_SCHEMA = committedJsonSchema(
+  new URL("./target.schema.json", import.meta.url),
+  targetSchema,
+  { title: "chaos-harness target", description: "The system under test: a FastAPI + gunicorn service (docs/targets.md)." },
+  { io: "input", unrepresentable: "any" },
+);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
-import { bannersOf, TARGET_SCHEMA_FILE, targetJsonSchemaText, variantOf } from "./define-target.ts";
+import { bannersOf, TARGET_JSON_SCHEMA, variantOf } from "./define-target.ts";
 import { loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
@@ -174,6 +174,6 @@ describe("loading a target file", () => {
 
 describe("harness/target/target.schema.json", () => {
   it("is the JSON Schema of the code's own target schema (regenerate with npm run schema)", () => {
-    expect(readFileSync(TARGET_SCHEMA_FILE, "utf8")).toBe(targetJsonSchemaText());
+    expect(readFileSync(TARGET_JSON_SCHEMA.file, "utf8")).toBe(TARGET_JSON_SCHEMA.text());
   });
 });
