@@ -107,6 +107,9 @@ export const capacityReportSchema = z.object({
 export type CapacityReport = z.output<typeof capacityReportSchema>;
 export type ConfigurationResult = z.output<typeof configurationSchema>;
 export type TrialRecord = z.output<typeof trial>;
+/** What was measured, by name: the target's, or the service's --url. */
+export const measuredSystem = (report: Pick<CapacityReport, "target" | "url">): string => report.target?.name ?? report.url ?? "unknown";
+
 /** A configuration before (or without) its measurement: nothing met, nothing known. */
 export function unmeasuredConfiguration(label: string): ConfigurationResult {
   return {

@@ -1,4 +1,5 @@
 import type { BaselineEntry, Regression } from "../baseline/baseline.ts";
+import type { CapacityReport } from "../capacity/capacity-result.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
 
@@ -29,6 +30,12 @@ export interface NightlyReport {
   missing?: readonly string[];
 }
 
+/** One finished capacity run (`npm run capacity`, or a nightly's comparison), and the folder its files go in. */
+export interface CapacityRunReport {
+  report: CapacityReport;
+  dir: string;
+}
+
 /**
  * Listens to a run through optional hooks (vitest's Reporter is the model). A hook that writes files
  * returns their paths, so that the command can say where the report is.
@@ -40,4 +47,6 @@ export interface Reporter {
   onCatalogueEnd?(results: readonly RunResult[], planned: number): void;
   /** After a nightly: one combined view of every run. */
   onNightlyEnd?(nightly: NightlyReport): string[] | undefined;
+  /** After a capacity run, whatever its status. */
+  onCapacityEnd?(capacity: CapacityRunReport): string[] | undefined;
 }
