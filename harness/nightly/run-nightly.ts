@@ -4,7 +4,6 @@ import {
   baselineEntry,
   baselineKey,
   compareToBaseline,
-  matrixKey,
   type Regression,
   readBaseline,
   writeBaseline,
@@ -13,17 +12,17 @@ import type { CapacityReport } from "../capacity/capacity-result.ts";
 import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
-import { type SuiteName, stackLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
+import { type SuiteName, stackLabel, type WorkerClass } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
 import { markWriting, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
-import { partitionByFit } from "../scenario/fit-target.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import type { Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { nightlyDir } from "./nightly-dir.ts";
+import { nightlyMatrix } from "./nightly-matrix.ts";
 import { assignShards, DEFAULT_RUN_ESTIMATE_S, estimateMatrix, type Shard, totalEstimateS, writeShardFile } from "./shard.ts";
 
 export interface NightlyOptions {
@@ -87,16 +86,8 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   const unbaselined: string[] = [];
   const target = options.target ?? (await loadTarget());
   const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
-  const { fitting, leftOut } = partitionByFit(scenarios, target);
+  const { runs: matrix, leftOut } = nightlyMatrix(options, scenarios, target);
   for (const line of leftOut) options.progress.info(line);
-  // The matrix, in the order an unsharded nightly runs it: every suite, each of its worker classes, every scenario that fits.
-  const matrix = options.suites.flatMap((suite) =>
-    suiteWorkers(suite)
-      .filter((worker) => !options.workers || options.workers.includes(worker))
-      .flatMap((worker) =>
-        fitting.map((scenario) => ({ suite, worker, scenario, key: matrixKey(target.name, scenario.name, stackLabel(suite, worker)) })),
-      ),
-  );
   const mine = options.shard ? shardKeys(options, target, matrix, baseline, dir) : undefined;
   const total = mine?.size ?? matrix.length;
   for (const { suite, worker, scenario, key: planned } of matrix) {
