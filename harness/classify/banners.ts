@@ -1,6 +1,6 @@
 import type { RunEvent } from "../events/events.ts";
 import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "../target/banner-patterns.ts";
-import type { Cause } from "./causes.ts";
+import type { Cause } from "./define-cause.ts";
 
 export type { BannerPatterns };
 

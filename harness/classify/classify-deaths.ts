@@ -1,9 +1,9 @@
 import type { RunEvent } from "../events/events.ts";
 import { type BannerKind, type BannerMatcher, bannerMatcher, declaredBannerKinds } from "./banners.ts";
-import { severityOf } from "./causes.ts";
+import { severityOf, summaryOf } from "./causes.ts";
 import type { ClassifyOptions, ContainerEvidence, Death, MasterStory, WorkerStory } from "./death.ts";
 import { exitTime, expectedBanners, isStopExit, judgeDeath, SAME_MOMENT_MS, STOP_SIGNALS } from "./death-rules.ts";
-import { capText, SUMMARIES } from "./death-wording.ts";
+import { capText } from "./death-wording.ts";
 
 /** Exited workers left waiting for late lines at most; beyond, the oldest is judged at once. */
 const MAX_UNJUDGED = 256;
@@ -207,7 +207,7 @@ export class DeathClassifier {
       cause: verdict.cause,
       severity: severityOf(verdict.cause),
       at,
-      summary: verdict.summary ?? SUMMARIES[verdict.cause],
+      summary: verdict.summary ?? summaryOf(verdict.cause),
       evidence: verdict.evidence,
       bannersExpected: expectedBanners(worker, verdict.cause, Boolean(verdict.stopSignalled)).filter((kind) => this.owed.has(kind)),
       bannersSeen: [...new Set(worker.banners.map((b) => b.kind))],

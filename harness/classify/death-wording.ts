@@ -1,24 +1,7 @@
 import type { FaultEvent, FromLog } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { type BannerSighting, bannerBlockingCall } from "./banners.ts";
-import type { Cause } from "./causes.ts";
 import type { Evidence } from "./death.ts";
-
-/** Each cause's standard one-line why. */
-export const SUMMARIES: Record<Cause, string> = {
-  shutdown: "the master was told to stop",
-  reload: "replaced when the master reloaded",
-  "scale-down": "removed when the master scaled down",
-  "max-requests": "recycled after max_requests",
-  timeout: "event loop blocked past the timeout; the master aborted it",
-  "oom-kill": "killed by the kernel's OOM killer",
-  sigkill: "SIGKILL; a log alone cannot prove an OOM kill",
-  "unexpected-sigterm": "SIGTERM with no deploy, reload or scale-down behind it",
-  "graceful-timeout": "still running when graceful_timeout ran out; in-flight requests were cut",
-  "boot-failure": "failed to boot",
-  crash: "exited abnormally",
-  unknown: "the input does not say how it ended",
-};
 
 /** Evidence as one line of text: `log line 12: …`, `banner (log line 40): …`, `harness: …`. */
 export function formatEvidence(evidence: Evidence): string {

@@ -1,7 +1,7 @@
 import type { EventOfKind, FaultEvent, FromLog } from "../events/events.ts";
 import type { ExitLine } from "../events/worker-roster.ts";
 import type { BannerKind, BannerPatterns, BannerSighting } from "./banners.ts";
-import type { Cause, Severity } from "./causes.ts";
+import type { Cause, Severity } from "./define-cause.ts";
 
 /** Where a piece of evidence comes from; `line` is the raw log line it quotes, when it quotes one. */
 export const EVIDENCE_SOURCES = ["log", "banner", "app", "harness", "docker", "cgroup", "inference"] as const;
