@@ -3,7 +3,7 @@ import { BANNER_CALLED_FOR, BANNER_LABEL, declaredBannerKinds } from "../classif
 import type { Cause } from "../classify/causes.ts";
 import { UsageError } from "../core/errors.ts";
 import { DATABASE_FAULTS } from "../faults/fault-spec.ts";
-import { bannersOf, type Target } from "../target/define-target.ts";
+import { bannersOf, pathOfRole, type Target } from "../target/define-target.ts";
 import type { Scenario } from "./define-scenario.ts";
 
 /**
@@ -25,7 +25,8 @@ export function fitScenario(scenario: Scenario, target: Target, alternative?: Sc
       `${scenario.name} needs ${missing}, which target ${target.name} does not declare (${relative(process.cwd(), target.file)}). ${instead}`,
     );
   }
-  const pathOf = (role: string) => (role === "health" ? target.health : target.paths[role]!);
+  // missingFor has refused every role the target does not map.
+  const pathOf = (role: string) => pathOfRole(target, role)!;
   return {
     ...scenario,
     load: { ...scenario.load, requests: scenario.load.requests.map((r) => ({ ...r, path: r.path ?? pathOf(r.role!) })) },
@@ -65,7 +66,7 @@ export function missingFor(scenario: Scenario, target: Target): string | undefin
     ...scenario.faults.flatMap((f) => (f.action === "request" && f.role ? [f.role] : [])),
     ...(scenario.expect.recovery?.role ? [scenario.expect.recovery.role] : []),
   ];
-  const unmapped = [...new Set(roles)].filter((role) => role !== "health" && !target.paths[role]);
+  const unmapped = [...new Set(roles)].filter((role) => !pathOfRole(target, role));
   if (unmapped.length)
     return `the role${unmapped.length > 1 ? "s" : ""} ${unmapped.map((r) => `"${r}"`).join(", ")} (paths: in the target)`;
   const databaseFaults = scenario.faults.filter((f) => DATABASE_FAULTS.has(f.action));

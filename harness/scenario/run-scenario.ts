@@ -18,7 +18,7 @@ import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import { bannersOf, type Target } from "../target/define-target.ts";
+import { bannersOf, pathOfRole, type Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { loadScenario } from "./catalogue.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
@@ -276,7 +276,7 @@ async function waitForRecovery(
 ): Promise<RecoveryObservation> {
   const started = Date.now();
   let last: RecoveryObservation = { workers: 0, healthy: false, afterS: undefined };
-  const rolePath = role && stack.target.paths[role];
+  const rolePath = role && pathOfRole(stack.target, role);
   const recovered = await pollUntil(
     async () => {
       const live = (await stack.liveWorkers().catch(() => [])).length;

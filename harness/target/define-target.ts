@@ -193,6 +193,11 @@ export function variantOf(target: Target, config: string): ConfigVariant {
   return variant;
 }
 
+/** The path a role names on the target: "health" is its health path, any other role one of its `paths`; undefined when unmapped. */
+export function pathOfRole(target: Pick<Target, "health" | "paths">, role: string): string | undefined {
+  return role === "health" ? target.health : target.paths[role];
+}
+
 /** The banners a run owes under `--config NAME`: the variant's own declaration, else the target's; none when neither declares any. */
 export function bannersOf(target: Target, config: string): BannerPatterns {
   const declared = (config === "default" ? target.configs.default?.banners : target.configs[config]?.banners) ?? target.banners;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
-import { bannersOf, TARGET_JSON_SCHEMA, variantOf } from "./define-target.ts";
+import { bannersOf, pathOfRole, TARGET_JSON_SCHEMA, variantOf } from "./define-target.ts";
 import { loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
@@ -114,6 +114,14 @@ describe("loading a target file", () => {
     expect(variantOf(demo, "seed").command).toEqual(["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"]);
     expect(variantOf(demo, "default")).toEqual({ env: {} });
     expect(() => variantOf(demo, "prod")).toThrow(/Target demo has no config "prod"\. Its configs: default, seed/);
+  });
+
+  it("names a path by role: health is the health path, any other role one of paths, an unmapped role none", async () => {
+    const demo = await loadTarget();
+    expect(pathOfRole(demo, "health")).toBe("/health");
+    expect(pathOfRole(demo, "db")).toBe("/db?ms=20");
+    expect(pathOfRole({ ...demo, health: "/livez" }, "health")).toBe("/livez");
+    expect(pathOfRole(demo, "no-such-role")).toBeUndefined();
   });
 
   it.each([
