@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
 import { Progress } from "../core/progress.ts";
-import { ensureChromium, ensureDockerEngine } from "../engine/ensure-engine.ts";
+import { ensureDockerEngine, ensureTestTools } from "../engine/ensure-engine.ts";
 import { ensureSuiteImages, pruneStaleImages } from "../images/build-images.ts";
 import { SUITE_NAMES, SUITES, type SuiteName } from "../images/suites.ts";
 import { runCli } from "./run-cli.ts";
@@ -10,7 +10,7 @@ import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 const program = withSuiteOption(usageErrorsExit2(new Command("npm run setup --")), "build only this suite's images")
   .description(
     "Makes this machine ready: a Docker engine that answers (on Debian, as root, installs docker.io and " +
-      "mmdebstrap and starts dockerd), Chromium for the HTML report test, then the images of every suite, built from " +
+      "mmdebstrap and starts dockerd), Chromium and pyflakes3 for npm test, then the images of every suite, built from " +
       "Debian packages only when their inputs changed. Idempotent: a warm run takes seconds.\n" +
       "Exit codes: 0 ready, 2 usage, 3 environment (what to install is said).",
   )
@@ -21,7 +21,7 @@ const suite = chosenSuite(program.parse().opts<{ suite?: SuiteName; stack?: Suit
 await runCli(async () => {
   const progress = new Progress();
   await ensureDockerEngine(progress);
-  await ensureChromium(progress);
+  await ensureTestTools(progress);
   const swept = await sweepStaleContainers();
   if (swept.removed.length > 0) progress.info(`removed ${swept.removed.length} container(s) left by killed runs: ${swept.runs.join(", ")}`);
   const suites = suite ? [suite] : SUITE_NAMES;

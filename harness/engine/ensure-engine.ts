@@ -48,15 +48,25 @@ function whyWeCannotManageTheEngine(): string | undefined {
 /** Chromium, for the test that opens the HTML report in a real browser (`CHROMIUM_PATH` overrides where). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Installs Debian's chromium when it is missing and this machine allows it; otherwise says what to do. */
-export async function ensureChromium(progress: Progress): Promise<void> {
-  if (existsSync(CHROMIUM_PATH)) return;
+/** pyflakes, for the test that lints the project's Python (Debian's package and command are both pyflakes3). */
+export const PYFLAKES = "pyflakes3";
+
+/**
+ * Installs what npm test needs beside Docker, from Debian, when missing and this machine allows it: chromium (the
+ * HTML report tests) and pyflakes3 (the Python lint). Otherwise says what to do.
+ */
+export async function ensureTestTools(progress: Progress): Promise<void> {
+  const missing = [...(existsSync(CHROMIUM_PATH) ? [] : ["chromium"]), ...(await missingDebianPackages([[PYFLAKES, "pyflakes3"]]))];
+  if (missing.length === 0) return;
   const obstacle = whyWeCannotInstall();
   if (obstacle) {
-    progress.warn(`No Chromium at ${CHROMIUM_PATH} (${obstacle}): the HTML report test needs it. Install Chromium and set CHROMIUM_PATH.`);
+    progress.warn(
+      `No ${missing.join(" and no ")} here (${obstacle}): npm test needs Chromium (at ${CHROMIUM_PATH}, or set CHROMIUM_PATH) ` +
+        `for the HTML report tests and ${PYFLAKES} on PATH for the Python lint. Install them.`,
+    );
     return;
   }
-  await progress.step("install chromium from Debian (for the HTML report test)", () => aptInstall(["chromium"]));
+  await progress.step(`install ${missing.join(", ")} from Debian (for npm test)`, () => aptInstall(missing));
 }
 
 function whyWeCannotInstall(): string | undefined {
