@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
 
-export type BaseBuilder = "mmdebstrap" | "dockerfile";
+type BaseBuilder = "mmdebstrap" | "dockerfile";
 
 /** What the builder choice depends on: CHAOS_BASE_BUILDER, whether mmdebstrap is there, and whether apt-get may install it. */
 export interface BuilderFacts {
