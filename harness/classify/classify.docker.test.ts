@@ -82,7 +82,7 @@ describe.each(LIVE_SUITES.flatMap((stack) => (["default", "seed"] as const).map(
         truth.set(pid, "timeout");
       }
 
-      const oldest = await stack.pickWorker("oldest");
+      const oldest = await stack.app.pickWorker("oldest");
       await faults.inject({ action: "signal-master", signal: "TTOU" });
       await waitForDeath(stack, oldest, false);
       truth.set(oldest, "scale-down");

@@ -121,21 +121,17 @@ type WorkerLifecycleStep =
   | "forced-close";
 
 /**
- * What the harness did to the system under test, one variant per action, with typed fields (the target,
- * the pid it hit, the signal, the window). The fault schedule is the one place that records them.
+ * What the harness did to the system under test, as the fault that did it recorded it: what it hit (a
+ * worker by pid, a master, the database), the signal when one was sent, and in words what was done. Each
+ * fault defines its own actions and words (harness/faults/<fault>.ts); readers (the classifier, the
+ * reports) rely on this much only. The fault schedule is the one place that records them.
  */
-export type FaultFacts =
-  | { action: "signal-master"; target: "master"; signal: string; instance?: string }
-  | { action: "signal-worker"; target: "worker"; pid: number; signal: string }
-  | { action: "request"; target: "worker"; pid: number; path: string }
-  | { action: "worker-freeze"; target: "worker"; pid: number; signal: string }
-  | { action: "memory-squeeze"; target: "worker"; pid: number; limitMb: number }
-  | { action: "table-lock"; target: "database"; table: string; windowS: number }
-  | { action: "table-unlock"; target: "database"; table: string }
-  | { action: "db-latency"; target: "database"; ms: number; jitterMs: number; windowS: number }
-  | { action: "db-stall" | "db-refuse" | "db-outage"; target: "database"; windowS: number }
-  | { action: "db-reset"; target: "database"; connections: number }
-  | { action: "db-restored"; target: "database"; after: "db-latency" | "db-stall" | "db-refuse" | "db-outage" };
+export type FaultFacts = {
+  /** The fault's action (`signal-worker`), or a later step of it (`db-restored`, `table-unlock`). */
+  action: string;
+  /** For people: what was done, e.g. `SIGTERM`, `app_items locked for 4 s`. */
+  detail: string;
+} & ({ target: "worker"; pid: number; signal?: string } | { target: "master"; signal: string; instance?: string } | { target: "database" });
 
 export type FaultEvent = { kind: "fault"; at: number } & FaultFacts;
 

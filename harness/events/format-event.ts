@@ -50,34 +50,15 @@ const formatters: Formatters = {
 
 /** A fault's target and what was done to it, in words: `worker 7` / `SIGTERM`, `database` / `app_items locked for 4 s`. */
 export function describeFault(fault: FaultFacts): { target: string; detail: string } {
-  switch (fault.action) {
-    case "signal-master":
-      return { target: fault.instance ? `master of ${fault.instance}` : "master", detail: fault.signal };
-    case "signal-worker":
-      return { target: `worker ${fault.pid}`, detail: fault.signal };
-    case "request":
-      return { target: `worker ${fault.pid}`, detail: `GET ${fault.path}` };
-    case "worker-freeze":
-      return { target: `worker ${fault.pid}`, detail: `${fault.signal}: frozen until teardown` };
-    case "memory-squeeze":
-      return { target: `worker ${fault.pid}`, detail: `oom_score_adj 1000, memory filled up to the ${fault.limitMb} MiB limit` };
-    case "table-lock":
-      return { target: "database", detail: `${fault.table} locked for ${fault.windowS} s` };
-    case "table-unlock":
-      return { target: "database", detail: `${fault.table} unlocked` };
-    case "db-latency":
-      return { target: "database", detail: `+${fault.ms} ms (± ${fault.jitterMs}) each way for ${fault.windowS} s` };
-    case "db-stall":
-      return { target: "database", detail: `connections accepted, nothing forwarded, for ${fault.windowS} s` };
-    case "db-refuse":
-      return { target: "database", detail: `new connections refused for ${fault.windowS} s` };
-    case "db-outage":
-      return { target: "database", detail: `Postgres stopped for ${fault.windowS} s` };
-    case "db-reset":
-      return { target: "database", detail: `${fault.connections} live connection(s) reset` };
-    case "db-restored":
-      return { target: "database", detail: `${fault.after} over` };
-  }
+  const target =
+    fault.target === "worker"
+      ? `worker ${fault.pid}`
+      : fault.target === "master"
+        ? fault.instance
+          ? `master of ${fault.instance}`
+          : "master"
+        : "database";
+  return { target, detail: fault.detail };
 }
 
 export function formatEvent(event: RunEvent): string {

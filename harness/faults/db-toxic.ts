@@ -1,68 +1,113 @@
-import type { Fault, FaultContext } from "./fault.ts";
-
-export type Toxic = { kind: "latency"; ms: number; jitterMs: number } | { kind: "stall" } | { kind: "refuse" } | { kind: "reset" };
-
-const WORDS: Record<Toxic["kind"], string> = {
-  latency: "slow database: every packet to and from Postgres delayed",
-  stall: "stalled database: connections accepted, nothing forwarded",
-  refuse: "database refuses new connections",
-  reset: "every live database connection reset",
-};
+import { z } from "zod";
+import { defineFault, type Fault, type FaultContext, faultSchema, windowS } from "./define-fault.ts";
+import type { DbProxyControl } from "./fault-target.ts";
 
 /**
- * A toxic on the proxy between the app and Postgres, for `forS` seconds (reset: once). The window ends
- * by itself, or at revert, whichever comes first; its end is recorded once.
+ * Toxics on the proxy between the app and Postgres (harness/proxy/db-proxy.ts): four faults that share
+ * one shape, a window of `forS` seconds that ends by itself or at revert, whichever comes first, its end
+ * recorded once (`db-restored`). A reset is a single act, with no window.
  */
-export class DbToxicFault implements Fault {
-  private end: (() => Promise<void>) | undefined;
-  private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly toxic: Toxic,
-    private readonly forS: number,
-  ) {}
+/** The longest db-latency delay, ms: a minute. */
+const MAX_DB_DELAY_MS = 60_000;
 
-  get description(): string {
-    const detail = this.toxic.kind === "latency" ? ` (+${this.toxic.ms} ms)` : "";
-    return `${WORDS[this.toxic.kind]}${detail}${this.toxic.kind === "reset" ? "" : `, for ${this.forS} s`}`;
-  }
-
-  async inject({ stack, record }: FaultContext): Promise<void> {
-    const proxy = stack.dbProxy;
-    if (!proxy) throw new Error(`db-${this.toxic.kind} needs the harness's database in target ${stack.target.name}, and it is not running`);
-    const toxic = this.toxic;
-    if (toxic.kind === "reset") {
-      record({ action: "db-reset", target: "database", connections: proxy.connections });
-      proxy.resetAll();
-      return;
-    }
-    const action = `db-${toxic.kind}` as const;
-    if (toxic.kind === "latency") {
-      record({ action: "db-latency", target: "database", ms: toxic.ms, jitterMs: toxic.jitterMs, windowS: this.forS });
-      proxy.setLatency({ ms: toxic.ms, jitterMs: toxic.jitterMs });
-    } else if (toxic.kind === "stall") {
-      record({ action: "db-stall", target: "database", windowS: this.forS });
-      proxy.stall();
-    } else {
-      record({ action: "db-refuse", target: "database", windowS: this.forS });
-      await proxy.refuse();
-    }
-    let ending: Promise<void> | undefined;
-    this.end = () => {
-      clearTimeout(this.timer);
-      ending ??= (async () => {
-        if (toxic.kind === "latency") proxy.setLatency(undefined);
-        else if (toxic.kind === "stall") proxy.resume();
-        else await proxy.accept();
-        record({ action: "db-restored", target: "database", after: action });
-      })();
-      return ending;
-    };
-    // When the window ends by itself a failure is kept for revert() to report; it must not end the harness.
-    this.timer = setTimeout(() => void this.end?.().catch(() => undefined), this.forS * 1000);
-  }
-
-  async revert(): Promise<void> {
-    await this.end?.();
-  }
+interface Window {
+  action: "db-latency" | "db-stall" | "db-refuse";
+  /** What was done, for the event. */
+  detail: string;
+  begin(proxy: DbProxyControl): void | Promise<void>;
+  end(proxy: DbProxyControl): void | Promise<void>;
 }
+
+function proxyOf({ sut }: FaultContext, action: string): DbProxyControl {
+  const proxy = sut.database?.proxy;
+  if (!proxy) throw new Error(`${action} needs the harness's database in target ${sut.targetName}, and it is not running`);
+  return proxy;
+}
+
+/** A toxic held for `forS` seconds. */
+function windowFault(description: string, forS: number, window: Window): Fault {
+  let end: (() => Promise<void>) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    description,
+    async inject(context) {
+      const proxy = proxyOf(context, window.action);
+      context.record({ action: window.action, target: "database", detail: window.detail });
+      await window.begin(proxy);
+      let ending: Promise<void> | undefined;
+      end = () => {
+        clearTimeout(timer);
+        ending ??= (async () => {
+          await window.end(proxy);
+          context.record({ action: "db-restored", target: "database", detail: `${window.action} over` });
+        })();
+        return ending;
+      };
+      // When the window ends by itself a failure is kept for revert() to report; it must not end the harness.
+      timer = setTimeout(() => void end?.().catch(() => undefined), forS * 1000);
+    },
+    async revert() {
+      await end?.();
+    },
+  };
+}
+
+/** Every chunk, both ways, delayed by `ms` ± `jitterMs` (at least 0), at most a minute: the proxy holds a bounded amount meanwhile. */
+export const dbLatency = defineFault({
+  schema: faultSchema("db-latency", {
+    forS: windowS,
+    ms: z.number().min(0).max(MAX_DB_DELAY_MS),
+    jitterMs: z.number().min(0).max(MAX_DB_DELAY_MS).default(0),
+  }).refine((f) => f.ms + f.jitterMs <= MAX_DB_DELAY_MS, {
+    message: `ms + jitterMs is at most ${MAX_DB_DELAY_MS}: no chunk waits longer than a minute`,
+    path: ["jitterMs"],
+    // Only once each field is valid on its own: a field out of range is reported once, by its own check.
+    when: (payload) => payload.issues.length === 0,
+  }),
+  needs: "database",
+  create: ({ forS, ms, jitterMs }) =>
+    windowFault(`slow database: every packet to and from Postgres delayed (+${ms} ms), for ${forS} s`, forS, {
+      action: "db-latency",
+      detail: `+${ms} ms (± ${jitterMs}) each way for ${forS} s`,
+      begin: (proxy) => proxy.setLatency({ ms, jitterMs }),
+      end: (proxy) => proxy.setLatency(undefined),
+    }),
+});
+
+export const dbStall = defineFault({
+  schema: faultSchema("db-stall", { forS: windowS }),
+  needs: "database",
+  create: ({ forS }) =>
+    windowFault(`stalled database: connections accepted, nothing forwarded, for ${forS} s`, forS, {
+      action: "db-stall",
+      detail: `connections accepted, nothing forwarded, for ${forS} s`,
+      begin: (proxy) => proxy.stall(),
+      end: (proxy) => proxy.resume(),
+    }),
+});
+
+export const dbRefuse = defineFault({
+  schema: faultSchema("db-refuse", { forS: windowS }),
+  needs: "database",
+  create: ({ forS }) =>
+    windowFault(`database refuses new connections, for ${forS} s`, forS, {
+      action: "db-refuse",
+      detail: `new connections refused for ${forS} s`,
+      begin: (proxy) => proxy.refuse(),
+      end: (proxy) => proxy.accept(),
+    }),
+});
+
+export const dbReset = defineFault({
+  schema: faultSchema("db-reset", {}),
+  needs: "database",
+  create: (): Fault => ({
+    description: "every live database connection reset",
+    async inject(context) {
+      const proxy = proxyOf(context, "db-reset");
+      context.record({ action: "db-reset", target: "database", detail: `${proxy.connections} live connection(s) reset` });
+      proxy.resetAll();
+    },
+  }),
+});

@@ -1,7 +1,7 @@
 import type { FaultEvent } from "../events/events.ts";
-import type { StartedStack } from "../stack/started-stack.ts";
-import type { Fault, FaultContext } from "./fault.ts";
+import type { Fault, FaultContext } from "./define-fault.ts";
 import { createFault, type FaultSpec, type FaultSpecInput, faultSpecSchema } from "./fault-spec.ts";
+import type { FaultTarget } from "./fault-target.ts";
 
 /** A fault as a test or a recorder injects it by hand: a spec with no time. */
 export type ImmediateFault = FaultSpecInput extends infer S ? (S extends unknown ? Omit<S, "at"> : never) : never;
@@ -19,7 +19,7 @@ interface Armed {
 }
 
 /**
- * Fires faults into a running stack, on time relative to the load's start or at once, and is the one
+ * Fires faults into the running system under test, on time relative to the load's start or at once, and is the one
  * place fault events are recorded. Reverts run for every injected fault, in reverse order, with their
  * errors collected rather than hiding the run's own error.
  */
@@ -31,7 +31,7 @@ export class FaultSchedule {
   private readonly afterLoadSpecs: FaultSpec[] = [];
 
   constructor(
-    private readonly stack: StartedStack,
+    private readonly sut: FaultTarget,
     private readonly signal: AbortSignal = new AbortController().signal,
     private readonly onFire: (description: string) => void = () => {},
   ) {}
@@ -98,15 +98,15 @@ export class FaultSchedule {
   private arm(spec: FaultSpec, onRecord?: (event: FaultEvent) => void): Armed {
     const fault = createFault(spec);
     const context: FaultContext = {
-      stack: this.stack,
+      sut: this.sut,
       signal: this.signal,
       record: (facts) => {
         const event = { kind: "fault", at: Date.now(), ...facts } as FaultEvent;
-        this.stack.events.record(event);
+        this.sut.events.record(event);
         onRecord?.(event);
       },
       step: (facts) => {
-        this.stack.events.record({ kind: "deploy", at: Date.now(), ...facts });
+        this.sut.events.record({ kind: "deploy", at: Date.now(), ...facts });
         this.onFire(`deploy round ${facts.round}: ${facts.detail}`);
       },
     };

@@ -1,5 +1,6 @@
-import type { MasterSignal } from "../control/signals.ts";
-import type { Fault, FaultContext } from "./fault.ts";
+import { z } from "zod";
+import { MASTER_SIGNALS, type MasterSignal } from "../control/signals.ts";
+import { defineFault, type Fault, type FaultContext, faultSchema } from "./define-fault.ts";
 
 const MEANING: Partial<Record<MasterSignal, string>> = {
   TERM: "a deploy: graceful shutdown",
@@ -11,15 +12,13 @@ const MEANING: Partial<Record<MasterSignal, string>> = {
 };
 
 /** A signal to the gunicorn master, as a platform sends it on deploy, reload or scaling. */
-export class SignalMasterFault implements Fault {
-  constructor(private readonly signal: MasterSignal) {}
-
-  get description(): string {
-    return `SIG${this.signal} to the master${MEANING[this.signal] ? ` (${MEANING[this.signal]})` : ""}`;
-  }
-
-  async inject({ stack, record }: FaultContext): Promise<void> {
-    record({ action: "signal-master", target: "master", signal: `SIG${this.signal}` });
-    await stack.signalMaster(this.signal);
-  }
-}
+export const signalMaster = defineFault({
+  schema: faultSchema("signal-master", { signal: z.enum(MASTER_SIGNALS) }),
+  create: ({ signal }): Fault => ({
+    description: `SIG${signal} to the master${MEANING[signal] ? ` (${MEANING[signal]})` : ""}`,
+    async inject({ sut, record }: FaultContext): Promise<void> {
+      record({ action: "signal-master", target: "master", signal: `SIG${signal}`, detail: `SIG${signal}` });
+      await sut.app.signalMaster(signal);
+    },
+  }),
+});

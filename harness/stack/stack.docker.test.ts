@@ -27,7 +27,7 @@ describe.each(SUITE_NAMES)("the real stack on %s", (stackName) => {
       expect(live.map((p) => p.pid).sort()).toEqual([...roster.booted].sort());
       expect(await containersOf(run.runId)).toHaveLength(2);
 
-      await stack.signalMaster("TERM");
+      await stack.app.signalMaster("TERM");
       const state = await stack.waitForAppExit(30_000);
       expect(state).toMatchObject({ running: false, exitCode: 0 });
       await stack.logs.drain();
@@ -67,7 +67,7 @@ describe("control and evidence", () => {
     const memory = await stack.memory();
     expect(memory).toMatchObject({ oomKills: 0, limitBytes: 512 * 1024 * 1024 });
     expect(memory!.usageBytes).toBeGreaterThan(10 * 1024 * 1024);
-    await expect(stack.signalWorker(1, "TERM")).rejects.toThrow(/not a worker pid/);
+    await expect(stack.app.signalWorker(1, "TERM")).rejects.toThrow(/not a worker pid/);
   });
 });
 
