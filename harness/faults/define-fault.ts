@@ -20,7 +20,7 @@ export interface Fault {
 }
 
 /** When a fault fires: seconds after the load started, or once the load has finished. */
-export const atSchema = z.union([z.number().min(0), z.literal("after-load")]);
+const atSchema = z.union([z.number().min(0), z.literal("after-load")]);
 /** Which live worker a fault hits. */
 export const whichWorker: z.ZodDefault<z.ZodEnum<{ [K in WhichWorker]: K }>> = z.enum(["oldest", "newest"]).default("oldest");
 /** How long a database fault lasts; it also ends at teardown, whatever happens. */

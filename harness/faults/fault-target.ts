@@ -8,7 +8,7 @@ import type { RunEvent } from "../events/events.ts";
 export type WhichWorker = "oldest" | "newest";
 
 /** The app (the oldest replica still running): its gunicorn master, its workers, its container. */
-export interface AppControl {
+interface AppControl {
   /** A live worker's pid, as both the log and the process table agree. */
   pickWorker(which: WhichWorker): Promise<number>;
   signalWorker(pid: number, signal: WorkerSignal): Promise<void>;
@@ -35,7 +35,7 @@ export interface DbProxyControl {
 }
 
 /** The harness's Postgres, as the target declares it. */
-export interface DatabaseControl {
+interface DatabaseControl {
   /** The table the target names for a lock (database.lockTable), if any. */
   readonly lockTable: string | undefined;
   /** The proxy, while it runs (not when the database was down from the start). */
