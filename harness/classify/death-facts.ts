@@ -141,10 +141,9 @@ export class DeathFacts {
 
 /** A stop signal the harness sent the worker itself, before it exited. */
 export function strayStopSignal(worker: WorkerStory, at: number): string | undefined {
-  for (const fault of worker.faults) {
-    if (fault.action !== "signal-worker" || fault.at > at || !("signal" in fault) || typeof fault.signal !== "string") continue;
-    if (STOP_SIGNALS.has(fault.signal)) return fault.signal;
-  }
+  for (const fault of worker.faults)
+    if (fault.action === "signal-worker" && fault.target === "worker" && fault.signal && STOP_SIGNALS.has(fault.signal) && fault.at <= at)
+      return fault.signal;
   return undefined;
 }
 
