@@ -47,7 +47,7 @@ export function matchAccessLine(line: string, loggedBy?: number): AccessRequest 
 
 /**
  * A JSON access record's request as the logfmt line `matchAccessLine` reads (`method=GET path=/x status=200 …`): how
- * harness/logs/line-envelope.ts rebuilds a record that has no access line of its own in its message.
+ * harness/logs/envelopes/json.ts rebuilds a record that has no access line of its own in its message.
  */
 export function accessLineText(request: AccessRequest): string {
   const path = request.path.replace(/\s/g, (space) => encodeURIComponent(space));
