@@ -21,7 +21,10 @@ export function packageList(): string[] {
     .filter(Boolean);
 }
 
-/** Every file of a build context, relative to it, sorted (the image's hash depends on them). */
+/**
+ * Every file of a build context, relative to it, sorted (the image's hash depends on them). A symlinked folder is
+ * followed: the seed backend shares docker/dropin/ and docker/seed-hooks/ that way, so its hash covers their files.
+ */
 export function contextFiles(context: string): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {

@@ -1,7 +1,8 @@
 """The seed deployment's gunicorn config: stock UvicornWorker, and its two hooks as the deployment writes them.
 
-Under UvicornWorker neither hook ever runs. gunicorn_dropin.conf.py, which the Dockerfile makes from this
-file plus the drop-in's two lines, is the same config with them printing.
+The hooks are in seed_hooks.py, which the Dockerfile copies next to this file. Under UvicornWorker neither hook
+ever runs. gunicorn_dropin.conf.py, which the Dockerfile makes from this file plus the drop-in's two lines, is the
+same config with them printing.
 """
 import os
 
@@ -32,18 +33,5 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["error_console"]},
 }
 
-
-def worker_int(worker):
-    print("=" * 80)
-    print(f"WORKER INTERRUPT SIGNAL RECEIVED - PID {worker.pid}")
-    print("This is normal during deploys, restarts, and config reloads.")
-    print("Investigate only if this happens frequently outside of deployments.")
-    print("=" * 80)
-
-
-def worker_abort(worker):
-    print("=" * 80)
-    print(f"CRITICAL: WORKER ABORTED - PID {worker.pid}")
-    print(f"The worker exceeded the {worker.cfg.timeout}s timeout and was aborted.")
-    print("Check for slow database queries, blocking I/O in async code, or infinite loops.")
-    print("=" * 80)
+# The deployment's worker_int and worker_abort (seed-hooks/, the one copy the demo's seed config imports too).
+from seed_hooks import worker_abort, worker_int  # noqa: E402,F401
