@@ -1,5 +1,5 @@
 import { InterruptedError } from "../core/errors.ts";
-import { removeAllContainers } from "./container-registry.ts";
+import { removeEverythingBeforeExit } from "./before-exit.ts";
 
 const FORCE_AFTER_MS = 20_000;
 
@@ -8,13 +8,13 @@ let controller: AbortController | undefined;
 /**
  * The first Ctrl-C / SIGTERM aborts the returned signal: the run stops its load, records what it saw
  * and removes its containers through the normal path. A second signal, or no exit within 20 s,
- * removes every container this process started and exits at once.
+ * removes every container this process started (and its reaper) and exits at once.
  */
 export function interruptSignal(onInterrupt?: (signal: NodeJS.Signals) => void): AbortSignal {
   if (controller) return controller.signal;
   const ctl = (controller = new AbortController());
   const forceExit = async (signal: NodeJS.Signals) => {
-    await removeAllContainers();
+    await removeEverythingBeforeExit();
     process.exit(new InterruptedError(signal).exitCode);
   };
   const handler = (signal: NodeJS.Signals) => {

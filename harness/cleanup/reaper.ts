@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import getPort from "get-port";
 import { pollUntil } from "../core/poll-until.ts";
@@ -11,74 +12,18 @@ const REAPER_ENV = "CHAOS_REAPER";
 /** The sidecar waits this long for the harness's connection, and the harness as long for the sidecar. */
 const READY_TIMEOUT_MS = 10_000;
 
-/**
- * The sidecar, in Python (the base image has it; no registry, no extra image). It listens on a loopback port,
- * takes one connection from the harness, and when that connection ends without a goodbye (a crash, SIGKILL:
- * the kernel closes the socket), removes every container whose owner label is the harness process's, three
- * passes a second apart (a create in flight when the harness died lands late), then exits; AutoRemove
- * removes the sidecar itself. With no connection within 10 s it exits without removing anything (the
- * harness then runs without it, and removes it).
- */
-const REAPER_PY = String.raw`
-import http.client, json, socket, sys, time, urllib.parse
-port, owner, docker_socket, role_label, owner_label, nonce = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+/** The sidecar's program (what it does: its docstring). */
+const REAPER_PY = new URL("./reaper.py", import.meta.url);
+/** How long a clean exit waits for the sidecar's removal. */
+const REMOVAL_TIMEOUT_MS = 10_000;
 
-class DockerApi(http.client.HTTPConnection):
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(docker_socket)
+interface StartedReaper {
+  containerId: string;
+  /** The connection the sidecar watches: its end without a goodbye sets it reaping. */
+  socket: Socket;
+}
 
-def api(method, path):
-    conn = DockerApi("docker", timeout=30)
-    try:
-        conn.request(method, path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-def reap():
-    filters = urllib.parse.quote(json.dumps({"label": [owner_label + "=" + owner]}))
-    status, body = api("GET", "/containers/json?all=1&filters=" + filters)
-    if status != 200:
-        return 0
-    removed = 0
-    for container in json.loads(body):
-        if container.get("Labels", {}).get(role_label) == "reaper":
-            continue
-        status, _ = api("DELETE", "/containers/" + container["Id"] + "?force=1&v=1")
-        removed += status in (204, 404)
-    return removed
-
-server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", port))
-server.listen(1)
-server.settimeout(10)
-try:
-    harness, _ = server.accept()
-except socket.timeout:
-    sys.exit(0)
-server.close()
-harness.settimeout(None)
-harness.sendall(("watching " + nonce + "\n").encode())
-while True:
-    try:
-        data = harness.recv(4096)
-    except OSError:
-        break
-    if not data:
-        break
-    if b"bye" in data:
-        sys.exit(0)
-removed = 0
-for _ in range(3):
-    removed += reap()
-    time.sleep(1)
-print("reaper: harness %s gone, removed %d container(s)" % (owner, removed), flush=True)
-`;
-
-let reaper: Promise<void> | undefined;
+let reaper: Promise<StartedReaper | undefined> | undefined;
 
 /**
  * Starts, once per process, the sidecar that removes this process's containers if it dies without doing so
@@ -86,17 +31,54 @@ let reaper: Promise<void> | undefined;
  * with CHAOS_REAPER=off, and when the engine is not reached through a local unix socket (the sidecar
  * mounts it). A failure to start it is reported once and does not stop the run.
  */
-export function ensureReaper(image: string, warn: (message: string) => void = () => {}): Promise<void> {
-  reaper ??= startReaper(image).catch((error: Error) =>
-    warn(`the reaper did not start (${error.message}); a killed run's containers are removed at the next start`),
-  );
-  return reaper;
+export async function ensureReaper(image: string, warn: (message: string) => void = () => {}): Promise<void> {
+  reaper ??= startReaper(image).catch((error: Error) => {
+    warn(`the reaper did not start (${error.message}); a killed run's containers are removed at the next start`);
+    return undefined;
+  });
+  await reaper;
 }
 
-async function startReaper(image: string): Promise<void> {
-  if (process.env[REAPER_ENV] === "off") return;
+/**
+ * Says goodbye to the sidecar and removes it, waiting until the engine no longer lists it: a clean exit leaves
+ * nothing behind, not even for the second the sidecar would take to leave by itself. While this process still has
+ * containers, the sidecar stays, to remove them once the process is gone.
+ */
+export async function stopReaper(): Promise<void> {
+  const started = await reaper;
+  if (!started || liveContainerCount() > 0) return;
+  started.socket.end("bye\n");
+  const container = dockerClient().getContainer(started.containerId);
+  await container.remove({ force: true }).catch(ignoreGone);
+  // A 409 means AutoRemove is already at it (the goodbye made the sidecar exit): wait for the engine to finish.
+  const gone = await pollUntil(
+    async () => {
+      try {
+        await container.inspect();
+        return undefined;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return true;
+        throw error;
+      }
+    },
+    { timeoutMs: REMOVAL_TIMEOUT_MS, intervalMs: 50 },
+  );
+  if (!gone)
+    throw new Error(
+      `the reaper container ${started.containerId.slice(0, 12)} was still there ${REMOVAL_TIMEOUT_MS / 1000} s after its removal`,
+    );
+}
+
+/** An engine error that means the container is gone or going (404, 409 removal in progress) is swallowed; any other is thrown. */
+function ignoreGone(error: unknown): void {
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status !== 404 && status !== 409) throw error;
+}
+
+async function startReaper(image: string): Promise<StartedReaper | undefined> {
+  if (process.env[REAPER_ENV] === "off") return undefined;
   const socketPath = localDockerSocket();
-  if (!socketPath) return;
+  if (!socketPath) return undefined;
   const owner = currentOwner();
   const port = await getPort({ host: "127.0.0.1" });
   const docker = dockerClient();
@@ -105,7 +87,7 @@ async function startReaper(image: string): Promise<void> {
   const container = await docker.createContainer({
     Image: image,
     name: `chaos-reaper-${process.pid}-${port}`,
-    Cmd: ["python3", "-c", REAPER_PY, String(port), owner, "/var/run/docker.sock", ROLE_LABEL, OWNER_LABEL, nonce],
+    Cmd: ["python3", "-c", readFileSync(REAPER_PY, "utf8"), String(port), owner, "/var/run/docker.sock", ROLE_LABEL, OWNER_LABEL, nonce],
     Labels: { [RUN_LABEL]: `reaper-${process.pid}`, [OWNER_LABEL]: owner, [ROLE_LABEL]: "reaper" },
     HostConfig: { NetworkMode: "host", AutoRemove: true, Binds: [`${socketPath}:/var/run/docker.sock`] },
   });
@@ -121,12 +103,13 @@ async function startReaper(image: string): Promise<void> {
     throw new Error(`it did not answer on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s`);
   }
   // The connection alone is the contract: it must not keep this process alive, and it ends when the process does.
-  // A clean exit says goodbye (its containers are gone by then), and the sidecar leaves at once.
+  // A clean exit removes the sidecar first (stopReaper); an exit that did not, with no container left, still says goodbye.
   // A crash (an uncaught error also ends in "exit") with containers still up says nothing, and they are removed.
   socket.unref();
   process.once("exit", () => {
     if (liveContainerCount() === 0) socket.end("bye\n");
   });
+  return { containerId: container.id, socket };
 }
 
 /** Connects and waits (a second at most) for the sidecar's "watching <nonce>" line; undefined if it is not listening yet. */

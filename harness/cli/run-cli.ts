@@ -7,14 +7,17 @@ export const INTERNAL_ERROR_EXIT = 4;
 /**
  * Runs a command's main function and turns its outcome into an exit code: the function's own result,
  * a HarnessError's documented code (with its message and nothing else), 130/143 when interrupted.
+ * `beforeExit` runs last whatever the code (a command that starts containers removes what is left of them
+ * there, so nothing outlives the process); what it could not do is reported on stderr.
  */
-export async function runCli(main: () => Promise<number>): Promise<never> {
+export async function runCli(main: () => Promise<number>, beforeExit?: () => Promise<Error[]>): Promise<never> {
   let code: number;
   try {
     code = await main();
   } catch (error) {
     code = exitCodeFor(error);
   }
+  for (const error of (await beforeExit?.()) ?? []) process.stderr.write(`${pc.yellow("warning")}: cleanup: ${error.message}\n`);
   // Exit only once stdout and stderr are flushed: a pipe takes large output (classify --json) asynchronously.
   process.exitCode = code;
   await Promise.all([process.stdout, process.stderr].map((out) => new Promise((resolve) => out.write("", resolve))));

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
+import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
@@ -147,7 +148,7 @@ await runCli(async () => {
   if (results.length < scenarios.length || results.some((r) => r.status === "failed")) return ExitCode.expectationFailed;
   // A run that could not judge (a timing race its load did not hit) is neither a pass nor a failure.
   return results.every((r) => r.status === "passed") ? ExitCode.ok : ExitCode.inconclusive;
-});
+}, removeEverythingBeforeExit);
 
 /** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */
 function checkDeployOptions(scenario: Scenario, options: Options): void {
