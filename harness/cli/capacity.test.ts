@@ -31,7 +31,7 @@ describe("npm run capacity: bad input gets exit 2 and the fix", () => {
     const result = await runCliToEnd("capacity", ["--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /Exit codes: 0 measured.*1 below --require.*2 usage.*3 environment.*5 inconclusive \(the load generator could not offer/s,
+      /Exit codes: 0 measured.*1 below --require.*2 usage.*3 environment.*5\s+inconclusive\s+\(the\s+load\s+generator\s+could\s+not\s+offer/s,
     );
     for (const option of ["--target", "--url", "--workers", "--memory", "--slo", "--require", "--compare", "--json"])
       expect(result.stdout).toContain(option);

@@ -66,7 +66,7 @@ describe("npm run scenario", () => {
     const result = await runCliToEnd("scenario", ["--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Exit codes: 0 passed, 1 an expectation failed, 2 usage/);
-    expect(result.stdout).toMatch(/3 environment \(.*\), 5 inconclusive \(the load generator lagged/s);
+    expect(result.stdout).toMatch(/3\s+environment\s+\(.*\),\s+5\s+inconclusive\s+\(the\s+load\s+generator\s+lagged/s);
   });
 });
 
