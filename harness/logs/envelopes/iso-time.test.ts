@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fractionMs, parseIso, readNumber } from "./iso-time.ts";
+import { fractionMs, parseIso, readNumber, utcMs } from "./iso-time.ts";
 
 const AT = Date.UTC(2026, 10, 25, 20, 54, 6);
 
@@ -44,5 +44,25 @@ describe("fractionMs and readNumber", () => {
     expect(readNumber("x2026", 1, 4)).toBe(2026);
     expect(readNumber("20", 0, 4)).toBe(-1);
     expect(readNumber("2a", 0, 2)).toBe(-1);
+  });
+});
+
+describe("utcMs", () => {
+  it("is Date.UTC for every date a timestamp can write: leap years, years 0-99 (1900-1999), day 31 of a short month, second 60", () => {
+    let compared = 0;
+    for (let year = 0; year <= 9999; year += year < 2200 ? 1 : 97) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const hour = (year + day) % 24;
+          const minute = (month * 7 + day) % 60;
+          const second = (year + month + day) % 61;
+          if (utcMs(year, month, day, hour, minute, second) !== Date.UTC(year, month - 1, day, hour, minute, second)) {
+            expect.fail(`${year}-${month}-${day} ${hour}:${minute}:${second}`);
+          }
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(800_000);
   });
 });
