@@ -28,7 +28,9 @@ export { DEFAULT_JSON_KEYS, type JsonKeys, parseJsonKeys } from "./envelopes/jso
  * To add an envelope: write envelopes/<name>.ts exporting a {@link LeadingEnvelope} (told by its first character) or
  * a {@link TimestampEnvelope} (what follows an RFC 3339 timestamp), add its name to `LineShape` in
  * envelopes/envelope.ts, put it in {@link LEADING} or {@link AFTER_TIMESTAMP} below where it should be tried, and write
- * envelopes/<name>.test.ts (and a wrap in line-envelope.corpus.test.ts, which runs the whole corpus through it).
+ * envelopes/<name>.test.ts (and a wrap in line-envelope.corpus.test.ts, which runs the whole corpus through it). Keep
+ * the promises above: character tests before any regex, sticky or anchored bounded regexes, no module state, no throw
+ * (unwrapLine would catch it and call the line plain, silently and slowly).
  */
 
 /** Envelopes told by a line's first character, tried in this order: the first that unwraps the line wins. */
