@@ -143,7 +143,7 @@ describe("the same app with its banners declared, and its database", () => {
   it("slow-db: the lock on the target's own table makes its requests wait out its timeouts; no worker dies", async () => {
     const result = await runOnLedger("slow-db");
     expect(faults(result).map((f) => f.action)).toEqual(["table-lock", "table-unlock"]);
-    expect(faults(result)[0]).toMatchObject({ table: "ledger_entries", windowS: 4 });
+    expect(faults(result)[0]).toMatchObject({ target: "database", detail: "ledger_entries locked for 4 s" });
     expect(result.observed.deaths).toEqual([]);
     // The ledger answers 503 when its 2 s acquire or query timeout runs out; the demo's own checks do not apply to it.
     expect(result.observed.load!.status["503"]).toBeGreaterThan(0);
