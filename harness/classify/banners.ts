@@ -4,16 +4,16 @@ import type { Cause } from "./define-cause.ts";
 
 export type { BannerPatterns };
 
-export type BannerKind = "interrupt" | "abort" | "sigkill";
+/** A banner's kind: the key a target's `banners` declares it under. */
+export type BannerKind = keyof BannerPatterns;
+const BANNER_KINDS: readonly BannerKind[] = ["interrupt", "abort", "kill"];
 
 /** What `npm run classify` recognises when no target says otherwise: the seed's texts and the drop-in's. */
 const DEFAULT_BANNER_PATTERNS: BannerPatterns = STANDARD_BANNER_PATTERNS;
 
-const PATTERN_KEY: Record<BannerKind, keyof BannerPatterns> = { interrupt: "interrupt", abort: "abort", sigkill: "kill" };
-
 /** The banner kinds a set of patterns declares: the only ones a death can owe. */
 export function declaredBannerKinds(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerKind[] {
-  return (Object.keys(PATTERN_KEY) as BannerKind[]).filter((kind) => patterns[PATTERN_KEY[kind]] !== undefined);
+  return BANNER_KINDS.filter((kind) => patterns[kind] !== undefined);
 }
 
 /** The banner each way of dying calls for, as the drop-in prints them (a target owes it only where it declares it). */
@@ -24,13 +24,13 @@ export const BANNER_CALLED_FOR: Partial<Record<Cause, BannerKind>> = {
   "unexpected-sigterm": "interrupt",
   "graceful-timeout": "interrupt",
   timeout: "abort",
-  "oom-kill": "sigkill",
+  "oom-kill": "kill",
 };
 
 export const BANNER_LABEL: Record<BannerKind, string> = {
   interrupt: "INTERRUPT",
   abort: "ABORT",
-  sigkill: "SIGKILL/OOM",
+  kill: "SIGKILL/OOM",
 };
 
 export interface BannerSighting {
@@ -47,7 +47,7 @@ export type BannerMatcher = (event: RunEvent) => BannerSighting | undefined;
  * or a single line, bare or inside a log record.
  */
 export function bannerMatcher(patterns: BannerPatterns = DEFAULT_BANNER_PATTERNS): BannerMatcher {
-  const compiled = declaredBannerKinds(patterns).map((kind) => ({ kind, pattern: new RegExp(patterns[PATTERN_KEY[kind]]!) }));
+  const compiled = declaredBannerKinds(patterns).map((kind) => ({ kind, pattern: new RegExp(patterns[kind]!) }));
   return (event) => {
     if (event.kind !== "banner" && event.kind !== "log-record" && event.kind !== "unparsed") return undefined;
     const seen =

@@ -41,8 +41,8 @@ describe("expectedBanners and isStopExit", () => {
     const timedOutKill = worker({ timeout: line.timeout(7, 5), exits: [line.sent(7, "SIGKILL", 6)] });
     expect(expectedBanners(term, "shutdown", false)).toEqual(["interrupt"]);
     expect(expectedBanners(term, "reload", false)).toEqual(["interrupt"]);
-    expect(expectedBanners(kill, "sigkill", false)).toEqual(["sigkill"]);
-    expect(expectedBanners(kill, "graceful-timeout", true)).toEqual(["interrupt", "sigkill"]);
+    expect(expectedBanners(kill, "sigkill", false)).toEqual(["kill"]);
+    expect(expectedBanners(kill, "graceful-timeout", true)).toEqual(["interrupt", "kill"]);
     expect(expectedBanners(abort, "timeout", false)).toEqual(["abort"]);
     expect(expectedBanners(timedOutKill, "timeout", false)).toEqual(["abort"]);
     expect(expectedBanners(worker({ exits: [line.exitCode(7, 1, 5)] }), "crash", false)).toEqual([]);

@@ -79,7 +79,7 @@ export function expectedBanners(worker: WorkerStory, cause: Cause, stopSignalled
   // The master aborted it (WORKER TIMEOUT), then reaped it: the drop-in's child_exit prints ABORT however it ended, by the
   // signal, or by itself when its loop came free in time (gunicorn's asgi worker exits from its SIGABRT handler then).
   if (worker.timeout && worker.exits.length > 0) expected.push("abort");
-  else if (signaled?.kind === "worker-signaled" && signaled.signal === "SIGKILL") expected.push("sigkill");
+  else if (signaled?.kind === "worker-signaled" && signaled.signal === "SIGKILL") expected.push("kill");
   return expected;
 }
 

@@ -48,7 +48,7 @@ export function bannerEvidence(banner: BannerSighting): Evidence {
   const detail =
     banner.kind === "abort"
       ? bannerBlockingCall(banner)
-      : banner.kind === "sigkill"
+      : banner.kind === "kill"
         ? banner.event.lines.find((l) => l.startsWith("OOM confirmed"))
         : undefined;
   const said = detail ? ` — ${banner.kind === "abort" ? `blocking call: ${detail}` : detail}` : "";

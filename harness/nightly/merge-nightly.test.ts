@@ -169,7 +169,7 @@ describe("nightly:merge", () => {
     const runDir = readdirSync(older, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
     const file = join(older, runDir, "result.json");
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), schemaVersion: 1 }));
-    expect(() => merge([one, older], out("g"))).toThrow(/has schemaVersion 1; this harness reads 3\. Merge shards that this version/);
+    expect(() => merge([one, older], out("g"))).toThrow(/has schemaVersion 1; this harness reads 4\. Merge shards that this version/);
   });
 
   it("with --allow-missing, merges what is there and says what is missing", () => {

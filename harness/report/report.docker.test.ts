@@ -39,7 +39,7 @@ describe("the report of a real run", () => {
 
     expect(resultSchema.parse(json)).toEqual(json);
     expect(json).toMatchObject({
-      schemaVersion: 3,
+      schemaVersion: 4,
       status: "passed",
       stack: { suite: "trixie", versions: { gunicorn: "23.0.0", uvicorn: "0.32.0" } },
     });

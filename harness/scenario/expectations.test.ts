@@ -7,7 +7,7 @@ import { type Expectations, evaluateExpectations, type Observed } from "./expect
 
 const NO_BANNER =
   "no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run";
-const ALL: BannerKind[] = ["interrupt", "abort", "sigkill"];
+const ALL: BannerKind[] = ["interrupt", "abort", "kill"];
 const timeoutRun = loadRunResult(runFixtureFile(RECORDED_RUNS[0]));
 const judge = (expectations: Expectations, observed: Partial<Observed> = {}) =>
   evaluateExpectations(expectations, { ...timeoutRun.observed, ...observed });
@@ -94,7 +94,7 @@ describe("each kind of expectation", () => {
         banners: {
           declared: ALL,
           checks: [],
-          unexpected: [{ pid: 99, kind: "sigkill", title: "x" }],
+          unexpected: [{ pid: 99, kind: "kill", title: "x" }],
           seen: timeoutRun.observed.banners.seen,
         },
       },
@@ -132,7 +132,7 @@ describe("each kind of expectation", () => {
   });
 
   it("banners: a missing SIGKILL banner is the drop-in's, not a gunicorn hook's", () => {
-    const killed = [{ pid: 7, expected: ["sigkill" as const], seen: [], missing: ["sigkill" as const] }];
+    const killed = [{ pid: 7, expected: ["kill" as const], seen: [], missing: ["kill" as const] }];
     const result = only({ banners: { asDue: true } }, { banners: { declared: ALL, checks: killed, unexpected: [], seen: [] } });
     expect(result.observed).toBe(
       "missing: SIGKILL/OOM for 7 (no SIGKILL banner printed: it comes from the drop-in's child_exit " +

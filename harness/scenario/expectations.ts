@@ -286,8 +286,8 @@ function checkBanners(banners: NonNullable<Expectations["banners"]>, observed: O
       pass: calls.length > 0 && calls.every((c) => c.split(" at ")[0] === banners.blockingCall),
     });
   }
-  if (banners.oomConfirmed && declared.has("sigkill")) {
-    const verdicts = recognized.filter((b) => b.kind === "sigkill").map((b) => bannerOomVerdict(b) ?? "?");
+  if (banners.oomConfirmed && declared.has("kill")) {
+    const verdicts = recognized.filter((b) => b.kind === "kill").map((b) => bannerOomVerdict(b) ?? "?");
     results.push({
       name: "SIGKILL banner confirms the OOM kill",
       expected: "OOM confirmed: yes",
@@ -306,7 +306,7 @@ function whyMissing(missing: ReadonlyArray<{ missing: BannerKind[] }>, observed:
     (missingKinds.has("interrupt") || missingKinds.has("abort")) && !seenKinds.has("interrupt") && !seenKinds.has("abort")
       ? HOOKS_NEVER_RAN[observed.workerClass ?? "uvicorn"]
       : "",
-    missingKinds.has("sigkill") && !seenKinds.has("sigkill") ? KILL_BANNER_NOT_INSTALLED : "",
+    missingKinds.has("kill") && !seenKinds.has("kill") ? KILL_BANNER_NOT_INSTALLED : "",
   ].filter(Boolean);
   return reasons.length ? ` (${reasons.join("; ")})` : "";
 }

@@ -18,7 +18,7 @@ import { METRICS } from "./thresholds.ts";
  * evidence is `{source, line?, text}` (was text: "log line N: …").
  * 3: `stack.gunicorn` (what the master really ran with) and `banners.declared` (only declared banners are owed).
  */
-export const RESULT_SCHEMA_VERSION = 3;
+export const RESULT_SCHEMA_VERSION = 4;
 
 const iso = z.iso.datetime({ offset: true });
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });

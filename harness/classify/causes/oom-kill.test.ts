@@ -12,7 +12,7 @@ describe("judgeDeath: oom-kill", () => {
       source: "docker",
       text: expect.stringMatching(/"oom" event .* within 5 s before this exit/),
     });
-    expect(expectedBanners(story, verdict.cause, false)).toEqual(["sigkill"]);
+    expect(expectedBanners(story, verdict.cause, false)).toEqual(["kill"]);
 
     // An oom event more than 5 s before it does not count.
     expect(judge(killed(), { container: container({ present: true, oomEvents: [t(14)] }) })).toMatchObject({

@@ -24,7 +24,7 @@ export const oomKilled = defineRule(oomKill, "an OOM kill confirmed", (facts) =>
  */
 export function oomKillEvidence(facts: DeathFacts): { confirmed: boolean; bannerSays: ReturnType<typeof bannerOomVerdict> } {
   const { worker, at, container } = facts;
-  const banner = worker.banners.find((b) => b.kind === "sigkill");
+  const banner = worker.banners.find((b) => b.kind === "kill");
   const bannerSays = banner ? bannerOomVerdict(banner) : undefined;
   const stopping = facts.masterStopping();
   // Once the master is stopping it SIGKILLs what outlives graceful_timeout: an OOM event from before it began is another death's.
