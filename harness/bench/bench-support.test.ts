@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO, scriptNodeArgs } from "./bench-support.ts";
+import { REPO_ROOT } from "../core/run-command.ts";
+import { scriptNodeArgs } from "./bench-support.ts";
 
 describe("scriptNodeArgs", () => {
   // The bench runs `classify` and `scenario` as npm would, minus npm: a change to how package.json starts
@@ -11,7 +12,7 @@ describe("scriptNodeArgs", () => {
     expect(args).toContain("--import");
     const entry = args.at(-1) ?? "";
     expect(entry).toMatch(/^harness\/cli\/.+\.ts$/);
-    expect(existsSync(join(REPO, entry))).toBe(true);
+    expect(existsSync(join(REPO_ROOT, entry))).toBe(true);
   });
 
   it("refuses a script that does not run node", () => {

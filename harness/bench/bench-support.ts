@@ -1,62 +1,19 @@
-// What the bench's measurements share: a child process awaited with its output, CPU counters, the
+// What the bench's measurements share: CPU counters, the
 // command line an npm script runs, a goal's verdict.
 
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { machineCpuTicks } from "../control/machine-cpu.ts";
 import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
-
-export const REPO = fileURLToPath(new URL("../../", import.meta.url));
-
-export interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Wall time from spawn to exit. */
-  ms: number;
-}
-
-export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Aborting sends the child `abortWith` (default SIGTERM); the promise still waits for it to exit. */
-  signal?: AbortSignal;
-  abortWith?: NodeJS.Signals;
-  /** Its own process group: a terminal's Ctrl-C reaches it only through `abortWith`, exactly once. */
-  detached?: boolean;
-}
-
-/** Runs a command from the repository's root and resolves when it exits, whatever its exit code; rejects only when it cannot start. */
-export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { cwd: REPO, env: options.env ?? process.env, detached: options.detached ?? false });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-64 * 1024)));
-    const onAbort = () => child.kill(options.abortWith ?? "SIGTERM");
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    child.on("error", (error) => {
-      options.signal?.removeEventListener("abort", onAbort);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      options.signal?.removeEventListener("abort", onAbort);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
+import { REPO_ROOT } from "../core/run-command.ts";
 
 /**
  * Node's own command line for an npm script of package.json: `exec node --import tsx harness/cli/x.ts`
  * (the scripts `exec` node so that npm's signals reach it) → the arguments after `node`.
  */
 export function scriptNodeArgs(script: string): string[] {
-  const scripts = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
   const words = scripts[script]?.split(" ") ?? [];
   const node = words.indexOf("node");
   if (node < 0 || words.slice(0, node).some((word) => word !== "exec")) {

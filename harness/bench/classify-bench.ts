@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { neededWords } from "../classify/classify-stream.ts";
 import { asJsonLoggerRecord, corpusNames, readCorpusCase } from "../classify/corpus/corpus-format.ts";
 import { EnvironmentError } from "../core/errors.ts";
+import { REPO_ROOT } from "../core/run-command.ts";
 import { consoleTable } from "../report/table.ts";
-import { goal, REPO, scriptNodeArgs } from "./bench-support.ts";
+import { goal, scriptNodeArgs } from "./bench-support.ts";
 
 /** What grep needs to find the lines classify reads: the classifier's own prefilter, in grep's extended syntax. */
 const GREP_PATTERN = neededWords().replaceAll("(?:", "(");
@@ -70,7 +71,11 @@ interface Measurement {
 /** Runs a command under GNU time: wall seconds and maximum resident set size. */
 function measure(what: string, command: string[]): Measurement {
   process.stderr.write(`measuring ${what} ...\n`);
-  const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], { cwd: REPO, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
     throw new EnvironmentError(
       "NO_GNU_TIME",

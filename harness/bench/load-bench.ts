@@ -7,13 +7,14 @@ import { CLOCK_TICKS_PER_S } from "../control/processes.ts";
 import { EnvironmentError, errorMessage } from "../core/errors.ts";
 import { sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
+import { runCommand } from "../core/run-command.ts";
 import { aptInstall } from "../engine/ensure-engine.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { MAX_SCHEDULE_LAG_MS, runOpenLoop } from "../load/open-loop.ts";
 import { consoleTable } from "../report/table.ts";
 import { Stack } from "../stack/stack.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import { childrenCpuSeconds, goal, machineCpu, runCommand } from "./bench-support.ts";
+import { childrenCpuSeconds, goal, machineCpu } from "./bench-support.ts";
 
 const WORKERS = 2;
 const WRK_S = 5;

@@ -10,6 +10,7 @@ import { newRunContext, ROLE_LABEL } from "../cleanup/run-context.ts";
 import { EnvironmentError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
+import { runCommand } from "../core/run-command.ts";
 import { ensureSuiteImages } from "../images/build-images.ts";
 import { consoleTable } from "../report/table.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
@@ -18,7 +19,7 @@ import { appEnvironment, type StackOptions, stackOptionsSchema } from "../stack/
 import { type ConfigVariant, type Target, variantOf } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { ensureTargetImage } from "../target/target-image.ts";
-import { goal, mean, runCommand, scriptNodeArgs } from "./bench-support.ts";
+import { goal, mean, scriptNodeArgs } from "./bench-support.ts";
 
 const SCENARIO = "smoke";
 const GOAL = 3;

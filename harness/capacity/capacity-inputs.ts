@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
-import type { Target } from "../target/define-target.ts";
+import { pathOfRole, type Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import type { CapacityRequest } from "./capacity-plan.ts";
 
@@ -17,7 +17,7 @@ export function capacityRequests(given: string[], target: Target | undefined, ur
   return paths.map((p) => {
     if (p.startsWith("/")) return { path: p, method: "GET", weight: 1 };
     if (!target) throw new UsageError("BAD_PATH", `--path ${p}: a role needs a target; with --url give a path (/items).`);
-    const path = p === "health" ? target.health : target.paths[p];
+    const path = pathOfRole(target, p);
     if (!path)
       throw new UsageError(
         "BAD_PATH",

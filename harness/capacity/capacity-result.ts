@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { committedJsonSchema } from "../core/committed-json-schema.ts";
 
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
 
@@ -136,14 +137,11 @@ export function unmeasuredConfiguration(label: string): ConfigurationResult {
 }
 
 /** The committed JSON Schema of capacity.json (`npm run schema` writes it; a test keeps it current). */
-export const CAPACITY_SCHEMA_FILE = new URL("../../reports/capacity.schema.json", import.meta.url);
-
-export function capacityJsonSchemaText(): string {
-  const schema = z.toJSONSchema(capacityReportSchema, { target: "draft-2020-12" });
-  const described = {
-    ...schema,
+export const CAPACITY_JSON_SCHEMA = committedJsonSchema(
+  new URL("../../reports/capacity.schema.json", import.meta.url),
+  capacityReportSchema,
+  {
     title: "capacity.json",
     description: "What npm run capacity measured: per configuration, the highest rate that met the SLO.",
-  };
-  return `${JSON.stringify(described, null, 2)}\n`;
-}
+  },
+);

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { benchClassify } from "../bench/classify-bench.ts";
 import { benchLoad } from "../bench/load-bench.ts";
 import { benchWall } from "../bench/wall-bench.ts";
+import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
@@ -71,7 +72,7 @@ await runCli(async () => {
     }
   }
   return code;
-});
+}, removeEverythingBeforeExit);
 
 function measurements(value: string): Measurement[] {
   const names = value.split(",").map((v) => v.trim());

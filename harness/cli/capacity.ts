@@ -4,6 +4,7 @@ import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.t
 import { SEARCH_OVERHEAD_S } from "../capacity/measure-configuration.ts";
 import { runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
+import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { assertLoopbackUrl } from "../core/loopback.ts";
@@ -129,7 +130,7 @@ await runCli(async () => {
   if (report.status === "passed") return ExitCode.ok;
   if (report.status === "failed") return ExitCode.expectationFailed;
   return report.status === "inconclusive" ? ExitCode.inconclusive : ExitCode.environment;
-});
+}, removeEverythingBeforeExit);
 
 function collect(value: string, previous: string[]): string[] {
   return [

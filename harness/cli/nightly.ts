@@ -2,6 +2,7 @@ import { join, relative } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.ts";
+import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { Progress } from "../core/progress.ts";
@@ -124,4 +125,4 @@ await runCli(async () => {
   // A run that could not happen (no image, an app that never started) is not a pass, baseline or not.
   if (outcome.results.some((r) => r.status === "error") || outcome.capacity?.status === "error") return ExitCode.environment;
   return outcome.regressions.length && !options.updateBaseline ? ExitCode.expectationFailed : ExitCode.ok;
-});
+}, removeEverythingBeforeExit);

@@ -9,7 +9,7 @@ import type { FaultSchedule } from "../faults/fault-schedule.ts";
 import type { SuiteName, WorkerClass } from "../images/suites.ts";
 import type { StackOptionsInput } from "../stack/stack-options.ts";
 import type { StartedStack } from "../stack/started-stack.ts";
-import type { Target } from "../target/define-target.ts";
+import { pathOfRole, type Target } from "../target/define-target.ts";
 
 /** What a case did, as the truth its recording carries: the cause of each worker's death (from the log alone where it differs). */
 export interface Outcome {
@@ -34,7 +34,7 @@ export interface RecordedStack {
 
 /** The demo's path for a role, resolved as a scenario's is (role "health" is its health path). */
 function demoPath(demo: Target, role: string): string {
-  const path = role === "health" ? demo.health : demo.paths[role];
+  const path = pathOfRole(demo, role);
   if (!path) throw new Error(`record-corpus needs the role "${role}", which ${demo.file} does not map (paths:)`);
   return path;
 }
