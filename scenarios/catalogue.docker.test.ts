@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BANNER_CALLED_FOR } from "../harness/classify/banners.ts";
 import type { Cause } from "../harness/classify/causes.ts";
 import { Progress } from "../harness/core/progress.ts";
-import { type SuiteName, stackLabel, type WorkerClass } from "../harness/images/suites.ts";
+import { type SuiteName, suiteWorkerLabel, type WorkerClass } from "../harness/images/suites.ts";
 import { loadScenario, scenarioNames } from "../harness/scenario/catalogue.ts";
 import { expectationsFor, type Scenario } from "../harness/scenario/define-scenario.ts";
 import { type Expectations, evaluateExpectations } from "../harness/scenario/expectations.ts";
@@ -35,7 +35,7 @@ function wrongExpectations(expect: Expectations): Expectations {
  * others cannot run. The nightly runs every scenario on every suite and worker class (`npm run nightly`).
  */
 const EVERY_SUITE = ["smoke", "worker-timeout", "oom", "stray-sigterm", "deploy", "slow-db"];
-const STACKS: { suite: SuiteName; worker: WorkerClass; scenarios: string[] }[] = [
+const SUITE_WORKERS: { suite: SuiteName; worker: WorkerClass; scenarios: string[] }[] = [
   { suite: "trixie", worker: "uvicorn", scenarios: names },
   { suite: "bookworm", worker: "uvicorn", scenarios: EVERY_SUITE },
   { suite: "sid", worker: "asgi", scenarios: EVERY_SUITE },
@@ -45,7 +45,7 @@ it("the subset every suite runs is made of scenarios that exist", () => {
   expect(EVERY_SUITE.filter((name) => !names.includes(name))).toEqual([]);
 });
 
-describe.each(STACKS.map((s) => ({ ...s, label: stackLabel(s.suite, s.worker) })))(
+describe.each(SUITE_WORKERS.map((s) => ({ ...s, label: suiteWorkerLabel(s.suite, s.worker) })))(
   "the catalogue on $label",
   ({ suite, worker, scenarios }) => {
     it.each(scenarios)("%s holds every expectation, and fails wrong ones", async (name) => {

@@ -7,7 +7,7 @@ import { newRunContext } from "../cleanup/run-context.ts";
 import type { Progress } from "../core/progress.ts";
 import type { HarnessEvent } from "../events/events.ts";
 import { FaultSchedule } from "../faults/fault-schedule.ts";
-import { SUITE_NAMES, type SuiteName, stackLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
+import { SUITE_NAMES, type SuiteName, suiteWorkerLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import { Observations } from "../stack/observations.ts";
 import { Stack } from "../stack/stack.ts";
 import type { Target } from "../target/define-target.ts";
@@ -42,7 +42,7 @@ export async function recordCorpus(selection: CorpusSelection): Promise<Recorded
   const cases = corpusCases(demo).filter((c) => wanted(c.name));
   const recorded: string[] = [];
   for (const on of selectedStacks(selection)) {
-    const label = `on ${stackLabel(on.suite, on.worker)} (${on.config})`;
+    const label = `on ${suiteWorkerLabel(on.suite, on.worker)} (${on.config})`;
     for (const corpusCase of cases)
       recorded.push(await selection.progress.step(`${corpusCase.name} ${label}`, () => recordCase(corpusCase, on, demo)));
     // gunicorn's asgi worker boots an app whose lifespan startup raised (asgi_lifespan "auto"): there is no boot failure to record.
@@ -99,7 +99,7 @@ function write(
   outcome: Outcome,
   observations: Observations,
 ): string {
-  const file = `${name}.${stackLabel(suite, worker)}.${config}`;
+  const file = `${name}.${suiteWorkerLabel(suite, worker)}.${config}`;
   const lines = observations.logs.lines.filter((l) => l.source === "app");
   writeFileSync(new URL(`${file}.log`, CORPUS_DIR), `${lines.map(formatCorpusLine).join("\n")}\n`);
   const harnessEvents = observations.events.all.filter((e): e is HarnessEvent => ["fault", "container", "cgroup"].includes(e.kind));

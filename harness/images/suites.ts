@@ -46,8 +46,8 @@ export const SUITES = {
 export type SuiteName = keyof typeof SUITES;
 export const SUITE_NAMES = Object.keys(SUITES) as SuiteName[];
 
-/** How a run's stack is named in keys and tables: the suite, plus the worker class when it is not uvicorn's (`sid-asgi`). */
-export function stackLabel(suite: string, worker: WorkerClass | undefined): string {
+/** How a run is named in keys and tables: the suite, plus the worker class when it is not uvicorn's (`sid-asgi`). */
+export function suiteWorkerLabel(suite: string, worker: WorkerClass | undefined): string {
   return !worker || worker === "uvicorn" ? suite : `${suite}-${worker}`;
 }
 

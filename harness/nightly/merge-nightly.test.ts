@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Baseline, baselineKey, matrixKey, type Regression, readBaseline } from "../baseline/baseline.ts";
-import { stackLabel } from "../images/suites.ts";
+import { suiteWorkerLabel } from "../images/suites.ts";
 import { writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import type { RunResult } from "../scenario/run-result.ts";
@@ -20,7 +20,7 @@ const runs = RECORDED_RUNS.filter((r) => ["worker-timeout", "deploy", "slow-db"]
   loadRunResult(runFixtureFile(recorded)),
 );
 const keyOfRun = (run: RunResult) =>
-  matrixKey(run.stack.target.name, run.scenario.name, stackLabel(run.stack.options.suite, run.stack.options.worker));
+  matrixKey(run.stack.target.name, run.scenario.name, suiteWorkerLabel(run.stack.options.suite, run.stack.options.worker));
 const matrix = runs.map(keyOfRun);
 const [timeoutKey, deployKey, slowDbKey] = matrix as [string, string, string];
 

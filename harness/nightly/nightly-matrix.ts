@@ -1,5 +1,5 @@
 import { matrixKey } from "../baseline/baseline.ts";
-import { type SuiteName, stackLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
+import { type SuiteName, suiteWorkerLabel, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import type { Scenario } from "../scenario/define-scenario.ts";
 import { partitionByFit } from "../scenario/fit-target.ts";
 import type { Target } from "../target/define-target.ts";
@@ -26,7 +26,12 @@ export function nightlyMatrix(
     suiteWorkers(suite)
       .filter((worker) => !plan.workers || plan.workers.includes(worker))
       .flatMap((worker) =>
-        fitting.map((scenario) => ({ suite, worker, scenario, key: matrixKey(target.name, scenario.name, stackLabel(suite, worker)) })),
+        fitting.map((scenario) => ({
+          suite,
+          worker,
+          scenario,
+          key: matrixKey(target.name, scenario.name, suiteWorkerLabel(suite, worker)),
+        })),
       ),
   );
   return { runs, leftOut };

@@ -12,7 +12,7 @@ import type { CapacityReport } from "../capacity/capacity-result.ts";
 import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
-import { type SuiteName, stackLabel, type WorkerClass } from "../images/suites.ts";
+import { type SuiteName, suiteWorkerLabel, type WorkerClass } from "../images/suites.ts";
 import { writeCapacityReport } from "../report/capacity-report.ts";
 import { markWriting, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
@@ -93,7 +93,7 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   for (const { suite, worker, scenario, key: planned } of matrix) {
     if (mine && !mine.has(planned)) continue;
     if (options.signal.aborted) break;
-    options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${stackLabel(suite, worker)}`);
+    options.progress.info(`\n[${results.length + 1}/${total}] ${scenario.name} on ${suiteWorkerLabel(suite, worker)}`);
     const run = await runScenario(scenario, { progress: options.progress, signal: options.signal, overrides: { suite, worker }, target });
     const { json } = writeRunReport(run, dir, { linkLatest: false });
     results.push(json);

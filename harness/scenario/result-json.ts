@@ -6,7 +6,7 @@ import { committedJsonSchema } from "../core/committed-json-schema.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
-import { stackLabel, type WorkerClass } from "../images/suites.ts";
+import { suiteWorkerLabel, type WorkerClass } from "../images/suites.ts";
 import { requestsPerWorker, SKEW_RULE } from "../logs/requests-per-worker.ts";
 import { traceLostRequests } from "./lost-requests.ts";
 import type { RunResult } from "./run-result.ts";
@@ -340,4 +340,4 @@ export const RESULT_JSON_SCHEMA = committedJsonSchema(new URL("../../reports/res
 
 /** The run's stack as keys and tables name it: the suite, plus a worker class other than uvicorn's (`sid-asgi`). */
 export const runStack = (result: ResultJson): string =>
-  stackLabel(result.stack.suite, result.stack.options.worker as WorkerClass | undefined);
+  suiteWorkerLabel(result.stack.suite, result.stack.options.worker as WorkerClass | undefined);

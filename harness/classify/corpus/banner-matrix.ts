@@ -1,6 +1,6 @@
 import { type GeneratedSection, writeSection } from "../../core/generated-section.ts";
 import type { LogEvent } from "../../events/events.ts";
-import { stackLabel, WORKER_CLASS_LABELS } from "../../images/suites.ts";
+import { suiteWorkerLabel, WORKER_CLASS_LABELS } from "../../images/suites.ts";
 import { BANNER_LABEL, recognizeBanner } from "../banners.ts";
 import { type CorpusRecord, corpusNames, parseLines, readCorpusCase } from "./corpus-format.ts";
 
@@ -37,14 +37,14 @@ const CASE_ORDER = [
   "sigkill",
   "boot-failure",
 ];
-const STACK_ORDER = ["bookworm", "trixie", "sid", "sid-asgi"];
+const SUITE_WORKER_ORDER = ["bookworm", "trixie", "sid", "sid-asgi"];
 
 /** The death-telling lines, in the order gunicorn prints them. */
 const DEATH_KINDS = new Set<LogEvent["kind"]>(["worker-timeout", "worker-signaled", "worker-exit-code", "worker-exiting"]);
 
 export function bannerMatrix(): MatrixRow[] {
   const runs = corpusNames().map((name) => ({ name, ...readCorpusCase(name) }));
-  const key = (r: CorpusRecord) => `${r.case}/${stackLabel(r.suite, r.worker)}`;
+  const key = (r: CorpusRecord) => `${r.case}/${suiteWorkerLabel(r.suite, r.worker)}`;
   const seeds = new Map(runs.filter((r) => r.record.config === "seed").map((r) => [key(r.record), r]));
   const rows = runs
     .filter((r) => r.record.config === "default")
@@ -53,7 +53,7 @@ export function bannerMatrix(): MatrixRow[] {
       const seed = seeds.get(key(record));
       return {
         case: record.case,
-        stack: stackLabel(record.suite, record.worker),
+        stack: suiteWorkerLabel(record.suite, record.worker),
         ran: ran(events, record),
         logged: howLogged(events, record),
         stock: seed ? bannersPrinted(parseLines(seed.lines).events, record) : "not recorded",
@@ -62,7 +62,7 @@ export function bannerMatrix(): MatrixRow[] {
     });
   const rank = (list: string[], value: string) => (list.includes(value) ? list.indexOf(value) : list.length);
   return rows.sort(
-    (a, b) => rank(CASE_ORDER, a.case) - rank(CASE_ORDER, b.case) || rank(STACK_ORDER, a.stack) - rank(STACK_ORDER, b.stack),
+    (a, b) => rank(CASE_ORDER, a.case) - rank(CASE_ORDER, b.case) || rank(SUITE_WORKER_ORDER, a.stack) - rank(SUITE_WORKER_ORDER, b.stack),
   );
 }
 
