@@ -19,7 +19,7 @@ export default defineScenario({
     banners: { asDue: true },
     masterShutdown: true,
   },
-  workers: {
+  workerClasses: {
     // gunicorn's asgi worker waits for every open connection, the load's keep-alive ones too: in one of two runs here the
     // other worker also waited out graceful_timeout and was cut (2 graceful-timeout, 0 shutdown).
     asgi: { expect: { deaths: { causes: { "graceful-timeout": { min: 1, max: 2 }, shutdown: { min: 0, max: 1 } } } } },

@@ -20,7 +20,7 @@ export default defineScenario({
     requests: { thresholds: { "requests.ok": ">= 600", "errors.timeout": "== 0", "latency.p99": "< 1000" } },
     recovery: { workers: "configured", withinS: 5 },
   },
-  workers: {
+  workerClasses: {
     // gunicorn 26's asgi worker: none lost in 3 runs of these 16 bursts (UvicornWorker: 13-55 per run). Not judged there; the
     // other checks stand.
     asgi: { expect: { keepaliveRace: undefined } },

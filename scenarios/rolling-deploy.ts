@@ -17,7 +17,7 @@ export default defineScenario({
     lostRequests: 0,
     recovery: { workers: "configured", withinS: 5 },
   },
-  workers: {
+  workerClasses: {
     // gunicorn 26's asgi worker waits for every open connection before it exits, idle ones too ("Waiting for N connections to
     // finish..."), and HAProxy keeps idle connections to it: old workers wait out graceful_timeout and the master SIGKILLs
     // them (4 of 6 in one run). Users lose nothing: the balancer had drained them first.

@@ -16,7 +16,7 @@ export default defineScenario({
     deaths: { causes: { "boot-failure": { min: 1 } } },
     banners: { asDue: true },
   },
-  workers: {
+  workerClasses: {
     // gunicorn's asgi worker, with asgi_lifespan "auto" (its default), takes a lifespan startup that raises for an app without
     // lifespan support: it logs it at DEBUG and serves. The startup protection cannot stop the boot; the app serves without its
     // database. (gunicorn/asgi/lifespan.py and workers/gasgi.py, 26.2.2: set asgi_lifespan = "on" to make it an error.)

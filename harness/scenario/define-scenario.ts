@@ -7,6 +7,8 @@ import { stackOptionsSchema } from "../stack/stack-options.ts";
 import { SETTING_NAMES } from "../target/define-target.ts";
 import { type Expectations, expectationsSchema } from "./expectations.ts";
 
+const workerClassOverrides = z.partialRecord(z.enum(WORKER_CLASSES), z.object({ expect: expectationsSchema.partial() }).strict());
+
 const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes, like the file name"),
@@ -49,9 +51,12 @@ const scenarioSchema = z
       .partialRecord(z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]), z.object({ expect: expectationsSchema.partial() }).strict())
       .default({}),
     /** Where gunicorn's worker classes truly differ (on any suite that has them): replaces the suite's, key by key. */
-    workers: z.partialRecord(z.enum(WORKER_CLASSES), z.object({ expect: expectationsSchema.partial() }).strict()).default({}),
+    workerClasses: workerClassOverrides.default({}),
+    /** The former name of `workerClasses`, still read: `stack.workers` is the worker count, and one name meant both. */
+    workers: workerClassOverrides.optional(),
   })
-  .strict();
+  .strict()
+  .transform(({ workers, ...scenario }) => ({ ...scenario, workerClasses: { ...workers, ...scenario.workerClasses } }));
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
@@ -62,7 +67,7 @@ export function expectationsFor(scenario: Scenario, suite: SuiteName, target = "
     ...scenario.expect,
     ...scenario.targets[target]?.expect,
     ...scenario.suites[suite]?.expect,
-    ...scenario.workers[worker]?.expect,
+    ...scenario.workerClasses[worker]?.expect,
   };
 }
 
