@@ -16,7 +16,7 @@ import { consoleTable } from "../report/table.ts";
 import { loadScenario } from "../scenario/catalogue.ts";
 import { healthAnswers } from "../stack/gunicorn-ready.ts";
 import { appEnvironment, type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts";
-import { type ConfigVariant, type Target, variantOf } from "../target/define-target.ts";
+import { type Target, type TargetConfig, targetConfig } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { ensureTargetImage } from "../target/target-image.ts";
 import { goal, mean, scriptNodeArgs } from "./bench-support.ts";
@@ -50,7 +50,7 @@ type Part = (typeof PARTS)[number];
 interface Bare {
   target: Target;
   options: StackOptions;
-  variant: ConfigVariant;
+  config: TargetConfig;
   images: { db: string; app: string };
 }
 
@@ -59,7 +59,7 @@ export async function benchWall({ signal, progress }: WallBenchOptions): Promise
   const target = await loadTarget();
   const scenario = await loadScenario(SCENARIO);
   const options = stackOptionsSchema.parse({ ...scenario.stack });
-  const variant = variantOf(target, options.config);
+  const config = targetConfig(target, options.config);
   // Not timed: both sides find the images built.
   const images = await progress.step(`images of ${target.name} on ${options.suite} (built if missing; not timed)`, async () => {
     const suite = await ensureSuiteImages(options.suite, progress);
@@ -67,7 +67,7 @@ export async function benchWall({ signal, progress }: WallBenchOptions): Promise
     await ensureReaper(suite.base, (message) => progress.warn(message));
     return { db: suite.db, app: await ensureTargetImage(target, suite, progress) };
   });
-  const bare: Bare = { target, options, variant, images };
+  const bare: Bare = { target, options, config, images };
   const reportsDir = mkdtempSync(join(tmpdir(), "chaos-bench-reports-"));
   const rounds: Round[] = [];
   try {
@@ -156,7 +156,7 @@ function harnessParts(reportsDir: string, spawnedAt: number, exitedAt: number): 
  * then `docker rm -f` both. The containers carry the run labels, so the harness's sweep removes them if the
  * bench dies; on failure or Ctrl-C they are removed here.
  */
-async function timeBare({ target, options, variant, images }: Bare, signal: AbortSignal): Promise<Round> {
+async function timeBare({ target, options, config, images }: Bare, signal: AbortSignal): Promise<Round> {
   const run = newRunContext("bench-bare");
   const labels = (role: string) => Object.entries({ ...run.labels, [ROLE_LABEL]: role }).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const ports = { app: await getPort({ host: "127.0.0.1" }), db: await getPort({ host: "127.0.0.1" }) };
@@ -168,9 +168,9 @@ async function timeBare({ target, options, variant, images }: Bare, signal: Abor
       entry.slice(entry.indexOf("=") + 1),
     ]),
   );
-  const env = appEnvironment(target, options, { ...ports, proxy: ports.db }, variant.env, imageEnv);
+  const env = appEnvironment(target, options, { ...ports, proxy: ports.db }, config.env, imageEnv);
   const memoryMb = options.memoryLimitMb ?? target.memoryLimitMb;
-  const command = variant.command ?? target.command ?? [];
+  const command = config.command ?? target.command ?? [];
   const common = (role: string) => [
     "run",
     "-d",

@@ -14,7 +14,7 @@ import { capacityReporters, writeCapacityReport } from "../report/capacity-repor
 import { CapacityConsoleReporter } from "../report/capacity-report-console.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt } from "../report/write-run-report.ts";
-import { variantOf } from "../target/define-target.ts";
+import { targetConfig } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption } from "./usage.ts";
@@ -57,7 +57,7 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity -
   .option("--slo <limits>", "what a sustained rate must meet: p50/p90/p99 in ms or s, errors in %", DEFAULT_SLO)
   .option("--require <rate>", "the rate the build must sustain, e.g. 500/s: exit 1 when a configuration falls short")
   .option("--compare <target-or-image>", "measure this other build too (a target file, or an image of the same app), interleaved A B B A")
-  .option("--config <variant>", "a config variant of the target")
+  .option("--config <name>", "a config of the target (its configs:)")
   .addOption(new Option("--budget <s>", "search time per configuration, the boot not included").default(180).argParser(positiveNumber))
   .addOption(new Option("--trial <s>", "seconds per search trial").default(3).argParser(positiveNumber))
   .addOption(new Option("--confirm <s>", "seconds of the confirming trial").default(8).argParser(positiveNumber))
@@ -95,7 +95,7 @@ await runCli(async () => {
   const slo = parseSlo(options.slo);
   const requireRps = options.require === undefined ? undefined : parseRequiredRate(options.require);
   const target = options.url ? undefined : await loadTarget(options.target);
-  if (target && options.config) variantOf(target, options.config);
+  if (target && options.config) targetConfig(target, options.config);
   const compare =
     options.compare && target ? { label: options.compare, target: await referenceTarget(options.compare, target) } : undefined;
   const requests = capacityRequests(options.path, target, options.url);

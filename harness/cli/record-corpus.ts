@@ -11,7 +11,7 @@ const cli = new Command("npm run record-corpus --")
   .argument("[case...]", `cases to record (default all: ${(await corpusCaseNames()).join(", ")})`)
   .addOption(new Option("--suite <name>", "only this suite").choices(SUITE_NAMES))
   .addOption(new Option("--worker <class>", "only this worker class").choices(WORKER_CLASSES))
-  .addOption(new Option("--config <variant>", "only this config of the demo").choices(["default", "seed"]))
+  .addOption(new Option("--config <name>", "only this config of the demo").choices(["default", "seed"]))
   .parse();
 const only = cli.opts<{ suite?: SuiteName; worker?: WorkerClass; config?: DemoConfig }>();
 const progress = new Progress();

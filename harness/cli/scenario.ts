@@ -15,7 +15,7 @@ import { describeFor, missingFor, partitionByFit } from "../scenario/fit-target.
 import type { RunResult } from "../scenario/run-result.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts";
-import { variantOf } from "../target/define-target.ts";
+import { targetConfig } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { whereTheReportIs } from "./report-location.ts";
 import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
@@ -49,8 +49,8 @@ const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario -
   .option("--all", "run every scenario that fits the target, one after another, and summarise")
   .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend (docker/demo.target.ts)")
   .option(
-    "--config <variant>",
-    "a config variant of the target (the demo's: default, banners that print; seed, the hooks as deployments write them)",
+    "--config <name>",
+    "a config of the target (its configs:) (the demo's: default, banners that print; seed, the hooks as deployments write them)",
   )
   .addOption(
     new Option("--workers <n>", 'gunicorn workers (overrides the scenario), or "app" to leave the count to the app\'s config').argParser(
@@ -105,7 +105,7 @@ await runCli(async () => {
   if (!options.all && !name)
     throw new UsageError("NO_SCENARIO", `Name a scenario: npm run scenario <name>. Available: ${scenarioNames().join(", ")}.`);
   const target = await loadTarget(options.target);
-  if (options.config) variantOf(target, options.config);
+  if (options.config) targetConfig(target, options.config);
   const named = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
   // One scenario that does not fit the target is refused (exit 2, by runScenario); --all runs those that fit and says which it left out.
   const { fitting: scenarios, leftOut } = options.all ? partitionByFit(named, target) : { fitting: named, leftOut: [] };

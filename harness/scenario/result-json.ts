@@ -46,7 +46,7 @@ export const resultSchema = z
     durationS: z.number(),
     stack: z.object({
       suite: z.string().describe("the Debian suite: trixie, bookworm or sid"),
-      config: z.string().describe("the target's config variant (--config)"),
+      config: z.string().describe("the target's config (--config)"),
       target: z.object({ name: z.string(), file: z.string() }).describe("the system under test: its target file"),
       image: z.string().nullable(),
       versions: z.record(z.string(), z.string()).describe("gunicorn, uvicorn, fastapi, python as found in the running container"),

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import type { RunContext } from "../cleanup/run-context.ts";
-import type { ConfigVariant, Target } from "../target/define-target.ts";
+import type { Target, TargetConfig } from "../target/define-target.ts";
 import { GunicornReady } from "./gunicorn-ready.ts";
 import { HarnessContainer } from "./harness-container.ts";
 import type { Observations } from "./observations.ts";
@@ -21,7 +21,7 @@ interface LaunchParts {
   /** The image's own environment: its GUNICORN_CMD_ARGS, if any, comes before the harness's. */
   imageEnv: Record<string, string>;
   target: Target;
-  variant: ConfigVariant;
+  config: TargetConfig;
   options: StackOptions;
   run: RunContext;
   observations: Observations;
@@ -35,7 +35,7 @@ export class AppLauncher {
 
   /** Starts one app container on `port` and resolves once every worker is ready and the health path answers. */
   async launch(port: number, instance?: string): Promise<AppReplica> {
-    const { docker, image, target, variant, options, run, observations } = this.parts;
+    const { docker, image, target, config, options, run, observations } = this.parts;
     const ready = new GunicornReady(
       observations.events,
       observations.logs,
@@ -44,10 +44,10 @@ export class AppLauncher {
       instance,
     );
     const app = new HarnessContainer(image, "app", run, observations.logs, docker, instance)
-      .withEnvironment(appEnvironment(target, options, { app: port, ...this.parts.dbPorts }, variant.env, this.parts.imageEnv))
+      .withEnvironment(appEnvironment(target, options, { app: port, ...this.parts.dbPorts }, config.env, this.parts.imageEnv))
       .withWaitStrategy(ready)
       .withStartupTimeout((target.readyTimeoutS ?? options.readyTimeoutS) * 1000);
-    const command = variant.command ?? target.command;
+    const command = config.command ?? target.command;
     if (command) app.withCommand(command);
     const memoryLimitMb = options.memoryLimitMb ?? target.memoryLimitMb;
     if (memoryLimitMb) app.withResourcesQuota({ memory: memoryLimitMb / 1024 });

@@ -11,7 +11,7 @@ export const stackOptionsSchema = z
   .object({
     /** The Debian suite the images come from: its gunicorn, uvicorn, FastAPI and Python versions. */
     suite: z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]).default("trixie"),
-    /** A config variant the target declares in `configs:` (`--config`); `default` is the target as declared. */
+    /** A config the target declares in `configs:` (`--config`); `default` is the target as declared. */
     config: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/)
@@ -135,18 +135,18 @@ function withoutBind(args: string): string {
 /**
  * The app container's environment: GUNICORN_CMD_ARGS (the image's or the target's own value, then the harness's
  * settings, which win), the database (the harness's proxy in front of its Postgres), and the target's own variables
- * where it declares them (port, worker count, timeouts, settings), then its own env, its config variant's, and the scenario's.
+ * where it declares them (port, worker count, timeouts, settings), then its own env, its config's, and the scenario's.
  */
 export function appEnvironment(
   target: Target,
   options: StackOptions,
   ports: { app: number; db: number; proxy: number },
-  variantEnv: Record<string, string> = {},
+  configEnv: Record<string, string> = {},
   imageEnv: Record<string, string> = {},
 ): Record<string, string> {
   const values = settingValues(options);
   const dbPort = options.db.running ? ports.proxy : ports.db;
-  const own = { ...imageEnv, ...target.env, ...variantEnv, ...options.env };
+  const own = { ...imageEnv, ...target.env, ...configEnv, ...options.env };
   const cmdArgs = [withoutBind(own.GUNICORN_CMD_ARGS ?? ""), ...gunicornCmdArgs(options, ports.app)].filter(Boolean).join(" ");
   return {
     ...(target.port ? { [target.port.env]: String(ports.app) } : {}),
@@ -156,7 +156,7 @@ export function appEnvironment(
     ...(target.database ? databaseEnvironment(target.database, dbPort) : {}),
     ...Object.fromEntries(Object.entries(target.settings).map(([setting, env]) => [env, String(values[setting as SettingName])])),
     ...target.env,
-    ...variantEnv,
+    ...configEnv,
     ...options.env,
     GUNICORN_CMD_ARGS: cmdArgs,
   };

@@ -11,7 +11,7 @@ import { Progress } from "../core/progress.ts";
 import { requireDocker } from "../engine/docker-client.ts";
 import { ensureSuiteImages } from "../images/build-images.ts";
 import { DbProxy } from "../proxy/db-proxy.ts";
-import { type Target, variantOf } from "../target/define-target.ts";
+import { type Target, targetConfig } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { ensureTargetImage } from "../target/target-image.ts";
 import { AppLauncher, type AppReplica } from "./app-launcher.ts";
@@ -51,7 +51,7 @@ export class Stack {
   }: StartContext): Promise<StartedStack> {
     const docker = await requireDocker();
     const target = this.target ?? (await loadTarget());
-    const variant = variantOf(target, this.options.config);
+    const config = targetConfig(target, this.options.config);
     checkWorkerClass(target, this.options);
     const suite = await ensureSuiteImages(this.options.suite, progress);
     const image = await ensureTargetImage(target, suite, progress);
@@ -80,7 +80,7 @@ export class Stack {
         image,
         imageEnv: await imageEnvironment(docker, image),
         target,
-        variant,
+        config,
         options: this.options,
         run,
         observations,

@@ -98,12 +98,12 @@ const databaseSchema = z
 
 export type TargetDatabase = z.output<typeof databaseSchema>;
 
-const configVariant = z
+const targetConfigSchema = z
   .object({
     /** Replaces the image's CMD (and the target's `command`). */
     command: z.array(z.string()).min(1).optional(),
     env: z.record(envName, z.string()).default({}),
-    /** What this variant's hooks print, replacing the target's `banners` (the seed's config: interrupt and abort; the drop-in: all three). */
+    /** What this config's hooks print, replacing the target's `banners` (the seed's config: interrupt and abort; the drop-in: all three). */
     banners: bannersSchema.optional(),
   })
   .strict();
@@ -156,8 +156,8 @@ export const targetSchema = z
     readyTimeoutS: z.number().positive().max(600).optional(),
     /** Scenario settings the app reads, by environment variable (e.g. `{maxRequests: "GUNICORN_MAX_REQUESTS"}`). */
     settings: z.partialRecord(z.enum(SETTING_NAMES), envName).default({}),
-    /** Named variants (`--config NAME`); `default` is the target as declared. */
-    configs: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), configVariant).default({}),
+    /** Named configs (`--config NAME`); `default` is the target as declared. */
+    configs: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), targetConfigSchema).default({}),
   })
   .strict()
   .refine((target) => Boolean(target.build) !== Boolean(target.image), {
@@ -166,7 +166,7 @@ export const targetSchema = z
   });
 
 export type TargetInput = z.input<typeof targetSchema>;
-export type ConfigVariant = z.output<typeof configVariant>;
+export type TargetConfig = z.output<typeof targetConfigSchema>;
 
 /** A validated target, its paths made absolute. */
 export type Target = z.output<typeof targetSchema> & {
@@ -179,18 +179,18 @@ export function defineTarget(target: TargetInput): TargetInput {
   return target;
 }
 
-/** The config variant `--config NAME` picks; `default` is the target as declared. */
-export function variantOf(target: Target, config: string): ConfigVariant {
-  if (config === "default") return target.configs.default ?? { env: {} };
-  const variant = target.configs[config];
-  if (!variant) {
+/** The config `--config NAME` picks from the target's `configs:`; `default` is the target as declared. */
+export function targetConfig(target: Target, name: string): TargetConfig {
+  if (name === "default") return target.configs.default ?? { env: {} };
+  const config = target.configs[name];
+  if (!config) {
     const known = ["default", ...Object.keys(target.configs).filter((c) => c !== "default")];
     throw new UsageError(
       "UNKNOWN_CONFIG",
-      `Target ${target.name} has no config "${config}". Its configs: ${known.join(", ")} (declared in configs: of ${target.file}).`,
+      `Target ${target.name} has no config "${name}". Its configs: ${known.join(", ")} (declared in configs: of ${target.file}).`,
     );
   }
-  return variant;
+  return config;
 }
 
 /** The path a role names on the target: "health" is its health path, any other role one of its `paths`; undefined when unmapped. */
@@ -198,7 +198,7 @@ export function pathOfRole(target: Pick<Target, "health" | "paths">, role: strin
   return role === "health" ? target.health : target.paths[role];
 }
 
-/** The banners a run owes under `--config NAME`: the variant's own declaration, else the target's; none when neither declares any. */
+/** The banners a run owes under `--config NAME`: the config's own declaration, else the target's; none when neither declares any. */
 export function bannersOf(target: Target, config: string): BannerPatterns {
   const declared = (config === "default" ? target.configs.default?.banners : target.configs[config]?.banners) ?? target.banners;
   if (!declared) return {};

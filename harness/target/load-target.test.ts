@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
-import { bannersOf, pathOfRole, TARGET_JSON_SCHEMA, variantOf } from "./define-target.ts";
+import { bannersOf, pathOfRole, TARGET_JSON_SCHEMA, targetConfig } from "./define-target.ts";
 import { loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
@@ -44,7 +44,7 @@ describe("loading a target file", () => {
     expect(bannersOf(target!, "default")).toEqual({});
   });
 
-  it("owes only the banners declared: per config variant, true for the standard text, false for none", async () => {
+  it("owes only the banners declared: per config, true for the standard text, false for none", async () => {
     const { target } = await attempt("banners.json", {
       ...minimal,
       banners: { interrupt: true, abort: "ABORTED pid=(\\d+)" },
@@ -107,13 +107,13 @@ describe("loading a target file", () => {
     expect(outcome.message).toMatch(message);
   });
 
-  it("loads the demo's TypeScript target, with its seed variant", async () => {
+  it("loads the demo's TypeScript target, with its seed config", async () => {
     const demo = await loadTarget();
     expect(demo.name).toBe("demo");
     expect(demo.paths.db).toBe("/db?ms=20");
-    expect(variantOf(demo, "seed").command).toEqual(["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"]);
-    expect(variantOf(demo, "default")).toEqual({ env: {} });
-    expect(() => variantOf(demo, "prod")).toThrow(/Target demo has no config "prod"\. Its configs: default, seed/);
+    expect(targetConfig(demo, "seed").command).toEqual(["gunicorn", "app.main:app", "--config", "gunicorn_seed.conf.py"]);
+    expect(targetConfig(demo, "default")).toEqual({ env: {} });
+    expect(() => targetConfig(demo, "prod")).toThrow(/Target demo has no config "prod"\. Its configs: default, seed/);
   });
 
   it("names a path by role: health is the health path, any other role one of paths, an unmapped role none", async () => {

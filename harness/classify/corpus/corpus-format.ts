@@ -12,7 +12,7 @@ export interface CorpusRecord {
   suite: SuiteName;
   /** gunicorn's worker class, when not uvicorn's UvicornWorker. */
   worker?: WorkerClass;
-  /** The demo target's config variant: default (banners that print) or seed (the hooks as deployments write them). */
+  /** The demo target's config: default (banners that print) or seed (the hooks as deployments write them). */
   config: DemoConfig;
   /** What the harness did, in words. */
   description: string;
