@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FaultFacts } from "../events/events.ts";
 import { fakeFaultTarget, faultEvents } from "../testing/fake-fault-target.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
-import { FAULTS, type FaultAction, type FaultSpec, faultSpecSchema } from "./fault-spec.ts";
+import { FAULTS, type FaultAction, type FaultSpec } from "./fault-spec.ts";
 import { tableLock } from "./table-lock.ts";
 
 /** Lets pending promise callbacks run (real timers). */
