@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { FaultFacts } from "../events/events.ts";
 import { fakeFaultTarget, faultEvents } from "../testing/fake-fault-target.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
 import { FAULTS, type FaultAction, type FaultSpec } from "./fault-spec.ts";
