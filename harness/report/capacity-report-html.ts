@@ -2,8 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CapacityReport, type ConfigurationResult, measuredSystem, type TrialRecord } from "../capacity/capacity-result.ts";
 import { percent } from "../capacity/slo.ts";
+import type { CapacityPageData } from "./client/capacity-page-data.ts";
 import { escapeHtml } from "./format.ts";
-import { chartLibraries, pageCss, scriptJson } from "./html-page.ts";
+import { chartLibraries, clientScript, pageCss, scriptJson } from "./html-page.ts";
 import type { CapacityRunReport, Reporter } from "./reporter.ts";
 
 /** report.html for a capacity run: one self-contained file, the figures, latency against offered rate with each knee marked, every trial. */
@@ -20,7 +21,7 @@ const orDash = (value: string | number | null | undefined) =>
   value === null || value === undefined || value === "" ? dash : String(value);
 
 /** The chart's data: per configuration, p99 against offered rate over its constant-rate trials, and its knee. */
-function chartData(report: CapacityReport) {
+function chartData(report: CapacityReport): CapacityPageData {
   const p99Limit = report.slo.latency.find((l) => l.percentile === 99)?.maxMs ?? null;
   return {
     p99Limit,
@@ -162,38 +163,7 @@ ${report.configurations.map(trialsDetails).join("\n")}
 </main>
 ${chartLibraries()}
 <script type="application/json" id="capacity-data">${scriptJson(data)}</script>
-<script>
-(function () {
-  var data = JSON.parse(document.getElementById("capacity-data").textContent);
-  if (window["chartjs-plugin-annotation"]) Chart.register(window["chartjs-plugin-annotation"]);
-  var palette = ["#0969da", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#1b7c83", "#bc4c00", "#6e7781"];
-  var annotations = {};
-  if (data.p99Limit !== null) {
-    annotations.slo = { type: "line", yMin: data.p99Limit, yMax: data.p99Limit, borderColor: "#cf222e", borderWidth: 2, borderDash: [6, 4],
-      label: { display: true, content: "SLO p99 \\u2264 " + data.p99Limit + " ms", position: "start", backgroundColor: "#cf222e", font: { size: 11 } } };
-  }
-  data.lines.forEach(function (line, i) {
-    if (line.capacityRps > 0) {
-      annotations["knee" + i] = { type: "line", xMin: line.capacityRps, xMax: line.capacityRps, borderColor: palette[i % palette.length], borderWidth: 2, borderDash: [2, 3],
-        label: { display: true, content: line.label + ": " + line.capacityRps + " req/s", position: (i % 2 ? "end" : "start"), backgroundColor: palette[i % palette.length], font: { size: 11 } } };
-    }
-  });
-  new Chart(document.getElementById("capacity-chart"), {
-    type: "line",
-    data: { datasets: data.lines.map(function (line, i) {
-      return { label: line.label, borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length],
-        pointStyle: line.points.map(function (p) { return p.met ? "circle" : "crossRot"; }),
-        pointRadius: line.points.map(function (p) { return p.phase === "confirm" ? 6 : 4; }),
-        data: line.points.map(function (p) { return { x: p.x, y: Math.max(p.p99, 0.1), p99: p.p99, met: p.met, phase: p.phase }; }) };
-    }) },
-    options: { animation: false, maintainAspectRatio: false, parsing: false,
-      scales: { x: { type: "linear", title: { display: true, text: "offered rate (req/s)" } },
-        y: { type: "logarithmic", title: { display: true, text: "p99 latency (ms, log scale)" } } },
-      plugins: { annotation: { annotations: annotations },
-        tooltip: { callbacks: { label: function (c) { var p = c.raw; return c.dataset.label + ": " + p.x + " req/s \\u2192 p99 " + p.p99 + " ms (" + p.phase + ", " + (p.met ? "met" : "missed") + ")"; } } } } }
-  });
-})();
-</script>
+${clientScript("capacity-page.js")}
 </body>
 </html>
 `;
