@@ -8,7 +8,7 @@ import { EnvironmentError, errorMessage } from "../core/errors.ts";
 import { sleep } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { runCommand } from "../core/run-command.ts";
-import { aptInstall } from "../engine/ensure-engine.ts";
+import { aptInstall, isInstalled } from "../engine/host-packages.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { MAX_SCHEDULE_LAG_MS, runOpenLoop } from "../load/open-loop.ts";
 import { consoleTable } from "../report/table.ts";
@@ -357,7 +357,7 @@ function wrkPercentile(output: string, percent: string): number {
 
 /** wrk from Debian, installed the way setup installs its packages; where that cannot happen, the command to run and exit 3. */
 async function ensureWrk(progress: Progress): Promise<void> {
-  if ((await runCommand("sh", ["-c", "command -v wrk"])).code === 0) return;
+  if (await isInstalled("wrk")) return;
   try {
     await progress.step("install wrk from Debian (apt-get)", () => aptInstall(["wrk"]));
   } catch (error) {

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
-import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "./docker-client.ts";
+import { aptInstall, isInstalled, whyAptCannotInstall } from "./host-packages.ts";
 
 const DOCKERD_LOG = "/var/log/chaos-harness-dockerd.log";
 const DOCKERD_ARGS = ["--bridge=none", "--iptables=false", "--ip6tables=false"];
@@ -42,7 +42,7 @@ function whyWeCannotManageTheEngine(): string | undefined {
   const host = process.env.DOCKER_HOST;
   if (host && host !== "unix:///var/run/docker.sock")
     return `DOCKER_HOST is ${host}, and setup only starts a local engine at /var/run/docker.sock`;
-  return whyWeCannotInstall();
+  return whyAptCannotInstall();
 }
 
 /** Chromium, for the test that opens the HTML report in a real browser (`CHROMIUM_PATH` overrides where). */
@@ -58,7 +58,7 @@ export const PYFLAKES = "pyflakes3";
 export async function ensureTestTools(progress: Progress): Promise<void> {
   const missing = [...(existsSync(CHROMIUM_PATH) ? [] : ["chromium"]), ...(await missingDebianPackages([[PYFLAKES, "pyflakes3"]]))];
   if (missing.length === 0) return;
-  const obstacle = whyWeCannotInstall();
+  const obstacle = whyAptCannotInstall();
   if (obstacle) {
     progress.warn(
       `No ${missing.join(" and no ")} here (${obstacle}): npm test needs Chromium (at ${CHROMIUM_PATH}, or set CHROMIUM_PATH) ` +
@@ -69,37 +69,12 @@ export async function ensureTestTools(progress: Progress): Promise<void> {
   await progress.step(`install ${missing.join(", ")} from Debian (for npm test)`, () => aptInstall(missing));
 }
 
-function whyWeCannotInstall(): string | undefined {
-  if (process.platform !== "linux") return `this is ${process.platform}, not Linux`;
-  if (process.getuid?.() !== 0) return "setup is not running as root";
-  const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
-  if (!/^(ID|ID_LIKE)=.*\bdebian\b/m.test(osRelease)) return "this is not a Debian-family system";
-  return undefined;
-}
-
 async function missingDebianPackages(wanted: Array<[command: string, pkg: string]>): Promise<string[]> {
   const missing: string[] = [];
   for (const [command, pkg] of wanted) {
-    const found = await $`command -v ${command}`.nothrow().quiet();
-    if (found.exitCode !== 0) missing.push(pkg);
+    if (!(await isInstalled(command))) missing.push(pkg);
   }
   return missing;
-}
-
-/** Installs Debian packages with apt-get (as root, non-interactive); a failure is an EnvironmentError with apt's last lines. */
-export async function aptInstall(packages: string[]): Promise<void> {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const update = await $({ env })`apt-get update`.nothrow().quiet();
-  if (update.exitCode !== 0) {
-    throw new EnvironmentError("APT_FAILED", `apt-get update failed:\n${update.stderr.trim()}`);
-  }
-  const install = await $({ env })`apt-get install -y --no-install-recommends ${packages}`.nothrow().quiet();
-  if (install.exitCode !== 0) {
-    throw new EnvironmentError(
-      "APT_FAILED",
-      `apt-get install ${packages.join(" ")} failed:\n${install.stderr.trim().split("\n").slice(-15).join("\n")}`,
-    );
-  }
 }
 
 async function startDockerd(): Promise<void> {

@@ -1,18 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
-import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
+import { type HostFacts, hostFacts, isInstalled, whyAptCannotInstall } from "../engine/host-packages.ts";
 
 type BaseBuilder = "mmdebstrap" | "dockerfile";
 
 /** What the builder choice depends on: CHAOS_BASE_BUILDER, whether mmdebstrap is there, and whether apt-get may install it. */
-export interface BuilderFacts {
+export interface BuilderFacts extends HostFacts {
   wanted: string | undefined;
   mmdebstrapInstalled: boolean;
-  /** The OS (`process.platform`): apt-get is Linux's. */
-  platform: string;
-  root: boolean;
-  /** A Debian-family system (/etc/os-release names debian in ID or ID_LIKE). */
-  debian: boolean;
 }
 
 export interface BuilderChoice {
@@ -45,24 +39,9 @@ export function chooseBaseBuilder(facts: BuilderFacts): BuilderChoice {
   return { build: "dockerfile", fallback: `mmdebstrap is not installed and setup cannot install it (${cannotInstall})` };
 }
 
-function whyAptCannotInstall(facts: BuilderFacts): string | undefined {
-  if (facts.platform !== "linux") return `this is ${facts.platform}, not Linux`;
-  if (!facts.root) return "setup is not running as root";
-  if (!facts.debian) return "this is not a Debian-family system";
-  return undefined;
-}
-
 /** This machine's facts, for chooseBaseBuilder. */
 export async function builderFacts(): Promise<BuilderFacts> {
-  const found = await $`command -v mmdebstrap`.nothrow().quiet();
-  const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
-  return {
-    wanted: process.env.CHAOS_BASE_BUILDER,
-    mmdebstrapInstalled: found.exitCode === 0,
-    platform: process.platform,
-    root: process.getuid?.() === 0,
-    debian: /^(ID|ID_LIKE)=.*\bdebian\b/m.test(osRelease),
-  };
+  return { wanted: process.env.CHAOS_BASE_BUILDER, mmdebstrapInstalled: await isInstalled("mmdebstrap"), ...hostFacts() };
 }
 
 /** The Dockerfile's build failed after `auto` fell back to it: the error says why it was taken, and the two ways out. */

@@ -6,7 +6,7 @@ import { $ } from "zx";
 import { EnvironmentError } from "../core/errors.ts";
 import type { Progress } from "../core/progress.ts";
 import { describeDockerError, requireDocker } from "../engine/docker-client.ts";
-import { aptInstall } from "../engine/ensure-engine.ts";
+import { aptInstall } from "../engine/host-packages.ts";
 import { builderFacts, chooseBaseBuilder, explainFallbackFailure } from "./base-builder.ts";
 import { contextFiles, DOCKER_DIR, POSTGRES_DIR, packageList, type SuiteImages, suiteImages } from "./image-inputs.ts";
 import { aptConfigLines, aptGetOptions, SUITE_NAMES, SUITES, type SuiteName } from "./suites.ts";
