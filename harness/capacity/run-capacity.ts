@@ -12,7 +12,6 @@ import { measureConfiguration, measureStack } from "./measure-configuration.ts";
 import { compareRounds, judgeReport } from "./verdicts.ts";
 
 /** The nightly names its capacity requests through this module. */
-export type { CapacityRequest } from "./capacity-plan.ts";
 
 interface Shape {
   workers?: number;

@@ -8,8 +8,9 @@ import {
   readBaseline,
   writeBaseline,
 } from "../baseline/baseline.ts";
+import type { CapacityRequest } from "../capacity/capacity-plan.ts";
 import type { CapacityReport } from "../capacity/capacity-result.ts";
-import { type CapacityRequest, runCapacity } from "../capacity/run-capacity.ts";
+import { runCapacity } from "../capacity/run-capacity.ts";
 import { DEFAULT_SLO, parseSlo } from "../capacity/slo.ts";
 import type { Progress } from "../core/progress.ts";
 import { type SuiteName, suiteWorkerLabel, type WorkerClass } from "../images/suites.ts";
