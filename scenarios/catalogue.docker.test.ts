@@ -34,7 +34,7 @@ function wrongExpectations(expect: Expectations): Expectations {
  * database path: bookworm (gunicorn 20) with UvicornWorker, sid (gunicorn 26) with gunicorn's own asgi worker, the one the
  * others cannot run. The nightly runs every scenario on every suite and worker class (`npm run nightly`).
  */
-const EVERY_SUITE = ["smoke", "worker-timeout", "oom", "stray-sigterm", "deploy", "slow-db"];
+const EVERY_SUITE = ["worker-timeout", "oom", "stray-sigterm", "deploy", "slow-db"];
 const SUITE_WORKERS: { suite: SuiteName; worker: WorkerClass; scenarios: string[] }[] = [
   { suite: "trixie", worker: "uvicorn", scenarios: names },
   { suite: "bookworm", worker: "uvicorn", scenarios: EVERY_SUITE },
