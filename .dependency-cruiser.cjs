@@ -3,10 +3,10 @@
 const LAYERS = [
   ["cli", "testing"],
   ["docs"],
-  ["nightly", "bench"],
+  ["nightly", "bench", "github"],
   ["report"],
   ["baseline"],
-  ["scenario", "capacity", "corpus"],
+  ["scenario", "capacity", "corpus", "doctor", "init"],
   ["faults", "classify"],
   ["stack"],
   ["target"],
