@@ -81,7 +81,7 @@ export async function benchLoad({ connections, signal, progress }: LoadBenchOpti
   );
   if (signal.aborted) throw signal.reason;
   const bench: Bench = { stack, connections, signal };
-  const versions = await stack.versions();
+  const versions = await stack.app.versions();
   await wrk(bench, 2); // warm-up: every worker has answered, connections were opened once
   const before = await progress.step(`wrk -t1 -c${connections} -d${WRK_S}s ${stack.url}${stack.target.health}`, () =>
     wrkPeak(bench, progress),
@@ -329,11 +329,11 @@ async function wrk({ stack, connections, signal }: Bench, seconds: number): Prom
  * cores each worker kept busy since, busiest first.
  */
 async function workersCpu(stack: StartedStack): Promise<() => Promise<number[]>> {
-  const before = new Map((await stack.liveWorkers()).map((p) => [p.pid, p.cpuTicks]));
+  const before = new Map((await stack.app.liveWorkers()).map((p) => [p.pid, p.cpuTicks]));
   const started = performance.now();
   return async () => {
     const seconds = (performance.now() - started) / 1000;
-    const after = await stack.liveWorkers();
+    const after = await stack.app.liveWorkers();
     return after.map((p) => (p.cpuTicks - (before.get(p.pid) ?? 0)) / CLOCK_TICKS_PER_S / seconds).sort((a, b) => b - a);
   };
 }

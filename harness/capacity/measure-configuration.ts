@@ -23,7 +23,7 @@ export async function measureStack(
 ): Promise<ConfigurationResult> {
   // A worker count the app's command line pins would measure another configuration than the label says: refused.
   await stack.checkedGunicornConfig((message) => plan.progress.warn(message));
-  const versions = await stack.versions();
+  const versions = await stack.app.versions();
   const booted = { ...base, workers: stack.workers, suite: stack.options.suite, image: stack.image, versions };
   return measureConfiguration(plan, stack.url, stack, booted);
 }

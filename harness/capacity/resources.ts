@@ -44,7 +44,7 @@ export class ResourceSampler {
       // A worker booted during the trial (a replacement) spent all its ticks inside it.
       workerCpu[pid] = round((ticks - (before ?? 0)) / CLOCK_TICKS_PER_S / seconds);
     }
-    const memory = await this.stack?.memory().catch(() => undefined);
+    const memory = await this.stack?.app.memory().catch(() => undefined);
     const machineTotal = end.machine.total - start.machine.total;
     return {
       workerCpu,
@@ -63,8 +63,8 @@ export class ResourceSampler {
 
   private async snapshot(): Promise<Snapshot> {
     const [workers, memory] = await Promise.all([
-      this.stack ? this.stack.liveWorkers().catch(() => []) : Promise.resolve([]),
-      this.stack ? this.stack.memory().catch(() => undefined) : Promise.resolve(undefined),
+      this.stack ? this.stack.app.liveWorkers().catch(() => []) : Promise.resolve([]),
+      this.stack ? this.stack.app.memory().catch(() => undefined) : Promise.resolve(undefined),
     ]);
     return {
       at: Date.now(),

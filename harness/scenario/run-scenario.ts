@@ -84,7 +84,7 @@ export async function runScenario(
       bootedBeforeFaults = stack.replicas.flatMap((r) => workerRoster(observations.events.all, r.instance).booted);
       // Both read before any fault, side by side (about 0.7 s more per run): a deploy ends the container, and a read still
       // under way then came back empty. versions() never rejects.
-      const versions = stack.versions();
+      const versions = stack.app.versions();
       let gunicorn: GunicornConfig | undefined;
       try {
         gunicorn = await stack.checkedGunicornConfig((message) => progress.warn(message));
@@ -279,7 +279,7 @@ async function waitForRecovery(
   const rolePath = role && pathOfRole(stack.target, role);
   const recovered = await pollUntil(
     async () => {
-      const live = (await stack.liveWorkers().catch(() => [])).length;
+      const live = (await stack.app.liveWorkers().catch(() => [])).length;
       const healthy = (await stack.healthy()) && (!rolePath || (await healthAnswers(`${stack.url}${rolePath}`)));
       last = { workers: live, healthy, afterS: undefined };
       return live === workers && healthy ? { ...last, afterS: (Date.now() - started) / 1000 } : undefined;

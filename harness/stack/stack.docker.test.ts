@@ -23,7 +23,7 @@ describe.each(SUITE_NAMES)("the real stack on %s", (stackName) => {
       expect(new Set(roster.booted).size).toBe(3);
       expect([...roster.ready].sort()).toEqual([...roster.booted].sort());
       // The log's story agrees with the process table.
-      const live = await stack.liveWorkers();
+      const live = await stack.app.liveWorkers();
       expect(live.map((p) => p.pid).sort()).toEqual([...roster.booted].sort());
       expect(await containersOf(run.runId)).toHaveLength(2);
 
@@ -56,7 +56,7 @@ describe("control and evidence", () => {
     const exit = await stack.events.waitFor((e) => e.kind === "worker-signaled" && e.pid === victim, 10_000, `an exit line for ${victim}`);
     expect(exit).toMatchObject({ signal: "SIGKILL", loggedBy: 1 });
     await stack.events.waitFor((e) => e.kind === "worker-ready" && e.pid !== victim && e.pid !== survivor, 15_000, "a replacement worker");
-    const live = (await stack.liveWorkers()).map((p) => p.pid);
+    const live = (await stack.app.liveWorkers()).map((p) => p.pid);
     expect(live).toContain(survivor);
     expect(live).not.toContain(victim);
     expect(live).toHaveLength(2);
@@ -64,7 +64,7 @@ describe("control and evidence", () => {
       { action: "signal-worker", target: "worker", pid: victim, signal: "SIGKILL" },
     ]);
 
-    const memory = await stack.memory();
+    const memory = await stack.app.memory();
     expect(memory).toMatchObject({ oomKills: 0, limitBytes: 512 * 1024 * 1024 });
     expect(memory!.usageBytes).toBeGreaterThan(10 * 1024 * 1024);
     await expect(stack.app.signalWorker(1, "TERM")).rejects.toThrow(/not a worker pid/);

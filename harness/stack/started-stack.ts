@@ -3,8 +3,6 @@ import type { StartedTestContainer } from "testcontainers";
 import type { ServerSlot } from "../balancer/haproxy-config.ts";
 import { removeContainer } from "../cleanup/container-registry.ts";
 import type { RunContext } from "../cleanup/run-context.ts";
-import type { MemoryCgroup } from "../control/memory-cgroup.ts";
-import type { ProcessInfo } from "../control/processes.ts";
 import { errorMessage, UsageError } from "../core/errors.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { EventLog } from "../events/event-log.ts";
@@ -138,11 +136,6 @@ export class StartedStack implements AsyncDisposable {
     return this.parts.image;
   }
 
-  /** What really runs in the app container: gunicorn, uvicorn, FastAPI and Python versions, the HTTP parser and the event loop. */
-  versions(): Promise<Record<string, string>> {
-    return this.app.versions();
-  }
-
   /** The worker count: the configured one, or, where it is left to the app, how many workers the oldest replica runs. */
   get workers(): number {
     return this.options.workers === "app" ? Math.max(1, this.roster().alive.length) : this.options.workers;
@@ -195,22 +188,9 @@ export class StartedStack implements AsyncDisposable {
     return healthAnswers(`${this.url}${this.target.health}`);
   }
 
-  processes(): Promise<ProcessInfo[]> {
-    return this.app.processes();
-  }
-
-  /** Worker processes alive right now (children of the master), as `ps` sees them. */
-  liveWorkers(): Promise<ProcessInfo[]> {
-    return this.app.liveWorkers();
-  }
-
-  memory(): Promise<MemoryCgroup | undefined> {
-    return this.app.memory();
-  }
-
   /** Records the memory cgroup's counters as evidence (the classifier confirms OOM kills with them); no-op once the app is gone. */
   async recordMemory(): Promise<void> {
-    const memory = await this.memory().catch(() => undefined);
+    const memory = await this.app.memory().catch(() => undefined);
     if (memory)
       this.events.record({
         kind: "cgroup",
