@@ -3,7 +3,8 @@ import { z } from "zod";
 import { defineFault, type Fault, faultSchema, whichWorker } from "./define-fault.ts";
 
 const PID_FILE = "/tmp/chaos-harness-memory-squeeze.pid";
-const FILL = readFileSync(new URL("./memory-fill.py", import.meta.url), "utf8");
+/** Read when a squeeze starts, not when the module loads: most commands never inject one. */
+const FILL = new URL("./memory-fill.py", import.meta.url);
 
 /**
  * The kernel's OOM killer takes one worker, as a leak would, with no help from the app: the worker's
@@ -33,7 +34,7 @@ export const memorySqueeze = defineFault({
         pid,
         detail: `oom_score_adj 1000, memory filled up to the ${limitMb} MiB limit`,
       });
-      await sut.app.start(["python3", "-c", FILL, String(pid), String(maxS), PID_FILE]);
+      await sut.app.start(["python3", "-c", readFileSync(FILL, "utf8"), String(pid), String(maxS), PID_FILE]);
     },
     /** Stops the filling process if it still runs (it also stops by itself once the worker is gone). */
     async revert({ sut }) {

@@ -8,7 +8,8 @@ import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } fro
 import type { WorkerRoster } from "../events/worker-roster.ts";
 import type { WorkerClass } from "../images/suites.ts";
 
-const VERSIONS = readFileSync(new URL("./versions.py", import.meta.url), "utf8");
+/** Read when versions are asked for, not when the module loads. */
+const VERSIONS = new URL("./versions.py", import.meta.url);
 
 interface AppParts {
   docker: Docker;
@@ -76,7 +77,7 @@ export class AppHandle {
 
   /** What really runs: gunicorn, uvicorn, FastAPI and Python versions, the HTTP parser and the event loop (versions.py). */
   async versions(): Promise<Record<string, string>> {
-    const result = await this.exec(["python3", "-c", VERSIONS, this.parts.worker]).catch(() => undefined);
+    const result = await this.exec(["python3", "-c", readFileSync(VERSIONS, "utf8"), this.parts.worker]).catch(() => undefined);
     try {
       return result?.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, string>) : {};
     } catch {

@@ -29,7 +29,8 @@ export interface SettingMismatch {
   why: string;
 }
 
-const RESOLVE_PY = readFileSync(new URL("./resolve_gunicorn_config.py", import.meta.url), "utf8");
+/** Read when a master is resolved, not when the module loads. */
+const RESOLVE_PY = new URL("./resolve_gunicorn_config.py", import.meta.url);
 
 /**
  * Reads the running master's settings inside its container: its argv, environment and working directory from /proc,
@@ -45,7 +46,7 @@ export async function resolveGunicornConfig(docker: Docker, container: Docker.Co
     'first=$(tr "\\0" "\\n" < "$p/cmdline" | head -n 1); ' +
     'case "$first" in python* | */python*) [ -x "$first" ] && exec "$first" -c "$1";; esac; ' +
     'exec "$(readlink "$p/exe")" -c "$1"; done; exec python3 -c "$1"';
-  const result = await execIn(docker, container, ["sh", "-c", findPython, "sh", RESOLVE_PY]);
+  const result = await execIn(docker, container, ["sh", "-c", findPython, "sh", readFileSync(RESOLVE_PY, "utf8")]);
   const last = result.stdout.trim().split("\n").at(-1) ?? "";
   let parsed: (GunicornConfig & { error?: undefined }) | { error: string };
   try {
