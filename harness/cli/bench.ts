@@ -1,6 +1,7 @@
 // npm run bench: figures measured side by side in one run on this machine (never against numbers recorded
 // elsewhere), each with its goal: classify's throughput and memory, the open-loop generator against wrk, the
 // harness's wall time against bare docker. The measuring is in harness/bench/; this file parses and prints.
+
 import { Command, InvalidArgumentError, Option } from "commander";
 import { benchClassify } from "../bench/classify-bench.ts";
 import { benchLoad } from "../bench/load-bench.ts";
@@ -8,6 +9,7 @@ import { benchWall } from "../bench/wall-bench.ts";
 import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { InterruptedError } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { exitCodeFor, runCli } from "./run-cli.ts";
 import { numberIn, usageErrorsExit2 } from "./usage.ts";
@@ -22,7 +24,7 @@ interface Options {
   connections: number;
 }
 
-const program = usageErrorsExit2(new Command("npm run bench --"))
+const program = usageErrorsExit2(new Command(programName("bench")))
   .description(
     "Measures, side by side in one run on this machine, and prints each figure with its goal. " +
       "classify: npm run classify on a generated export (corpus death stories among routine lines) against a bare Node " +

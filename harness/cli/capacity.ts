@@ -7,6 +7,7 @@ import { DEFAULT_SLO, parseRequiredRate, parseSlo } from "../capacity/slo.ts";
 import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { assertLoopbackUrl } from "../core/loopback.ts";
 import { Progress } from "../core/progress.ts";
 import type { SuiteName } from "../images/suites.ts";
@@ -39,7 +40,7 @@ interface Options {
   keep?: number;
 }
 
-const program = withSuiteOption(usageErrorsExit2(new Command("npm run capacity --")), "Debian suite to run the target on")
+const program = withSuiteOption(usageErrorsExit2(new Command(programName("capacity"))), "Debian suite to run the target on")
   .description(
     "Finds the highest request rate the build sustains under its SLO, per configuration: a short closed-loop peak, then " +
       "constant-rate open-loop trials (bisection; latency from each request's intended start), and a longer trial to confirm. " +

@@ -3,12 +3,13 @@ import { Command } from "commander";
 import pc from "picocolors";
 import { classifyLogStream } from "../classify/classify-stream.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { DEFAULT_JSON_KEYS, parseJsonKeys } from "../logs/line-envelope.ts";
 import { DeathOutput } from "./classify-output.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
 
-const program = usageErrorsExit2(new Command("npm run classify --"))
+const program = usageErrorsExit2(new Command(programName("classify")))
   .description(
     'What does my log mean? Reads a gunicorn log exported from production (or "-" for stdin) and says why each ' +
       "worker stopped: cause, severity (normal / investigate / critical) and the lines it rests on. " +

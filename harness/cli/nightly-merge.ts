@@ -2,6 +2,7 @@ import { join, relative } from "node:path";
 import { Command } from "commander";
 import pc from "picocolors";
 import { ExitCode } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { mergeNightly } from "../nightly/merge-nightly.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
@@ -9,7 +10,7 @@ import { whereTheReportIs } from "./report-location.ts";
 import { runCli } from "./run-cli.ts";
 import { keepOption, pruneOldReports, usageErrorsExit2 } from "./usage.ts";
 
-const program = usageErrorsExit2(new Command("npm run nightly:merge --"))
+const program = usageErrorsExit2(new Command(programName("nightly:merge")))
   .description(
     "Merges the folders of a sharded nightly (npm run nightly -- --shard i/n, one per runner) into one nightly folder, " +
       "the same in form as an unsharded run's: every run's folder, index.html, junit.xml, summary.md, comparison.json " +

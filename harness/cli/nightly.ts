@@ -5,6 +5,7 @@ import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.t
 import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
@@ -16,7 +17,7 @@ import { whereTheReportIs } from "./report-location.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
-const program = withSuiteOption(usageErrorsExit2(new Command("npm run nightly --")), "only this Debian suite")
+const program = withSuiteOption(usageErrorsExit2(new Command(programName("nightly"))), "only this Debian suite")
   .description(
     "Runs the whole catalogue on every suite, writes one combined report (reports/nightly-<date>/: index.html, " +
       "junit.xml, summary.md, one folder per run) and compares every run's behaviour with the baseline: death causes, " +

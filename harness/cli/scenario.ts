@@ -3,6 +3,7 @@ import pc from "picocolors";
 import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
+import { programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { DEPLOY_PROFILE_NAMES, type DeployProfileName } from "../faults/deploy-profiles.ts";
 import type { SuiteName, WorkerClass } from "../images/suites.ts";
@@ -37,7 +38,7 @@ interface Options {
   keep?: number;
 }
 
-const program = withSuiteOption(usageErrorsExit2(new Command("npm run scenario --")), "Debian suite to run on (overrides the scenario)")
+const program = withSuiteOption(usageErrorsExit2(new Command(programName("scenario"))), "Debian suite to run on (overrides the scenario)")
   .description(
     "Runs a scenario against the real stack (the demo backend, or your service with --target) and prints a verdict.\n" +
       "Exit codes: 0 passed, 1 an expectation failed, 2 usage, invalid scenario or target file, or a scenario the target cannot run, " +

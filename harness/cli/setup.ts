@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { sweepStaleContainers } from "../cleanup/sweep.ts";
+import { programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { ensureDockerEngine, ensureTestTools } from "../engine/ensure-engine.ts";
 import { ensureSuiteImages, pruneStaleImages } from "../images/build-images.ts";
@@ -7,7 +8,7 @@ import { SUITE_NAMES, SUITES, type SuiteName } from "../images/suites.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
-const program = withSuiteOption(usageErrorsExit2(new Command("npm run setup --")), "build only this suite's images")
+const program = withSuiteOption(usageErrorsExit2(new Command(programName("setup"))), "build only this suite's images")
   .description(
     "Makes this machine ready: a Docker engine that answers (on Debian, as root, installs docker.io and " +
       "mmdebstrap and starts dockerd), Chromium and pyflakes3 for npm test, then the images of every suite, built from " +
