@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { committedJsonSchema } from "../core/committed-json-schema.ts";
+import { packageFile } from "../core/package-files.ts";
 
 const latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() });
 
@@ -137,11 +138,7 @@ export function unmeasuredConfiguration(label: string): ConfigurationResult {
 }
 
 /** The committed JSON Schema of capacity.json (`npm run schema` writes it; a test keeps it current). */
-export const CAPACITY_JSON_SCHEMA = committedJsonSchema(
-  new URL("../../reports/capacity.schema.json", import.meta.url),
-  capacityReportSchema,
-  {
-    title: "capacity.json",
-    description: "What npm run capacity measured: per configuration, the highest rate that met the SLO.",
-  },
-);
+export const CAPACITY_JSON_SCHEMA = committedJsonSchema(packageFile("reports/capacity.schema.json"), capacityReportSchema, {
+  title: "capacity.json",
+  description: "What npm run capacity measured: per configuration, the highest rate that met the SLO.",
+});

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import getPort from "get-port";
+import { packageFile } from "../core/package-files.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import { dockerClient } from "../engine/docker-client.ts";
 import { liveContainerCount } from "./container-registry.ts";
@@ -13,7 +14,7 @@ const REAPER_ENV = "CHAOS_REAPER";
 const READY_TIMEOUT_MS = 10_000;
 
 /** The sidecar's program (what it does: its docstring). */
-const REAPER_PY = new URL("./reaper.py", import.meta.url);
+const REAPER_PY = packageFile("harness/cleanup/reaper.py");
 /** How long a clean exit waits for the sidecar's removal. */
 const REMOVAL_TIMEOUT_MS = 10_000;
 

@@ -1,24 +1,16 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
-import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
-import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
-import { programName } from "../core/invocation.ts";
-import { Progress } from "../core/progress.ts";
+import { commandLine, programName } from "../core/invocation.ts";
 import { DEPLOY_PROFILE_NAMES, type DeployProfileName } from "../faults/deploy-profiles.ts";
 import type { SuiteName, WorkerClass } from "../images/suites.ts";
-import { ConsoleReporter } from "../report/console-reporter.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
-import { fileReporters, writeRunReport } from "../report/write-run-report.ts";
-import { loadScenario, scenarioNames } from "../scenario/catalogue.ts";
+import { loadScenario, scenarioNames, teamScenarioDir } from "../scenario/catalogue.ts";
 import type { Scenario } from "../scenario/define-scenario.ts";
 import { describeFor, missingFor, partitionByFit } from "../scenario/fit-target.ts";
 import type { RunResult } from "../scenario/run-result.ts";
-import { runScenario } from "../scenario/run-scenario.ts";
-import { checkWorkerClass, stackOptionsSchema } from "../stack/stack-options.ts";
 import { targetConfig } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
-import { whereTheReportIs } from "./report-location.ts";
 import { exitCodeFor, exitCodeOf, runCli } from "./run-cli.ts";
 import { chosenSuite, keepOption, numberIn, pruneOldReports, usageErrorsExit2, withSuiteOption, workerOption } from "./usage.ts";
 
@@ -89,12 +81,15 @@ program.parse();
 const [name] = program.args;
 const options = program.opts<Options>();
 
+let ranAScenario = false;
+
 await runCli(async () => {
   keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
   if (options.list) {
     const target = await loadTarget(options.target);
-    for (const scenarioName of scenarioNames()) {
-      const scenario = await loadScenario(scenarioName);
+    const teamDir = teamScenarioDir(target);
+    for (const scenarioName of scenarioNames(teamDir)) {
+      const scenario = await loadScenario(scenarioName, teamDir);
       const missing = missingFor(scenario, target);
       process.stdout.write(
         `${scenarioName.padEnd(24)} ${missing ? pc.dim(`(not on ${target.name}: needs ${missing}) `) : ""}${describeFor(scenario, target)}\n`,
@@ -103,14 +98,38 @@ await runCli(async () => {
     return ExitCode.ok;
   }
   if (options.all && name) throw new UsageError("BAD_OPTION", `Give a scenario name or --all, not both.`);
-  if (!options.all && !name)
-    throw new UsageError("NO_SCENARIO", `Name a scenario: npm run scenario <name>. Available: ${scenarioNames().join(", ")}.`);
   const target = await loadTarget(options.target);
+  const teamDir = teamScenarioDir(target);
+  if (!options.all && !name)
+    throw new UsageError(
+      "NO_SCENARIO",
+      `Name a scenario: ${commandLine("scenario", "<name>")}. Available: ${scenarioNames(teamDir).join(", ")}.`,
+    );
   if (options.config) targetConfig(target, options.config);
-  const named = await Promise.all((options.all ? scenarioNames() : [name!]).map((n) => loadScenario(n)));
+  const named = await Promise.all((options.all ? scenarioNames(teamDir) : [name!]).map((n) => loadScenario(n, teamDir)));
+  // What a run needs (the engine, the stack, the load generator, the reporters) is loaded only for a run.
+  const [
+    { interruptSignal },
+    { Progress },
+    { ConsoleReporter },
+    { fileReporters, writeRunReport },
+    { runScenario },
+    stack,
+    { whereTheReportIs },
+  ] = await Promise.all([
+    import("../cleanup/interrupt.ts"),
+    import("../core/progress.ts"),
+    import("../report/console-reporter.ts"),
+    import("../report/write-run-report.ts"),
+    import("../scenario/run-scenario.ts"),
+    import("../stack/stack-options.ts"),
+    import("./report-location.ts"),
+  ]);
+  const { checkWorkerClass, stackOptionsSchema } = stack;
   // One scenario that does not fit the target is refused (exit 2, by runScenario); --all runs those that fit and says which it left out.
   const { fitting: scenarios, leftOut } = options.all ? partitionByFit(named, target) : { fitting: named, leftOut: [] };
   for (const line of leftOut) process.stderr.write(`${pc.dim(line)}\n`);
+  ranAScenario = true;
   const progress = new Progress();
   const signal = interruptSignal((sig) => progress.warn(`${sig}: stopping the load, tearing down (Ctrl-C again to force)`));
   const overrides = {
@@ -151,6 +170,13 @@ await runCli(async () => {
   return results.every((r) => r.status === "passed") ? ExitCode.ok : ExitCode.inconclusive;
 }, removeEverythingBeforeExit);
 
+/** Removes what a run left (containers, the reaper); a command that started none loads nothing for it. */
+async function removeEverythingBeforeExit(): Promise<Error[]> {
+  if (!ranAScenario) return [];
+  const { removeEverythingBeforeExit } = await import("../cleanup/before-exit.ts");
+  return removeEverythingBeforeExit();
+}
+
 /** --replicas and --profile change scenarios built for them; elsewhere they would be silently ignored, so they are refused. */
 function checkDeployOptions(scenario: Scenario, options: Options): void {
   const deploys = scenario.faults.some((f) => f.action === "rolling-deploy");
@@ -158,7 +184,7 @@ function checkDeployOptions(scenario: Scenario, options: Options): void {
   if ((options.profile || options.preStop !== undefined) && !deploys)
     throw new UsageError(
       "BAD_OPTION",
-      `--profile and --pre-stop shape a rolling deploy; ${scenario.name} has none. Run: npm run scenario rolling-deploy -- --profile ${options.profile ?? "kubernetes"}`,
+      `--profile and --pre-stop shape a rolling deploy; ${scenario.name} has none. Run: ${commandLine("scenario", `rolling-deploy --profile ${options.profile ?? "kubernetes"}`)}`,
     );
   if (options.preStop !== undefined && options.profile !== "kubernetes")
     throw new UsageError("BAD_OPTION", "--pre-stop is Kubernetes' preStop sleep: give it with --profile kubernetes.");

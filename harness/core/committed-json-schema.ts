@@ -2,8 +2,8 @@ import { z } from "zod";
 
 /** A JSON Schema the repository commits, written from one of the code's zod schemas by `npm run schema`. */
 export interface CommittedJsonSchema {
-  /** Where it is committed. */
-  file: URL;
+  /** Where it is committed (a path or file URL). */
+  file: string | URL;
   /** Its text as the code's schema gives it now: a test compares it with the committed file. */
   text(): string;
 }
@@ -13,7 +13,7 @@ export interface CommittedJsonSchema {
  * user writes (defaults optional); `unrepresentable: "any"` lets a schema with functions in it through.
  */
 export function committedJsonSchema(
-  file: URL,
+  file: string | URL,
   schema: z.ZodType,
   about: { title: string; description: string },
   options: Pick<NonNullable<Parameters<typeof z.toJSONSchema>[1]>, "io" | "unrepresentable"> = {},

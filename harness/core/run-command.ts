@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
+import { PACKAGE_ROOT } from "./package-files.ts";
 
 /** The repository's root, where the harness's commands run from unless told otherwise. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO_ROOT = `${PACKAGE_ROOT}/`;
 
 /** The end of stderr a finished command keeps: a long run's progress lines stay bounded. */
 const STDERR_KEPT = 1024 * 1024;

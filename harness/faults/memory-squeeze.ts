@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { packageFile } from "../core/package-files.ts";
 import { defineFault, type Fault, faultSchema, whichWorker } from "./define-fault.ts";
 
 const PID_FILE = "/tmp/chaos-harness-memory-squeeze.pid";
 /** Read when a squeeze starts, not when the module loads: most commands never inject one. */
-const FILL = new URL("./memory-fill.py", import.meta.url);
+const FILL = packageFile("harness/faults/memory-fill.py");
 
 /**
  * The kernel's OOM killer takes one worker, as a leak would, with no help from the app: the worker's

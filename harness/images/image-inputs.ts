@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "../core/package-files.ts";
 import { aptConfigLines, SUITES, type SuiteName } from "./suites.ts";
 
 /** The folder with the harness's own images: the base package list, its Dockerfile, Postgres, the demo app. */
-export const DOCKER_DIR = fileURLToPath(new URL("../../docker/", import.meta.url));
+export const DOCKER_DIR = packageFile("docker");
 const PACKAGE_LIST = join(DOCKER_DIR, "packages.txt");
 export const POSTGRES_DIR = join(DOCKER_DIR, "postgres");
 

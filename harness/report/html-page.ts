@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Severity } from "../classify/causes.ts";
+import { packageFile } from "../core/package-files.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +39,7 @@ export function chartLibraries(): string {
 
 /** A page's own script from client/ (JavaScript that tsc and biome check), inlined like the libraries. */
 export function clientScript(name: string): string {
-  return inlineScript(readFileSync(new URL(`./client/${name}`, import.meta.url), "utf8"));
+  return inlineScript(readFileSync(packageFile(`harness/report/client/${name}`), "utf8"));
 }
 
 /** A script element holding `source`: nothing in it can close the element. */

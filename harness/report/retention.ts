@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { currentOwner, ownerIsAlive } from "../cleanup/run-context.ts";
 import { UsageError } from "../core/errors.ts";
+import { packageFile } from "../core/package-files.ts";
 
 /**
  * Where report folders go: `reports/` of the repository, or `CHAOS_REPORTS_DIR`. Kept here, not beside the
  * reporters, so that a command that only prunes (every CLI does, through usage.ts) loads no reporter.
  */
-export const REPORTS_DIR = process.env.CHAOS_REPORTS_DIR ?? fileURLToPath(new URL("../../reports/", import.meta.url));
+export const REPORTS_DIR = process.env.CHAOS_REPORTS_DIR ?? packageFile("reports");
 
 /** `CHAOS_KEEP_REPORTS=N`: how many report folders to keep (default 50); `--keep` overrides it. */
 const KEEP_ENV = "CHAOS_KEEP_REPORTS";

@@ -1,32 +1,76 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { UsageError } from "../core/errors.ts";
+import { importFile } from "../core/import-file.ts";
+import { commandLine } from "../core/invocation.ts";
+import { COMPILED, packageFile } from "../core/package-files.ts";
 import { type Scenario, validateScenario } from "./define-scenario.ts";
 
-const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+/** The catalogue's scenarios: scenarios/*.ts in the sources, dist/scenarios/*.js in the compiled package. */
+const CATALOGUE_DIR = COMPILED ? packageFile("dist/scenarios") : packageFile("scenarios");
+const CATALOGUE_EXTENSION = COMPILED ? ".js" : ".ts";
+/** A team's own scenarios: chaos/scenarios/ beside its target file. */
+const TEAM_DIR = join("chaos", "scenarios");
+const TEAM_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
 
-/** Scenario names: one file each in scenarios/, tests excluded. */
-export function scenarioNames(dir = SCENARIOS_DIR): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts"))
-    .map((f) => f.slice(0, -3))
-    .sort();
+export interface ScenarioFile {
+  name: string;
+  file: string;
+  /** From the team's chaos/scenarios/, not the catalogue. */
+  team: boolean;
 }
 
-export async function loadScenario(name: string, dir = SCENARIOS_DIR): Promise<Scenario> {
-  const names = scenarioNames(dir);
-  if (!names.includes(name)) {
+/** Where a target's team keeps its own scenarios: chaos/scenarios/ in the folder of its target file. */
+export function teamScenarioDir(target: { file: string } | undefined): string | undefined {
+  const dir = target && join(dirname(target.file), TEAM_DIR);
+  return dir && existsSync(dir) ? dir : undefined;
+}
+
+/** The catalogue's scenarios and the team's (tests, declarations and other files left out), by name. */
+export function scenarioFiles(teamDir?: string): ScenarioFile[] {
+  const inFolder = (dir: string, extensions: string[]) =>
+    readdirSync(dir)
+      .filter((f) => extensions.some((e) => f.endsWith(e)) && !/\.(test|d)\.[cm]?[jt]s$/.test(f))
+      .map((f) => ({ name: f.slice(0, f.lastIndexOf(".")), file: join(dir, f) }));
+  const catalogue = inFolder(CATALOGUE_DIR, [CATALOGUE_EXTENSION]).map((s) => ({ ...s, team: false }));
+  const team = teamDir ? inFolder(teamDir, TEAM_EXTENSIONS).map((s) => ({ ...s, team: true })) : [];
+  for (const mine of team) {
+    const other = [...catalogue, ...team].find((s) => s.name === mine.name && s.file !== mine.file);
+    if (other) {
+      throw new UsageError(
+        "DUPLICATE_SCENARIO",
+        `${relative(process.cwd(), mine.file)}: there is already a scenario named "${mine.name}" (${other.team ? relative(process.cwd(), other.file) : "in the catalogue"}). Rename the file and its name: field.`,
+      );
+    }
+  }
+  return [...catalogue, ...team].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Scenario names: the catalogue's, and the team's when its chaos/scenarios/ folder is given. */
+export function scenarioNames(teamDir?: string): string[] {
+  return scenarioFiles(teamDir).map((s) => s.name);
+}
+
+export async function loadScenario(name: string, teamDir?: string): Promise<Scenario> {
+  const files = scenarioFiles(teamDir);
+  const found = files.find((s) => s.name === name);
+  if (!found) {
     throw new UsageError(
       "UNKNOWN_SCENARIO",
-      `There is no scenario "${name}". Available: ${names.join(", ")}.\nRun \`npm run scenario -- --list\` for descriptions.`,
+      `There is no scenario "${name}". Available: ${files.map((s) => s.name).join(", ")}.\nRun \`${commandLine("scenario", "--list")}\` for descriptions.`,
     );
   }
-  const file = join(dir, `${name}.ts`);
-  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  const scenario = validateScenario(module.default, `scenarios/${name}.ts`);
+  const shown = found.team ? relative(process.cwd(), found.file) : `scenarios/${name}.ts`;
+  let module: { default?: unknown };
+  try {
+    module = (await importFile(found.file)) as { default?: unknown };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError("INVALID_SCENARIO", `${shown} could not be loaded: ${(error as Error).message}`);
+  }
+  const scenario = validateScenario(module.default, shown);
   if (scenario.name !== name) {
-    throw new UsageError("INVALID_SCENARIO", `scenarios/${name}.ts: name is "${scenario.name}"; it must match the file name ("${name}").`);
+    throw new UsageError("INVALID_SCENARIO", `${shown}: name is "${scenario.name}"; it must match the file name ("${name}").`);
   }
   return scenario;
 }

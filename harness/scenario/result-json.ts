@@ -3,6 +3,7 @@ import { BANNER_LABEL, type BannerKind } from "../classify/banners.ts";
 import { CAUSE_NAMES, type Cause, SEVERITIES, type Severity } from "../classify/causes.ts";
 import { EVIDENCE_SOURCES } from "../classify/death.ts";
 import { committedJsonSchema } from "../core/committed-json-schema.ts";
+import { packageFile } from "../core/package-files.ts";
 import type { RunEvent } from "../events/events.ts";
 import { describeFault } from "../events/format-event.ts";
 import { DEPLOY_PROFILE_NAMES } from "../faults/deploy-profiles.ts";
@@ -333,7 +334,7 @@ function eventJson(event: RunEvent): ResultJson["events"][number] {
 }
 
 /** The committed JSON Schema of result.json (documentation for readers in other languages). */
-export const RESULT_JSON_SCHEMA = committedJsonSchema(new URL("../../reports/result.schema.json", import.meta.url), resultSchema, {
+export const RESULT_JSON_SCHEMA = committedJsonSchema(packageFile("reports/result.schema.json"), resultSchema, {
   title: "result.json",
   description: `What one harness run observed and concluded (schemaVersion ${RESULT_SCHEMA_VERSION}).`,
 });

@@ -5,11 +5,12 @@ import { type MemoryCgroup, readMemoryCgroup } from "../control/memory-cgroup.ts
 import { type PinnedRequest, sendPinnedRequest } from "../control/pinned-request.ts";
 import { gunicornWorkers, listProcesses, type ProcessInfo } from "../control/processes.ts";
 import { type MasterSignal, signalMaster, signalProcess, type WorkerSignal } from "../control/signals.ts";
+import { packageFile } from "../core/package-files.ts";
 import type { WorkerRoster } from "../events/worker-roster.ts";
 import type { WorkerClass } from "../images/suites.ts";
 
 /** Read when versions are asked for, not when the module loads. */
-const VERSIONS = new URL("./versions.py", import.meta.url);
+const VERSIONS = packageFile("harness/stack/versions.py");
 
 interface AppParts {
   docker: Docker;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type Docker from "dockerode";
 import { execIn } from "../control/exec.ts";
+import { packageFile } from "../core/package-files.ts";
 import { gunicornCmdArgs, type StackOptions } from "./stack-options.ts";
 
 /** What the running master really has: its arguments, the GUNICORN_CMD_ARGS it saw, and its resolved settings. */
@@ -30,7 +31,7 @@ export interface SettingMismatch {
 }
 
 /** Read when a master is resolved, not when the module loads. */
-const RESOLVE_PY = new URL("./resolve_gunicorn_config.py", import.meta.url);
+const RESOLVE_PY = packageFile("harness/stack/resolve_gunicorn_config.py");
 
 /**
  * Reads the running master's settings inside its container: its argv, environment and working directory from /proc,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../core/errors.ts";
 import type { Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
-import { databaseEnvironment } from "./postgres.ts";
+import { databaseEnvironment } from "./database-environment.ts";
 import { appEnvironment, checkWorkerClass, stackOptionsSchema } from "./stack-options.ts";
 
 const demo = await loadTarget();

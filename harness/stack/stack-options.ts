@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { SUITE_NAMES, type SuiteName, suiteWorkers, WORKER_CLASS_NAMES, WORKER_CLASSES } from "../images/suites.ts";
 import type { SettingName, Target } from "../target/define-target.ts";
-import { databaseEnvironment } from "./postgres.ts";
+import { databaseEnvironment } from "./database-environment.ts";
 
 const seconds = z.number().positive();
 

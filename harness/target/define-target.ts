@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { committedJsonSchema } from "../core/committed-json-schema.ts";
 import { UsageError } from "../core/errors.ts";
+import { packageFile } from "../core/package-files.ts";
 import { type BannerPatterns, STANDARD_BANNER_PATTERNS } from "./banner-patterns.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name, e.g. PORT");
@@ -211,7 +212,7 @@ export function bannersOf(target: Target, config: string): BannerPatterns {
 
 /** The committed JSON Schema of target files, for editors (`"$schema"` in a .json target); `npm run schema` writes it. */
 export const TARGET_JSON_SCHEMA = committedJsonSchema(
-  new URL("./target.schema.json", import.meta.url),
+  packageFile("harness/target/target.schema.json"),
   targetSchema,
   { title: "chaos-harness target", description: "The system under test: a FastAPI + gunicorn service (docs/targets.md)." },
   { io: "input", unrepresentable: "any" },

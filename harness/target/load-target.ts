@@ -1,19 +1,35 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, extname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../core/errors.ts";
+import { importFile } from "../core/import-file.ts";
+import { COMPILED, packageFile } from "../core/package-files.ts";
 import { type Target, targetSchema } from "./define-target.ts";
 
-/** The demo backend's target: what runs when no `--target` is given. */
-const DEMO_TARGET = fileURLToPath(new URL("../../docker/demo.target.ts", import.meta.url));
+/** The demo backend's target: what runs when no `--target` is given and no chaos.target.ts is found. */
+const DEMO_TARGET = COMPILED ? packageFile("dist/docker/demo.target.js") : packageFile("docker/demo.target.ts");
+
+/** The names a team's target file may have, looked for in this order in each folder. */
+export const TARGET_FILE_NAMES = ["chaos.target.ts", "chaos.target.mts", "chaos.target.js", "chaos.target.mjs", "chaos.target.json"];
+
+/**
+ * The team's target file: chaos.target.ts (or .mts, .js, .mjs, .json) in `from` or the nearest folder above
+ * it, as vitest finds its config; the search stops at the repository's root (a folder with .git).
+ */
+export function findTarget(from = process.cwd()): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const found = TARGET_FILE_NAMES.map((name) => join(dir, name)).find((file) => existsSync(file));
+    if (found) return found;
+    if (existsSync(join(dir, ".git")) || dirname(dir) === dir) return undefined;
+  }
+}
 
 /**
  * Reads a target file (`.ts` with `export default defineTarget({...})`, or plain `.json`), validates it,
  * and makes its paths absolute (they are relative to the file). Every problem is a UsageError (exit 2)
  * naming the file, the field and the fix.
  */
-export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
+export async function loadTarget(file: string | undefined = findTarget() ?? DEMO_TARGET): Promise<Target> {
   const path = resolve(file);
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path) || !statSync(path).isFile()) {
@@ -33,7 +49,8 @@ export async function loadTarget(file: string = DEMO_TARGET): Promise<Target> {
   }
   // `$schema` is for editors only.
   const { $schema: _forEditors, ...target } = parsed.data;
-  const here = dirname(path);
+  // The compiled demo is dist/docker/demo.target.js; its paths are relative to docker/, as in the sources.
+  const here = path === DEMO_TARGET ? packageFile("docker") : dirname(path);
   const existing = (field: string, value: string, kind: "file" | "directory") => {
     const absolute = resolve(here, value);
     const ok = existsSync(absolute) && (kind === "file" ? statSync(absolute).isFile() : statSync(absolute).isDirectory());
@@ -87,7 +104,7 @@ async function readTargetFile(path: string, shown: string): Promise<unknown> {
   }
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    module = (await importFile(path)) as { default?: unknown };
   } catch (error) {
     throw new UsageError("INVALID_TARGET", `${shown} could not be loaded: ${(error as Error).message}`);
   }
