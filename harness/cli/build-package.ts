@@ -33,7 +33,7 @@ const result = await build({
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
   external: Object.keys(manifest.dependencies).filter((name) => !BUNDLED.has(name)),
-  sourcemap: true,
+  sourcemap: false,
   metafile: true,
   logLevel: "warning",
 });

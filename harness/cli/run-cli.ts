@@ -11,6 +11,10 @@ export const INTERNAL_ERROR_EXIT = 4;
  * there, so nothing outlives the process); what it could not do is reported on stderr.
  */
 export async function runCli(main: () => Promise<number>, beforeExit?: () => Promise<Error[]>): Promise<never> {
+  // A reader that stops early (`| head`) closes the pipe: the rest of the output is not wanted, which is no error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   let code: number;
   try {
     code = await main();

@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTarget } from "../target/load-target.ts";
-import { loadScenario, scenarioNames } from "./catalogue.ts";
+import { loadScenario, scenarioNames, teamScenarioDir } from "./catalogue.ts";
 import { describeFor, missingFor } from "./fit-target.ts";
 
 describe("the catalogue", () => {
@@ -42,5 +45,36 @@ describe("descriptions fit the target", () => {
       if (missingFor(scenario, bare)) continue;
       expect(describeFor(scenario, bare), name).not.toMatch(/INTERRUPT|ABORT|SIGKILL\/OOM banner|db-pool-timeout/);
     }
+  });
+});
+
+describe("a team's own scenarios", () => {
+  const scenario = (name: string) =>
+    `import { defineScenario } from "${process.cwd()}/harness/scenario/define-scenario.ts";\n` +
+    `export default defineScenario({ name: "${name}", description: "ours", load: { durationS: 2, connections: 1, requests: [{ role: "health" }] }, expect: {} });\n`;
+  const teamRepository = (files: Record<string, string>) => {
+    const root = mkdtempSync(join(tmpdir(), "team-"));
+    mkdirSync(join(root, "chaos", "scenarios"), { recursive: true });
+    writeFileSync(join(root, "chaos.target.json"), "{}");
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(root, "chaos", "scenarios", name), text);
+    return root;
+  };
+
+  it("are found in chaos/scenarios/ beside the target file, listed and loaded with the catalogue's", async () => {
+    const root = teamRepository({ "ours.ts": scenario("ours"), "ours.test.ts": "", "notes.md": "" });
+    const teamDir = teamScenarioDir({ file: join(root, "chaos.target.json") });
+    expect(teamDir).toBe(join(root, "chaos", "scenarios"));
+    expect(scenarioNames(teamDir)).toEqual([...scenarioNames(), "ours"].sort());
+    expect((await loadScenario("ours", teamDir)).description).toBe("ours");
+    expect(teamScenarioDir({ file: join(tmpdir(), "nowhere", "chaos.target.json") })).toBeUndefined();
+  });
+
+  it("may not take a catalogue scenario's name, and must be named as their file", async () => {
+    const taken = teamScenarioDir({ file: join(teamRepository({ "deploy.ts": scenario("deploy") }), "chaos.target.json") });
+    expect(() => scenarioNames(taken)).toThrow(
+      /chaos\/scenarios\/deploy\.ts: there is already a scenario named "deploy" \(in the catalogue\)/,
+    );
+    const misnamed = teamScenarioDir({ file: join(teamRepository({ "mine.ts": scenario("theirs") }), "chaos.target.json") });
+    await expect(loadScenario("mine", misnamed)).rejects.toThrow(/mine\.ts: name is "theirs"; it must match the file name/);
   });
 });

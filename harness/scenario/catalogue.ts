@@ -13,7 +13,7 @@ const CATALOGUE_EXTENSION = COMPILED ? ".js" : ".ts";
 const TEAM_DIR = join("chaos", "scenarios");
 const TEAM_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
 
-export interface ScenarioFile {
+interface ScenarioFile {
   name: string;
   file: string;
   /** From the team's chaos/scenarios/, not the catalogue. */
@@ -27,7 +27,7 @@ export function teamScenarioDir(target: { file: string } | undefined): string | 
 }
 
 /** The catalogue's scenarios and the team's (tests, declarations and other files left out), by name. */
-export function scenarioFiles(teamDir?: string): ScenarioFile[] {
+function scenarioFiles(teamDir?: string): ScenarioFile[] {
   const inFolder = (dir: string, extensions: string[]) =>
     readdirSync(dir)
       .filter((f) => extensions.some((e) => f.endsWith(e)) && !/\.(test|d)\.[cm]?[jt]s$/.test(f))

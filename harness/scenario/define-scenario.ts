@@ -83,6 +83,6 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(scenario)"}: ${issue.message}`);
   throw new UsageError(
     "INVALID_SCENARIO",
-    `${file} is not a valid scenario:\n${problems.join("\n")}\nFix the field(s) above; see scenarios/smoke.ts for a working example.`,
+    `${file} is not a valid scenario:\n${problems.join("\n")}\nFix the field(s) above; the catalogue's scenarios (scenarios/smoke.ts, docs/scenarios.md) are working examples.`,
   );
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
 import { bannersOf, pathOfRole, TARGET_JSON_SCHEMA, targetConfig } from "./define-target.ts";
-import { loadTarget } from "./load-target.ts";
+import { findTarget, loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
 mkdirSync(join(work, "app"));
@@ -183,5 +183,25 @@ describe("loading a target file", () => {
 describe("harness/target/target.schema.json", () => {
   it("is the JSON Schema of the code's own target schema (regenerate with npm run schema)", () => {
     expect(readFileSync(TARGET_JSON_SCHEMA.file, "utf8")).toBe(TARGET_JSON_SCHEMA.text());
+  });
+});
+
+describe("finding the team's target file", () => {
+  it("looks in the folder given and above, as vitest finds its config, and stops at the repository's root", () => {
+    const root = mkdtempSync(join(tmpdir(), "find-target-"));
+    const deep = join(root, "repo", "services", "api");
+    mkdirSync(deep, { recursive: true });
+    expect(findTarget(deep)).toBeUndefined();
+    writeFileSync(join(root, "chaos.target.json"), "{}");
+    // Above the repository's root (a folder with .git) is someone else's: not looked at.
+    mkdirSync(join(root, "repo", ".git"));
+    expect(findTarget(deep)).toBeUndefined();
+    writeFileSync(join(root, "repo", "chaos.target.json"), "{}");
+    expect(findTarget(deep)).toBe(join(root, "repo", "chaos.target.json"));
+    writeFileSync(join(root, "repo", "chaos.target.ts"), "");
+    expect(findTarget(deep)).toBe(join(root, "repo", "chaos.target.ts"));
+    writeFileSync(join(deep, "chaos.target.json"), "{}");
+    expect(findTarget(deep)).toBe(join(deep, "chaos.target.json"));
+    rmSync(root, { recursive: true, force: true });
   });
 });

@@ -10,7 +10,7 @@ import { type Target, targetSchema } from "./define-target.ts";
 const DEMO_TARGET = COMPILED ? packageFile("dist/docker/demo.target.js") : packageFile("docker/demo.target.ts");
 
 /** The names a team's target file may have, looked for in this order in each folder. */
-export const TARGET_FILE_NAMES = ["chaos.target.ts", "chaos.target.mts", "chaos.target.js", "chaos.target.mjs", "chaos.target.json"];
+const TARGET_FILE_NAMES = ["chaos.target.ts", "chaos.target.mts", "chaos.target.js", "chaos.target.mjs", "chaos.target.json"];
 
 /**
  * The team's target file: chaos.target.ts (or .mts, .js, .mjs, .json) in `from` or the nearest folder above
