@@ -7,7 +7,7 @@ import { type PlatformProfile, platformProfile } from "./platform-profile.ts";
 import { type DoctorInput, findRisks, type Risk, type RiskId } from "./risks.ts";
 
 /** A risk as doctor reports it: with the command that runs the scenario proving it on this target (null where none exists). */
-export interface ReportedRisk extends Risk {
+interface ReportedRisk extends Risk {
   proof: string | null;
 }
 
@@ -37,7 +37,7 @@ const PLATFORM_RISKS: ReadonlySet<RiskId> = new Set([
  * The CPU limit given (--cpus), the CPUs of the machine doctor ran on, and, when probed, the worker count gunicorn resolved
  * with Python told `probe.cpus` CPUs: a count that changed was computed from the CPUs.
  */
-export interface CpuFindings {
+interface CpuFindings {
   limitCores?: number;
   hostCpus: number;
   probe?: { cpus: number; workers: number };
