@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { type ResultJson, resultSchema, toResultJson } from "../scenario/result-
 import { FakeGitHub } from "../testing/fake-github.ts";
 import { loadRunResult, RECORDED_RUNS, runFixtureFile } from "../testing/recorded-run.ts";
 import { runCliToEnd } from "../testing/run-command.ts";
+import { readReports } from "./read-reports.ts";
 
 // The step the action runs after the scenarios (`chaos-harness github comment`), run as the action runs it: a process with
 // GitHub's environment variables, reading report folders of recorded runs, posting to a stand-in for GitHub's API.
@@ -56,6 +57,9 @@ beforeAll(async () => {
   writeNightly(reports, recorded);
   mkdirSync(join(base, "chaos-reports"), { recursive: true });
   writeNightly(join(base, "chaos-reports"), [baseTimeout, seedDeploy]);
+  // The artifact as upload-artifact stores it: `latest` is a copy of the folder it pointed at, not a link.
+  rmSync(join(base, "chaos-reports", "latest"));
+  cpSync(join(base, "chaos-reports", "nightly-2026-12-07"), join(base, "chaos-reports", "latest"), { recursive: true });
   // An older harness's result.json in the base artifact: skipped, said, not fatal.
   mkdirSync(join(base, "chaos-reports", "20250101T000000Z-smoke-old"));
   writeFileSync(join(base, "chaos-reports", "20250101T000000Z-smoke-old", "result.json"), JSON.stringify({ schemaVersion: 1 }));
@@ -118,6 +122,15 @@ describe("github comment: the action's summary and pull request comment", () => 
       "POST /repos/octo/app/issues/7/comments",
       "GET /repos/octo/app/issues/7/comments?per_page=100",
       `PATCH /repos/octo/app/issues/comments/${id}`,
+    ]);
+  });
+
+  it("reads each run once: a link is not followed, an artifact's copy of `latest` is the same runs", () => {
+    expect(readReports(reports).results.map((r) => r.runId)).toEqual(recorded.map((r) => r.runId));
+    const fromBase = readReports(base);
+    expect(fromBase.results.map((r) => r.runId)).toEqual([baseTimeout.runId, seedDeploy.runId]);
+    expect(fromBase.skipped).toEqual([
+      expect.stringMatching(/^chaos-reports\/20250101T000000Z-smoke-old\/result\.json: not this harness's schema/),
     ]);
   });
 

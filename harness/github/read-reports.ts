@@ -17,7 +17,8 @@ const MAX_DEPTH = 4;
 
 /**
  * The runs and the capacity report of a report folder: a run's folder, a nightly's, a capacity run's, the reports folder
- * itself, or a downloaded artifact holding any of them. Symbolic links (`latest`) are not followed, so no run counts twice.
+ * itself, or a downloaded artifact holding any of them. Symbolic links (`latest`) are not followed, and a run found twice
+ * (its run id) counts once.
  */
 export function readReports(dir: string): ReadReports {
   const found: ReadReports = { results: [], capacity: null, skipped: [] };
@@ -38,9 +39,14 @@ export function readReports(dir: string): ReadReports {
     } else if (file.endsWith("result.json")) found.results.push(parsed.data as ResultJson);
     else capacities.push(parsed.data as CapacityReport);
   }
-  found.results.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  found.capacity = capacities.sort((a, b) => b.endedAt.localeCompare(a.endedAt))[0] ?? null;
+  found.results = onePerRun(found.results).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  found.capacity = onePerRun(capacities).sort((a, b) => b.endedAt.localeCompare(a.endedAt))[0] ?? null;
   return found;
+}
+
+/** A run found twice counts once: a downloaded artifact holds `latest` as a copy of the folder it pointed at. */
+function onePerRun<T extends { runId: string }>(reports: readonly T[]): T[] {
+  return [...new Map(reports.map((r) => [r.runId, r])).values()];
 }
 
 function* reportFiles(dir: string, depth: number): Generator<string> {
