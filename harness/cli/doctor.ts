@@ -32,7 +32,10 @@ const program = withSuiteOption(
       "Exit codes: 0 no risk found (notes do not count), 1 a risk found, 2 usage or invalid target file, " +
       "3 environment (no Docker, an image build failed, the app's gunicorn did not start).",
   )
-  .option("--target <file>", "the system under test: a target file (.ts or .json); default: chaos.target.ts found from here upward")
+  .option(
+    "--target <file>",
+    "the system under test: a target file (.ts or .json); default: chaos.target.ts (or .json) found from here upward, else the demo backend",
+  )
   .option("--config <name>", "a config of the target (its configs:), read as that config runs", "default")
   .addOption(
     new Option(
