@@ -34,6 +34,8 @@ const result = await build({
   chunkNames: "chunks/[name]-[hash]",
   external: Object.keys(manifest.dependencies).filter((name) => !BUNDLED.has(name)),
   sourcemap: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   metafile: true,
   logLevel: "warning",
 });

@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   nightly: { summary: "run the catalogue (or a shard of it) and compare with the baseline", load: () => import("./nightly.ts") },
   "nightly:merge": { summary: "merge the nightly's shard folders into one report", load: () => import("./nightly-merge.ts") },
   classify: { summary: "explain each worker death in a gunicorn log", load: () => import("./classify.ts") },
+  github: {
+    summary: "the GitHub Action's steps: scenarios within a budget (plan), job summary and PR comment (comment)",
+    load: () => import("./github.ts"),
+  },
 };
 
 const [command, ...rest] = process.argv.slice(2);

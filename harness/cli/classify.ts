@@ -5,6 +5,7 @@ import { classifyLogStream } from "../classify/classify-stream.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
 import { programName } from "../core/invocation.ts";
 import { DEFAULT_JSON_KEYS, parseJsonKeys } from "../logs/line-envelope.ts";
+import { findTarget } from "../target/find-target.ts";
 import { DeathOutput } from "./classify-output.ts";
 import { runCli } from "./run-cli.ts";
 import { usageErrorsExit2 } from "./usage.ts";
@@ -22,7 +23,10 @@ const program = usageErrorsExit2(new Command(programName("classify")))
     "--json-keys <map>",
     "where JSON lines keep their fields, e.g. message=msg,pid=process,level=severity,time=ts,instance=dyno (a field named here is looked for under that key only)",
   )
-  .option("--target <file>", "recognise the banners your target file declares (banners:), instead of the seed's and the drop-in's texts")
+  .option(
+    "--target <file>",
+    "recognise the banners your target file declares (banners:); default: chaos.target.ts (or .json) here or above if there is one, else the seed's and the drop-in's texts",
+  )
   .showHelpAfterError();
 
 /** The banners a target file declares (its default config); loaded only when asked for: the target schema would add to every run's memory. */
@@ -36,7 +40,9 @@ const [file] = program.args as [string];
 const options = program.opts<{ json?: boolean; target?: string; jsonKeys?: string }>();
 
 await runCli(async () => {
-  const banners = options.target ? await declaredBanners(options.target) : undefined;
+  // The team's target file, named or found (chaos.target.ts here or above), says which banners its hooks print.
+  const targetFile = options.target ?? findTarget();
+  const banners = targetFile ? await declaredBanners(targetFile) : undefined;
   const jsonKeys = options.jsonKeys ? { ...DEFAULT_JSON_KEYS, ...jsonKeysOption(options.jsonKeys) } : undefined;
   const deaths = new DeathOutput(Boolean(options.json));
   const verdict = await classifyLogStream(openInput(file), { banners, jsonKeys, onDeath: (d) => deaths.take(d) }).catch(

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../core/errors.ts";
 import { bannersOf, pathOfRole, TARGET_JSON_SCHEMA, targetConfig } from "./define-target.ts";
-import { findTarget, loadTarget } from "./load-target.ts";
+import { findTarget } from "./find-target.ts";
+import { loadTarget } from "./load-target.ts";
 
 const work = mkdtempSync(join(tmpdir(), "targets-"));
 mkdirSync(join(work, "app"));

@@ -5,24 +5,10 @@ import { UsageError } from "../core/errors.ts";
 import { importFile } from "../core/import-file.ts";
 import { COMPILED, packageFile } from "../core/package-files.ts";
 import { type Target, targetSchema } from "./define-target.ts";
+import { findTarget } from "./find-target.ts";
 
 /** The demo backend's target: what runs when no `--target` is given and no chaos.target.ts is found. */
 const DEMO_TARGET = COMPILED ? packageFile("dist/docker/demo.target.js") : packageFile("docker/demo.target.ts");
-
-/** The names a team's target file may have, looked for in this order in each folder. */
-const TARGET_FILE_NAMES = ["chaos.target.ts", "chaos.target.mts", "chaos.target.js", "chaos.target.mjs", "chaos.target.json"];
-
-/**
- * The team's target file: chaos.target.ts (or .mts, .js, .mjs, .json) in `from` or the nearest folder above
- * it, as vitest finds its config; the search stops at the repository's root (a folder with .git).
- */
-export function findTarget(from = process.cwd()): string | undefined {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const found = TARGET_FILE_NAMES.map((name) => join(dir, name)).find((file) => existsSync(file));
-    if (found) return found;
-    if (existsSync(join(dir, ".git")) || dirname(dir) === dir) return undefined;
-  }
-}
 
 /**
  * Reads a target file (`.ts` with `export default defineTarget({...})`, or plain `.json`), validates it,
