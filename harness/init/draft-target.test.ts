@@ -211,6 +211,99 @@ describe("draftTarget's detections", () => {
     expect(guessOf(draft, "port")?.howToCheck).toContain("No port variable found");
   });
 
+  it("banners: a title other hooks print too ('Worker {pid} …') keeps the words after the pid", () => {
+    const config = [
+      "def post_fork(server, worker):",
+      '    server.log.info(f"Worker {worker.pid} spawned")',
+      "def worker_int(worker):",
+      '    worker.log.info(f"Worker {worker.pid} got INT or QUIT, stopping")',
+      "def worker_abort(worker):",
+      '    worker.log.error("Worker aborted (pid: %s)", worker.pid)',
+    ].join("\n");
+    const { target } = valid(draftTarget({ Dockerfile: DOCKERFILE, "gunicorn.conf.py": config, "app/main.py": MAIN }));
+    const banners = target.banners as { interrupt: string; abort: string };
+    expect(banners).toEqual({ interrupt: "Worker (\\d+) got INT or QUIT, stopping", abort: "Worker aborted \\(pid: (\\d+)" });
+    expect(new RegExp(banners.interrupt).test("Worker 42 spawned")).toBe(false);
+    expect(new RegExp(banners.interrupt).exec("[INFO] Worker 42 got INT or QUIT, stopping")?.[1]).toBe("42");
+  });
+
+  it("compose's command as a block list; a settings file's second URL variable with its own driver; SENTRY_DSN is no database", () => {
+    const compose = [
+      "services:",
+      "  app:",
+      "    build:",
+      "      context: .",
+      "    command:",
+      "      - scripts/start.sh",
+      "      - --prod",
+    ].join("\n");
+    const settings = [
+      "from pydantic_settings import BaseSettings",
+      "class Settings(BaseSettings):",
+      "    SENTRY_DSN: str | None = None",
+      "    DATABASE_URL: str",
+      "    DATABASE_ASYNC_URL: str",
+    ].join("\n");
+    const env = "DATABASE_URL=postgresql://app@localhost/app\nDATABASE_ASYNC_URL=postgresql+asyncpg://app@localhost/app\n";
+    const draft = valid(
+      draftTarget({
+        "docker-compose.yml": compose,
+        Dockerfile: "FROM python:3.12\n",
+        "app/main.py": MAIN,
+        "app/config.py": settings,
+        ".env.example": env,
+      }),
+    );
+    expect(draft.target.command).toEqual(["scripts/start.sh", "--prod"]);
+    expect(guessOf(draft, "command")?.from).toBe("docker-compose.yml:5");
+    expect(draft.target.database).toEqual({
+      urlEnv: "DATABASE_URL",
+      env: { DATABASE_ASYNC_URL: "postgresql+asyncpg://{user}@{host}:{port}/{database}" },
+    });
+    expect(guessOf(draft, "database.env.DATABASE_ASYNC_URL")?.howToCheck).toContain("driver from .env.example:2");
+    expect(guessOf(draft, "database.urlEnv")?.howToCheck).not.toContain("SENTRY_DSN");
+  });
+
+  it("a copy of another service inside the build context: its config, app and health route lose to the shallower ones", () => {
+    const draft = valid(
+      draftTarget({
+        "backend/Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "main:app"]\n',
+        "backend/gunicorn.conf.py": 'workers = 2\nworker_class = "uvicorn.workers.UvicornWorker"\n',
+        "backend/[REF] old-service/gunicorn.conf.py": 'import os\nworkers = int(os.getenv("OLD_WORKERS", "2"))\n',
+        "backend/[REF] old-service/main.py": 'app = FastAPI(title="Old")\n@app.get("/health")\ndef h(): ...\n',
+        "backend/main.py": 'app = FastAPI(title="Buddy")\n@app.get("/health")\ndef h(): ...\n',
+      }),
+    );
+    expect(guessOf(draft, "(gunicorn config)")?.value).toBe("backend/gunicorn.conf.py");
+    expect(draft.target.workers).toBeUndefined();
+    expect(draft.target.name).toBe("buddy");
+    expect(guessOf(draft, "health")).toMatchObject({ value: "/health", from: "backend/main.py:2" });
+    expect(guessOf(draft, "health")?.howToCheck).not.toContain("Also seen");
+  });
+
+  it("health: the Dockerfile's HEALTHCHECK when no route says; --health wins; healthFound says whether init knows it", () => {
+    const dockerfile = `${DOCKERFILE}HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/api/ping || exit 1\n`;
+    const fromCheck = valid(draftTarget({ Dockerfile: dockerfile, "app/main.py": "app = FastAPI()\n" }));
+    expect(guessOf(fromCheck, "health")).toMatchObject({ value: "/api/ping", from: "Dockerfile:5" });
+    expect(fromCheck.healthFound).toBe(true);
+    const none = draftTarget({ Dockerfile: DOCKERFILE, "app/main.py": "app = FastAPI()\n" });
+    expect(none.healthFound).toBe(false);
+    const given = valid(draftTarget({ Dockerfile: DOCKERFILE, "app/main.py": MAIN }, { health: { path: "/live", from: "--health" } }));
+    expect(given.target.health).toBe("/live");
+    expect(given.healthFound).toBe(true);
+    expect(guessOf(given, "health")?.from).toBe("--health");
+  });
+
+  it("the name: --name, else the app's title, else the folder's name", () => {
+    const files = { Dockerfile: DOCKERFILE, "app/main.py": "app = FastAPI()\n" };
+    expect(guessOf(draftTarget(files, { directory: "Orders Svc" }), "name")).toMatchObject({
+      value: "orders-svc",
+      from: "the directory's name",
+    });
+    expect(guessOf(draftTarget(files, { name: "billing", directory: "x" }), "name")).toMatchObject({ value: "billing", from: "--name" });
+    expect(draftTarget({ ...files, "app/main.py": MAIN }, { directory: "x" }).target.name).toBe("orders-api");
+  });
+
   it("no Dockerfile at all: build of the root, and a guess that says to write one", () => {
     const draft = valid(draftTarget({}));
     expect(draft.target.build).toEqual({ context: "." });

@@ -22,6 +22,21 @@ interface Guess {
 export interface TargetDraft {
   target: TargetInput;
   guesses: Guess[];
+  /** The health path came from the app's routes or from the caller, not the default. */
+  healthFound: boolean;
+  /** gunicorn's worker class as the command or the config names it, when one does. */
+  workerClass?: string;
+  /** Where the config installs the drop-in that makes the hooks run under UvicornWorker (docs/banners.md). */
+  hooksDropIn?: string;
+}
+
+export interface DraftOptions {
+  /** The target's name, as the user gave it (`--name`). */
+  name?: string;
+  /** The repository's folder name: the target's name when the app has no title. */
+  directory?: string;
+  /** The health path, as the user gave it (`--health`, or answered): wins over the routes. */
+  health?: { path: string; from: string };
 }
 
 /** Health paths in the order init prefers them. */
@@ -30,18 +45,23 @@ type BannerKind = "interrupt" | "abort" | "kill";
 const SMOKE = "chaos-harness scenario smoke";
 
 /** Drafts a target from a team's repository, each guessed value with where it came from and how to check it. */
-export function draftTarget(files: RepositoryFiles, options: { name?: string } = {}): TargetDraft {
+export function draftTarget(files: RepositoryFiles, options: DraftOptions = {}): TargetDraft {
   const facts = readRepository(files);
   const guesses: Guess[] = [];
   const guess = (field: string, value: unknown, from: string, howToCheck: string) => guesses.push({ field, value, from, howToCheck });
-
-  const name = targetName(options.name ?? facts.app?.value.title ?? "my-service");
-  guess("name", name, options.name ? "the directory's name" : (facts.app?.from ?? "nothing found"), "Shown in reports: any name will do.");
 
   const dockerfile = chooseDockerfile(facts);
   const others = facts.dockerfiles.filter((d) => d !== dockerfile.chosen).map((d) => d.path);
   const composeContext = facts.compose?.context?.value.replace(/^\.\/(?=.)/, "").replace(/\/$/, "");
   const context = composeContext ?? (dockerfile.chosen ? dirname(dockerfile.chosen.path) : ".");
+  // What the build context holds is what the image runs: another folder's app or routes (a copy kept for reference) are not it.
+  const inContext = (from: string) => context === "." || from.startsWith(`${context}/`);
+  const app = shallowestFirst(facts.apps).find((a) => inContext(a.from)) ?? facts.apps[0];
+
+  const named = options.name ?? app?.value.title ?? options.directory;
+  const name = targetName(named ?? "my-service");
+  const nameFrom = options.name ? "--name" : app?.value.title ? app.from : options.directory ? "the directory's name" : "nothing found";
+  guess("name", name, nameFrom, "Shown in reports: any name will do.");
   const build = dockerfile.chosen ? { context, dockerfile: dockerfile.chosen.path } : { context };
   guess(
     "build",
@@ -83,11 +103,11 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
         ? "The image's CMD, kept (command is left out: the harness runs the image's CMD)."
         : `The image's CMD does not start gunicorn as far as init can tell${entrypoint ? " (with its ENTRYPOINT)" : ""}: if a script starts it, nothing to change; otherwise set command to the gunicorn command line.`,
     );
-  } else if (facts.app) {
+  } else if (app) {
     const config = facts.gunicornConfigs.find((c) => basename(c.path) === "gunicorn.conf.py") ?? facts.gunicornConfigs[0];
     target.command = [
       "gunicorn",
-      facts.app.value.module,
+      app.value.module.startsWith(`${context.replaceAll("/", ".")}.`) ? app.value.module.slice(context.length + 1) : app.value.module,
       "-k",
       "uvicorn.workers.UvicornWorker",
       ...(config ? ["--config", config.path] : []),
@@ -96,7 +116,7 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
     guess(
       "command",
       target.command,
-      facts.app.from,
+      app.from,
       "No CMD found: init wrote the gunicorn command line from the FastAPI app it found. Make it the one production runs (paths are inside the image).",
     );
   } else {
@@ -108,7 +128,7 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
     );
   }
 
-  const config = chooseConfig(facts, gunicorn?.config);
+  const config = chooseConfig(facts, gunicorn?.config, context);
   if (config.facts) guess("(gunicorn config)", config.facts.path, config.from, config.howToCheck);
 
   const portEnv =
@@ -159,10 +179,11 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
     }
   }
 
+  const workerClass = gunicorn?.workerClass ?? config.facts?.workerClass?.value;
   const banners = bannersOf(config.facts);
   if (banners) {
     target.banners = banners.declared;
-    const uvicorn = (gunicorn?.workerClass ?? config.facts?.workerClass?.value ?? "").includes("UvicornWorker");
+    const uvicorn = (workerClass ?? "").includes("UvicornWorker");
     const caveat =
       uvicorn && !config.facts?.dropIn
         ? " Under stock UvicornWorker gunicorn never runs these hooks: the scenarios will report the banners missing, which is the point."
@@ -192,26 +213,58 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
     }
   }
 
-  target.health = healthPath(facts, guess);
+  const health = options.health;
+  if (health) {
+    guess("health", health.path, health.from, `It must answer 2xx once the app is up (\`curl -i localhost:PORT${health.path}\`).`);
+    target.health = health.path;
+  } else target.health = healthPath(facts, inContext, dockerfile.chosen?.healthcheck, guess);
+  const healthFound =
+    health !== undefined || facts.routes.some((r) => r.value === target.health) || dockerfile.chosen?.healthcheck?.value === target.health;
 
   const databaseEnv = facts.databaseEnv[0];
   if (databaseEnv) {
-    const driver = facts.databaseDriver;
-    const url = driver ? `postgresql+${driver.value}://{user}@{host}:{port}/{database}` : undefined;
+    // A URL written for the variable itself (.env, compose) says its driver; else one seen anywhere, for the main variable only.
+    const driverOf = (variable: string): Found<string> | undefined => {
+      const own = facts.databaseUrlDrivers[variable];
+      if (own) return own.value === null ? undefined : { value: own.value, from: own.from };
+      return variable === databaseEnv.value ? facts.databaseDriver : undefined;
+    };
+    const template = (driver: Found<string> | undefined) =>
+      `postgresql${driver ? `+${driver.value}` : ""}://{user}@{host}:{port}/{database}`;
+    const driver = driverOf(databaseEnv.value);
+    const url = driver ? template(driver) : undefined;
     const schema = facts.schema;
+    // The other URL variables the same file reads (a settings class with DATABASE_URL and DATABASE_ASYNC_URL): the app needs them all.
+    const fileOf = (from: string) => from.replace(/:\d+$/, "");
+    const names = [...new Set(facts.databaseEnv.map((e) => e.value))].filter((n) => n !== databaseEnv.value);
+    const sameFile = facts.databaseEnv.filter(
+      (e, i, all) =>
+        e.value !== databaseEnv.value && fileOf(e.from) === fileOf(databaseEnv.from) && all.findIndex((o) => o.value === e.value) === i,
+    );
+    const env = Object.fromEntries(sameFile.map((e) => [e.value, template(driverOf(e.value))]));
     target.database = {
       urlEnv: databaseEnv.value,
       ...(url && { url }),
+      ...(sameFile.length > 0 && { env }),
       ...(schema && { init: schema.value.path }),
       ...(schema?.value.table && { lockTable: schema.value.table }),
     };
-    const alsoSeen = [...new Set(facts.databaseEnv.map((e) => e.value))].filter((n) => n !== databaseEnv.value);
+    const alsoSeen = names.filter((n) => !(n in env));
     guess(
       "database.urlEnv",
       databaseEnv.value,
       databaseEnv.from,
       `The harness puts its Postgres's URL in ${databaseEnv.value}.${alsoSeen.length > 0 ? ` Also seen: ${alsoSeen.join(", ")}.` : ""}`,
     );
+    for (const other of sameFile) {
+      const otherDriver = driverOf(other.value);
+      guess(
+        `database.env.${other.value}`,
+        env[other.value],
+        other.from,
+        `The same file reads this URL too: the harness's Postgres goes in it as well${otherDriver ? ` (driver from ${otherDriver.from})` : ""}.`,
+      );
+    }
     if (url && driver)
       guess(
         "database.url",
@@ -233,7 +286,8 @@ export function draftTarget(files: RepositoryFiles, options: { name?: string } =
     );
   }
 
-  return { target, guesses };
+  const hooksDropIn = config.facts?.dropIn?.from;
+  return { target, guesses, healthFound, ...(workerClass && { workerClass }), ...(hooksDropIn && { hooksDropIn }) };
 }
 
 const targetName = (text: string) =>
@@ -269,11 +323,16 @@ function chooseDockerfile(facts: RepositoryFacts): { chosen?: DockerfileFacts; f
 function chooseConfig(
   facts: RepositoryFacts,
   named: string | undefined,
+  context: string,
 ): { facts?: GunicornConfigFacts; from: string; howToCheck: string } {
   const configs = facts.gunicornConfigs;
   if (named) {
     const clean = named.replace(/^\.\//, "");
-    const found = configs.find((c) => c.path === clean || c.path.endsWith(`/${clean}`));
+    // A relative --config is read from the image's working folder, which is most often the build context's root.
+    const rank = (path: string) => (path === posix.join(context, clean) ? 0 : context === "." || path.startsWith(`${context}/`) ? 1 : 2);
+    const found = configs
+      .filter((c) => c.path === clean || c.path.endsWith(`/${clean}`))
+      .sort((a, b) => rank(a.path) - rank(b.path) || a.path.length - b.path.length)[0];
     if (found) return { facts: found, from: found.path, howToCheck: `The command's --config ${named}.` };
   }
   const conventional = configs.find((c) => basename(c.path) === "gunicorn.conf.py");
@@ -321,12 +380,26 @@ function draftConfigs(
     });
 }
 
-function healthPath(facts: RepositoryFacts, guess: (field: string, value: unknown, from: string, howToCheck: string) => void): string {
-  const { routes } = facts;
+/** The app's own files before deeper copies (a vendored service kept for reference): by folder depth, stable. */
+const shallowestFirst = <T extends { from: string }>(found: T[]): T[] =>
+  [...found].sort((a, b) => a.from.split("/").length - b.from.split("/").length);
+
+/** The health route: among the build context's routes when it has any, else the Dockerfile's HEALTHCHECK, else /health. */
+function healthPath(
+  facts: RepositoryFacts,
+  inContext: (from: string) => boolean,
+  healthcheck: Found<string> | undefined,
+  guess: (field: string, value: unknown, from: string, howToCheck: string) => void,
+): string {
+  const routes = shallowestFirst(
+    facts.routes.some((r) => inContext(r.from)) ? facts.routes.filter((r) => inContext(r.from)) : facts.routes,
+  );
   const preferred = HEALTH_PATHS.map((path) => routes.find((r) => r.value === path)).find(Boolean);
   const found = preferred ?? routes.find((r) => /health|ready|live/i.test(r.value));
   if (found) {
-    const others = routes.filter((r) => r !== found && /health|ready|live|ping|status/i.test(r.value)).map((r) => r.value);
+    const others = [
+      ...new Set(routes.filter((r) => r.value !== found.value && /health|ready|live|ping|status/i.test(r.value)).map((r) => r.value)),
+    ];
     guess(
       "health",
       found.value,
@@ -334,6 +407,15 @@ function healthPath(facts: RepositoryFacts, guess: (field: string, value: unknow
       `It must answer 2xx once the app is up (\`curl -i localhost:PORT${found.value}\`).${others.length > 0 ? ` Also seen: ${others.join(", ")}.` : ""} Routers included with a prefix are not followed.`,
     );
     return found.value;
+  }
+  if (healthcheck) {
+    guess(
+      "health",
+      healthcheck.value,
+      healthcheck.from,
+      `The Dockerfile's HEALTHCHECK asks it; no route found in the app's code (routers included with a prefix are not followed). It must answer 2xx once the app is up.`,
+    );
+    return healthcheck.value;
   }
   guess(
     "health",

@@ -37,6 +37,8 @@ export interface DockerfileFacts {
   /** Variables named by ENV or ARG. */
   env: Array<Found<string>>;
   expose: Array<Found<string>>;
+  /** The path its HEALTHCHECK asks (`curl -f http://localhost:8000/health`). */
+  healthcheck?: Found<string>;
 }
 
 /** What gunicorn's command line says (`--config`, `--bind`, `--workers`, `-k`). */
@@ -63,11 +65,13 @@ export interface RepositoryFacts {
   /** Every gunicorn config found (`*gunicorn*.py`, `gunicorn.conf.py`), read with the local modules it imports. */
   gunicornConfigs: GunicornConfigFacts[];
   routes: Array<Found<string>>;
-  /** The FastAPI app: `module.path:name`, and its title. */
-  app?: Found<{ module: string; title?: string }>;
+  /** Every FastAPI app (`module.path:name` from the repository's root, and its title), in path order. */
+  apps: Array<Found<{ module: string; title?: string }>>;
   databaseEnv: Array<Found<string>>;
   /** The SQLAlchemy driver visible in a URL (`postgresql+asyncpg://`), unless the code rewrites plain URLs itself. */
   databaseDriver?: Found<string>;
+  /** The URL a file writes for one variable (`DATABASE_ASYNC_URL=postgresql+asyncpg://…`): its driver, `null` for a plain postgresql:// URL. */
+  databaseUrlDrivers: Record<string, Found<string | null>>;
   schema?: Found<{ path: string; table?: string }>;
   pythonFiles: number;
 }
@@ -131,9 +135,10 @@ export function readRepository(files: RepositoryFiles): RepositoryFacts {
     compose: composePath === undefined ? undefined : readCompose(composePath, files[composePath]!),
     gunicornConfigs: python.filter(isGunicornConfig).map((path) => readGunicornConfig(files, path)),
     routes: python.flatMap((path) => findRoutes(path, files[path]!)),
-    app: findApp(files, python),
+    apps: python.flatMap((path) => findApp(path, files[path]!)),
     databaseEnv: findDatabaseEnv(files, paths),
     databaseDriver: findDatabaseDriver(files, paths),
+    databaseUrlDrivers: findDatabaseUrlDrivers(files, paths),
     schema: findSchema(files, paths),
     pythonFiles: python.length,
   };
@@ -198,6 +203,11 @@ function readDockerfile(path: string, text: string): DockerfileFacts {
       case "EXPOSE":
         for (const port of rest.split(/\s+/)) facts.expose.push({ value: port, from });
         break;
+      case "HEALTHCHECK": {
+        const path = /https?:\/\/[^/\s"']+(\/[^\s"'|;&]*)/.exec(rest)?.[1];
+        if (path) facts.healthcheck = { value: path, from };
+        break;
+      }
     }
   }
   return facts;
@@ -235,7 +245,8 @@ export function readGunicornCommand(command: string[] | string): GunicornCommand
 
 function readCompose(path: string, text: string): ComposeFacts {
   const facts: ComposeFacts = { path, env: [] };
-  text.split("\n").forEach((line, index) => {
+  const lines = text.split("\n");
+  lines.forEach((line, index) => {
     const from = `${path}:${index + 1}`;
     const scalar = (key: string) => new RegExp(`^\\s*${key}:\\s*["']?([^"'#\\s][^"'#]*?)["']?\\s*(?:#.*)?$`).exec(line)?.[1];
     const build = scalar("build");
@@ -246,6 +257,16 @@ function readCompose(path: string, text: string): ComposeFacts {
     const command = /^\s*command:\s*(.+)$/.exec(line)?.[1]?.trim();
     if (command !== undefined && facts.command === undefined)
       facts.command = { value: commandForm(command.replace(/^(["'])(.*)\1$/, "$2")), from };
+    // `command:` with its arguments as a block list below it.
+    if (/^\s*command:\s*$/.test(line) && facts.command === undefined) {
+      const list: string[] = [];
+      for (const next of lines.slice(index + 1)) {
+        const item = /^\s*-\s+(.*?)\s*$/.exec(next)?.[1];
+        if (item === undefined) break;
+        list.push(item.replace(/^(["'])(.*)\1$/, "$2"));
+      }
+      if (list.length > 0) facts.command = { value: list, from };
+    }
     const assigned = /^\s*(?:-\s*)?["']?([A-Z_][A-Z0-9_]*)(?:=|:\s)\s*["']?([^"'#]*)/.exec(line);
     if (assigned) facts.env.push({ value: { name: assigned[1]!, value: assigned[2]!.trim() || undefined }, from });
     for (const reference of line.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)) facts.env.push({ value: { name: reference[1]! }, from });
@@ -359,10 +380,29 @@ function hookBanner(path: string, text: string, hook: string, kind: BannerKind):
       const from = `${path}:${index + 1}`;
       const sample = `${title}12345`;
       if (new RegExp(STANDARD_BANNER_PATTERNS[kind]).exec(sample)?.[1] === "12345") return { value: true, from };
-      return { value: `${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\d+)`, from };
+      const pattern = `${escapeRegExp(title)}(\\d+)`;
+      // "Worker {pid} interrupted" beside "Worker {pid} spawned": the text after the pid tells the banner from the others.
+      const suffix = content
+        .slice(placeholder.index + placeholder[0].length)
+        .split(/\{|%[sd]/)[0]!
+        .trimEnd();
+      const ambiguous = pidLines(text).some((other) => other.literal !== content && new RegExp(pattern).test(other.printed));
+      return { value: ambiguous && suffix ? `${pattern}${escapeRegExp(suffix)}` : pattern, from };
     }
   }
   return undefined;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const PID_PLACEHOLDER = /\{[^}]*\bpid\b[^}]*\}|%[sd]/;
+
+/** The file's string literals that may print a pid, and the line each prints (the pid as 12345). */
+function pidLines(text: string): Array<{ literal: string; printed: string }> {
+  return [...text.matchAll(/[fF]?(["'])(.*?)\1/g)]
+    .map((match) => match[2]!)
+    .filter((literal) => PID_PLACEHOLDER.test(literal))
+    .map((literal) => ({ literal, printed: literal.replace(PID_PLACEHOLDER, "12345") }));
 }
 
 function findRoutes(path: string, text: string): Array<Found<string>> {
@@ -379,25 +419,23 @@ function findRoutes(path: string, text: string): Array<Found<string>> {
   return routes;
 }
 
-function findApp(files: RepositoryFiles, python: string[]): RepositoryFacts["app"] {
-  for (const path of python) {
-    const lines = files[path]!.split("\n");
-    const index = lines.findIndex((line) => /^\w+\s*=\s*FastAPI\(/.test(line));
-    if (index < 0) continue;
-    const line = lines[index]!;
-    const module = path
-      .replace(/\.py$/, "")
-      .replace(/\/__init__$/, "")
-      .split("/")
-      .join(".");
-    const title = /title\s*=\s*["']([^"']+)["']/.exec(line)?.[1];
-    return { value: { module: `${module}:${line.split("=")[0]!.trim()}`, title }, from: `${path}:${index + 1}` };
-  }
-  return undefined;
+function findApp(path: string, text: string): RepositoryFacts["apps"] {
+  const lines = text.split("\n");
+  const index = lines.findIndex((line) => /^\w+\s*=\s*FastAPI\(/.test(line));
+  if (index < 0) return [];
+  const line = lines[index]!;
+  const module = path
+    .replace(/\.py$/, "")
+    .replace(/\/__init__$/, "")
+    .split("/")
+    .join(".");
+  const title = /title\s*=\s*["']([^"']+)["']/.exec(line)?.[1];
+  return [{ value: { module: `${module}:${line.split("=")[0]!.trim()}`, title }, from: `${path}:${index + 1}` }];
 }
 
 /** Names the database URL usually goes by: DATABASE_URL, LEDGER_DB_URL, POSTGRES_DSN, SQLALCHEMY_DATABASE_URI… */
-const DATABASE_ENV = /^(?:[A-Z0-9]+_)*(?:DATABASE_(?:URL|URI|DSN)|DB_(?:URL|URI|DSN)|DSN|POSTGRES(?:QL)?_(?:URL|URI|DSN)|PG_(?:URL|DSN))$/;
+const DATABASE_ENV =
+  /^(?!SENTRY_)(?:[A-Z0-9]+_)*(?:(?:DATABASE|DB)_(?:[A-Z0-9]+_)?(?:URL|URI|DSN)|DSN|POSTGRES(?:QL)?_(?:URL|URI|DSN)|PG_(?:URL|DSN))$/;
 
 function findDatabaseEnv(files: RepositoryFiles, paths: string[]): Array<Found<string>> {
   const found: Array<Found<string>> = [];
@@ -428,6 +466,17 @@ function findDatabaseDriver(files: RepositoryFiles, paths: string[]): Found<stri
     }
   }
   return undefined;
+}
+
+function findDatabaseUrlDrivers(files: RepositoryFiles, paths: string[]): Record<string, Found<string | null>> {
+  const drivers: Record<string, Found<string | null>> = {};
+  for (const path of paths) {
+    files[path]!.split("\n").forEach((line, index) => {
+      const match = /\b([A-Z][A-Z0-9_]*)["']?\s*[=:]\s*["']?postgres(?:ql)?(?:\+(\w+))?:\/\//.exec(line);
+      if (match && DATABASE_ENV.test(match[1]!)) drivers[match[1]!] ??= { value: match[2] ?? null, from: `${path}:${index + 1}` };
+    });
+  }
+  return drivers;
 }
 
 function findSchema(files: RepositoryFiles, paths: string[]): RepositoryFacts["schema"] {
