@@ -5,13 +5,13 @@ import { capacityRequests, referenceTarget } from "../capacity/capacity-inputs.t
 import { removeEverythingBeforeExit } from "../cleanup/before-exit.ts";
 import { interruptSignal } from "../cleanup/interrupt.ts";
 import { ExitCode, UsageError } from "../core/errors.ts";
-import { programName } from "../core/invocation.ts";
+import { commandLine, programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { SUITE_NAMES, type SuiteName, suiteWorkers, type WorkerClass } from "../images/suites.ts";
 import { runNightly } from "../nightly/run-nightly.ts";
 import { DEFAULT_RUN_ESTIMATE_S, parseShard } from "../nightly/shard.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
-import { scenarioNames } from "../scenario/catalogue.ts";
+import { scenarioNames, teamScenarioDir } from "../scenario/catalogue.ts";
 import { loadTarget } from "../target/load-target.ts";
 import { whereTheReportIs } from "./report-location.ts";
 import { runCli } from "./run-cli.ts";
@@ -24,18 +24,21 @@ const program = withSuiteOption(usageErrorsExit2(new Command(programName("nightl
       "banners missing, expectations, error count. p99 and throughput are reported as measured here, never judged " +
       "against the baseline (it may come from another machine); with --compare, performance is judged against a reference " +
       "build measured in this run (capacity, A B B A), a drop beyond the spread measured being a regression. With " +
-      "--shard i/n, only a part of the matrix (reports/nightly-<date>-shard-i-of-n/, with shard.json); npm run nightly:merge " +
+      `--shard i/n, only a part of the matrix (reports/nightly-<date>-shard-i-of-n/, with shard.json); ${commandLine("nightly:merge")} ` +
       "joins the shards into one such report; --compare then runs in shard 1 only.\n" +
       "Exit codes: 0 no regression, 1 a regression, 2 usage, 3 environment, 130 interrupted.",
   )
-  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
+  .option(
+    "--target <file>",
+    "the system under test: a target file (.ts or .json); default: chaos.target.ts found from here upward, else the demo",
+  )
   .option("--scenario <names>", "only these scenarios (comma-separated)")
   .option("--baseline <file>", "the baseline to compare behaviour with", join(REPORTS_DIR, "baseline.json"))
   .option("--update-baseline", "rewrite the baseline from this run (deliberately)")
   .option(
     "--shard <i/n>",
     `run only shard i of n (n ≤ 64): a deterministic part of the matrix, balanced by the durations in the baseline ` +
-      `(${DEFAULT_RUN_ESTIMATE_S} s where it has none); folder nightly-<date>-shard-i-of-n; merge the shards with npm run nightly:merge`,
+      `(${DEFAULT_RUN_ESTIMATE_S} s where it has none); folder nightly-<date>-shard-i-of-n; merge the shards with ${commandLine("nightly:merge")}`,
   )
   .option(
     "--compare <target-or-image>",
@@ -68,7 +71,9 @@ const options = program.parse().opts<{
 
 await runCli(async () => {
   keepCount(options.keep); // a bad CHAOS_KEEP_REPORTS fails now (exit 2), not after the run
-  const all = scenarioNames();
+  const target = await loadTarget(options.target);
+  // The catalogue's scenarios and the team's own (chaos/scenarios/ beside its target file).
+  const all = scenarioNames(teamScenarioDir(target));
   const scenarios = options.scenario ? options.scenario.split(",").map((s) => s.trim()) : all;
   const unknown = scenarios.filter((s) => !all.includes(s));
   if (unknown.length) throw new UsageError("UNKNOWN_SCENARIO", `There is no scenario ${unknown.join(", ")}. Available: ${all.join(", ")}.`);
@@ -77,13 +82,12 @@ await runCli(async () => {
     throw new UsageError(
       "SHARD_UPDATE_BASELINE",
       "--update-baseline with --shard would write a baseline from part of the matrix: run the shards, then " +
-        "npm run nightly:merge -- DIR... --update-baseline.",
+        `${commandLine("nightly:merge", "DIR... --update-baseline")}.`,
     );
   const suites = chosenSuite(options) ? [chosenSuite(options)!] : SUITE_NAMES;
   const worker = options.worker;
   if (worker && !suites.some((s) => suiteWorkers(s).includes(worker)))
     throw new UsageError("BAD_OPTION", `--worker ${worker}: no chosen suite's gunicorn has it (${suites.join(", ")}). Add --suite sid.`);
-  const target = await loadTarget(options.target);
   if (!(options.capacityBudget > 0)) throw new UsageError("BAD_OPTION", "--capacity-budget wants seconds above 0, e.g. 60.");
   const performance = options.compare
     ? {
@@ -120,7 +124,7 @@ await runCli(async () => {
   process.stdout.write(`${whereTheReportIs(outcome.files)}\n`);
   if (shard)
     process.stdout.write(
-      `shard ${shard.index}/${shard.count}: join the shards with npm run nightly:merge -- ${relative(process.cwd(), outcome.dir).replace(/-shard-\d+-of-/, "-shard-*-of-")}\n`,
+      `shard ${shard.index}/${shard.count}: join the shards with ${commandLine("nightly:merge", relative(process.cwd(), outcome.dir).replace(/-shard-\d+-of-/, "-shard-*-of-"))}\n`,
     );
   if (signal.aborted) return (signal.reason as { exitCode?: number })?.exitCode ?? 130;
   // A run that could not happen (no image, an app that never started) is not a pass, baseline or not.

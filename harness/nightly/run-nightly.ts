@@ -17,7 +17,7 @@ import { type SuiteName, suiteWorkerLabel, type WorkerClass } from "../images/su
 import { writeCapacityReport } from "../report/capacity-report.ts";
 import { markWriting, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt, writeNightlyReport, writeRunReport } from "../report/write-run-report.ts";
-import { loadScenario } from "../scenario/catalogue.ts";
+import { loadScenario, teamScenarioDir } from "../scenario/catalogue.ts";
 import type { ResultJson } from "../scenario/result-json.ts";
 import { runScenario } from "../scenario/run-scenario.ts";
 import type { Target } from "../target/define-target.ts";
@@ -86,7 +86,7 @@ async function runInto(options: NightlyOptions, parent: string, dir: string): Pr
   const regressions: Regression[] = [];
   const unbaselined: string[] = [];
   const target = options.target ?? (await loadTarget());
-  const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name)));
+  const scenarios = await Promise.all(options.scenarios.map((name) => loadScenario(name, teamScenarioDir(target))));
   const { runs: matrix, leftOut } = nightlyMatrix(options, scenarios, target);
   for (const line of leftOut) options.progress.info(line);
   const mine = options.shard ? shardKeys(options, target, matrix, baseline, dir) : undefined;

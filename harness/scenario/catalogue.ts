@@ -60,7 +60,7 @@ export async function loadScenario(name: string, teamDir?: string): Promise<Scen
       `There is no scenario "${name}". Available: ${files.map((s) => s.name).join(", ")}.\nRun \`${commandLine("scenario", "--list")}\` for descriptions.`,
     );
   }
-  const shown = found.team ? relative(process.cwd(), found.file) : `scenarios/${name}.ts`;
+  const shown = found.team ? relative(process.cwd(), found.file) : `the catalogue's scenario ${name} (scenarios/${name}.ts)`;
   let module: { default?: unknown };
   try {
     module = (await importFile(found.file)) as { default?: unknown };

@@ -20,7 +20,7 @@ import { type StackOptions, stackOptionsSchema } from "../stack/stack-options.ts
 import type { StartedStack } from "../stack/started-stack.ts";
 import { bannersOf, pathOfRole, type Target } from "../target/define-target.ts";
 import { loadTarget } from "../target/load-target.ts";
-import { loadScenario } from "./catalogue.ts";
+import { loadScenario, teamScenarioDir } from "./catalogue.ts";
 import { expectationsFor, type Scenario } from "./define-scenario.ts";
 import { type Expectations, evaluateExpectations, type Observed, type RecoveryObservation } from "./expectations.ts";
 import { describeFor, fitScenario, missingFor } from "./fit-target.ts";
@@ -47,7 +47,8 @@ export async function runScenario(
   { progress, signal, overrides = {}, deploy = {}, ...options }: RunScenarioOptions,
 ): Promise<RunResult> {
   const target = options.target ?? (await loadTarget());
-  const alternative = declared.alternative && missingFor(declared, target) ? await loadScenario(declared.alternative) : undefined;
+  const alternative =
+    declared.alternative && missingFor(declared, target) ? await loadScenario(declared.alternative, teamScenarioDir(target)) : undefined;
   const scenario = withDeploy(fitScenario(declared, target, alternative), deploy);
   await requireDocker();
   const stackOptions = stackOptionsSchema.parse({ ...scenario.stack, ...overrides });
