@@ -50,7 +50,10 @@ const program = withSuiteOption(usageErrorsExit2(new Command(programName("capaci
       "measured, 2 usage, 3 environment (no Docker, a configuration could not be measured), 5 inconclusive (the load generator " +
       "could not offer the rate needed), 130 interrupted.",
   )
-  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend")
+  .option(
+    "--target <file>",
+    "the system under test: a target file (.ts or .json); default: chaos.target.ts found from here upward, else the demo",
+  )
   .option("--url <url>", "measure a service already running on loopback (http://127.0.0.1:PORT), with no containers")
   .option("--path <path-or-role>", "what to request: a path (/items) or a role of the target (db); repeat for a mix", collect, [])
   .addOption(new Option("--workers <list>", "gunicorn worker counts to measure, e.g. 1,2,4").argParser(positiveList))

@@ -23,7 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
 };
 
 const [command, ...rest] = process.argv.slice(2);
-const chosen = command === undefined ? undefined : COMMANDS[command];
+const chosen = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
 if (!chosen) {
   const version = (JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version: string }).version;
   if (command === "--version" || command === "-V") {

@@ -24,7 +24,7 @@ describe("npm run scenario", () => {
     const cases: Array<[string[], RegExp]> = [
       [
         ["slow-db", "--profile", "naive"],
-        /--profile and --pre-stop shape a rolling deploy; slow-db has none\. Run: npm run scenario rolling-deploy -- --profile naive/,
+        /--profile and --pre-stop shape a rolling deploy; slow-db has none\. Run: npm run scenario -- rolling-deploy --profile naive/,
       ],
       [
         ["slow-db", "--replicas", "3"],

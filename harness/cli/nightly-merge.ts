@@ -2,7 +2,7 @@ import { join, relative } from "node:path";
 import { Command } from "commander";
 import pc from "picocolors";
 import { ExitCode } from "../core/errors.ts";
-import { programName } from "../core/invocation.ts";
+import { commandLine, programName } from "../core/invocation.ts";
 import { Progress } from "../core/progress.ts";
 import { mergeNightly } from "../nightly/merge-nightly.ts";
 import { keepCount, REPORTS_DIR } from "../report/retention.ts";
@@ -12,7 +12,7 @@ import { keepOption, pruneOldReports, usageErrorsExit2 } from "./usage.ts";
 
 const program = usageErrorsExit2(new Command(programName("nightly:merge")))
   .description(
-    "Merges the folders of a sharded nightly (npm run nightly -- --shard i/n, one per runner) into one nightly folder, " +
+    `Merges the folders of a sharded nightly (${commandLine("nightly", "--shard i/n")}, one per runner) into one nightly folder, ` +
       "the same in form as an unsharded run's: every run's folder, index.html, junit.xml, summary.md, comparison.json " +
       "(and capacity/ from shard 1, when it ran --compare). Refuses folders that are not shards of one matrix, and " +
       "missing shards unless --allow-missing.\n" +

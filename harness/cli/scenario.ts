@@ -32,7 +32,7 @@ interface Options {
 
 const program = withSuiteOption(usageErrorsExit2(new Command(programName("scenario"))), "Debian suite to run on (overrides the scenario)")
   .description(
-    "Runs a scenario against the real stack (the demo backend, or your service with --target) and prints a verdict.\n" +
+    "Runs a scenario against the real stack (your service: chaos.target.ts found from here upward, or --target; else the demo backend) and prints a verdict.\n" +
       "Exit codes: 0 passed, 1 an expectation failed, 2 usage, invalid scenario or target file, or a scenario the target cannot run, " +
       "3 environment (no Docker, an image build failed, the app did not start), 5 inconclusive (the load generator lagged its " +
       "schedule, or lb-keepalive's race was not hit: nothing judged), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
@@ -40,7 +40,10 @@ const program = withSuiteOption(usageErrorsExit2(new Command(programName("scenar
   .argument("[name]", `scenario to run (${scenarioNames().join(", ")})`)
   .option("--list", "list the scenarios with a one-line description (and which do not fit --target)")
   .option("--all", "run every scenario that fits the target, one after another, and summarise")
-  .option("--target <file>", "the system under test: a target file (.ts or .json); default: the demo backend (docker/demo.target.ts)")
+  .option(
+    "--target <file>",
+    "the system under test: a target file (.ts or .json); default: chaos.target.ts found from here upward, else the demo backend",
+  )
   .option(
     "--config <name>",
     "a config of the target (its configs:) (the demo's: default, banners that print; seed, the hooks as deployments write them)",

@@ -10,6 +10,11 @@ export function invokedThrough(name: string): void {
   bin = name;
 }
 
+/** Whether the package's bin runs this command (a team's repository), not `npm run` in this one. */
+export function invokedThroughBin(): boolean {
+  return bin !== undefined;
+}
+
 /** The command line that runs `command` (an npm script name: scenario, nightly:merge) with `args`. */
 export function commandLine(command: string, args = ""): string {
   if (bin) return [`npx ${bin}`, command, args].filter(Boolean).join(" ");

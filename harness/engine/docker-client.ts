@@ -1,5 +1,6 @@
 import Docker from "dockerode";
 import { EnvironmentError, errorMessage } from "../core/errors.ts";
+import { commandLine } from "../core/invocation.ts";
 
 let client: Docker | undefined;
 
@@ -27,7 +28,7 @@ export async function requireDocker(): Promise<Docker> {
   const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
   throw new EnvironmentError(
     "DOCKER_UNREACHABLE",
-    `No Docker engine answers at ${where}. Run \`npm run setup\` (as root on Debian it installs and starts ` +
+    `No Docker engine answers at ${where}. Run \`${commandLine("setup")}\` (as root on Debian it installs and starts ` +
       "dockerd for you), or start your own engine and set DOCKER_HOST.",
   );
 }

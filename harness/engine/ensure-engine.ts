@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { EnvironmentError } from "../core/errors.ts";
+import { commandLine } from "../core/invocation.ts";
 import { pollUntil } from "../core/poll-until.ts";
 import type { Progress } from "../core/progress.ts";
 import { dockerAnswers } from "./docker-client.ts";
@@ -25,7 +26,7 @@ export async function ensureDockerEngine(progress: Progress): Promise<void> {
       "DOCKER_UNREACHABLE",
       `No Docker engine answers, and setup cannot start one here: ${obstacle}. ` +
         "Install Docker (on Debian: `apt-get install docker.io`), start it " +
-        `(\`dockerd ${DOCKERD_ARGS.join(" ")}\`), then run \`npm run setup\` again.`,
+        `(\`dockerd ${DOCKERD_ARGS.join(" ")}\`), then run \`${commandLine("setup")}\` again.`,
     );
   }
   const missing = await missingDebianPackages([

@@ -1,4 +1,5 @@
 import { EnvironmentError } from "../core/errors.ts";
+import { commandLine } from "../core/invocation.ts";
 import { type HostFacts, hostFacts, isInstalled, whyAptCannotInstall } from "../engine/host-packages.ts";
 
 type BaseBuilder = "mmdebstrap" | "dockerfile";
@@ -49,7 +50,7 @@ export function explainFallbackFailure(error: Error, fallback: string, debianSui
   return new EnvironmentError(
     "IMAGE_BUILD_FAILED",
     `${fallback}, so the base image was built from docker/base.Dockerfile, which pulls debian:${debianSuite}-slim from a registry, ` +
-      `and that failed. Install mmdebstrap (on Debian: \`apt-get install mmdebstrap\`, or run \`npm run setup\` as root) to build ` +
+      `and that failed. Install mmdebstrap (on Debian: \`apt-get install mmdebstrap\`, or run \`${commandLine("setup")}\` as root) to build ` +
       `from Debian's mirror alone, or make a registry reachable and set CHAOS_BASE_BUILDER=dockerfile.\n${error.message}`,
   );
 }

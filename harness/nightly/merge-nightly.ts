@@ -3,6 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { type Baseline, baselineKey, REGRESSION_KINDS, type Regression, readBaseline, writeBaseline } from "../baseline/baseline.ts";
 import { UsageError } from "../core/errors.ts";
+import { commandLine } from "../core/invocation.ts";
 import { markWriting, REPORTS_DIR } from "../report/retention.ts";
 import { pointLatestAt, writeNightlyReport } from "../report/write-run-report.ts";
 import { RESULT_SCHEMA_VERSION, type ResultJson, resultSchema } from "../scenario/result-json.ts";
@@ -59,7 +60,10 @@ interface ShardFolder {
  */
 export function mergeNightly(options: MergeOptions): MergeOutcome {
   if (!options.dirs.length)
-    throw new UsageError("NO_SHARDS", "Give the shard folders to merge, e.g. npm run nightly:merge -- reports/nightly-*-shard-*.");
+    throw new UsageError(
+      "NO_SHARDS",
+      `Give the shard folders to merge, e.g. ${commandLine("nightly:merge", "reports/nightly-*-shard-*")}.`,
+    );
   const shards = options.dirs.map(readShardFolder);
   const first = shards[0]!.shard;
   const matrix = first.matrix;
@@ -120,7 +124,7 @@ function readShardFolder(dir: string): ShardFolder {
   if (!shard)
     throw new UsageError(
       "NOT_A_SHARD",
-      `${dir} has no shard.json: it is not a shard's folder. Give the folders \`npm run nightly -- --shard i/n\` wrote (nightly-<date>-shard-i-of-n).`,
+      `${dir} has no shard.json: it is not a shard's folder. Give the folders \`${commandLine("nightly", "--shard i/n")}\` wrote (nightly-<date>-shard-i-of-n).`,
     );
   const runs = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "result.json")))

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baselineEntry, baselineKey, measuredHere } from "../baseline/baseline.ts";
+import { commandLine } from "../core/invocation.ts";
 import { totalErrors } from "../load/load-result.ts";
 import { describeTermination } from "../logs/haproxy-log.ts";
 import { describeRequestsPerWorker, describeSkew } from "../logs/requests-per-worker.ts";
@@ -120,7 +121,7 @@ function nightlySummaryMarkdown(nightly: NightlyReport): string {
     lines.push("");
   }
   if (nightly.unbaselined.length)
-    lines.push(`No baseline yet for: ${nightly.unbaselined.join(", ")} (run \`npm run nightly -- --update-baseline\`).`, "");
+    lines.push(`No baseline yet for: ${nightly.unbaselined.join(", ")} (run \`${commandLine("nightly", "--update-baseline")}\`).`, "");
   if (nightly.missing?.length) lines.push(`⚠️ Not run (missing from the merged shards): ${nightly.missing.join(", ")}.`, "");
   return lines.join("\n");
 }
