@@ -99,6 +99,14 @@ describe("the installed package, in a team's repository", () => {
     expect(risks).toContain("keepalive-not-above-idle-timeout");
     // The ledger's hooks print banners under a worker class that never calls them.
     expect(risks).toEqual(expect.arrayContaining(["interrupt-banner-never-prints", "abort-banner-never-prints"]));
+    // Each risk names the scenario that proves it, and what the ledger's target lacks to run it.
+    const risk = (id: string) => report.risks.find((r: { id: string }) => r.id === id);
+    expect(risk("interrupt-banner-never-prints")).toMatchObject({ proof: "npx chaos-harness scenario deploy" });
+    expect(risk("interrupt-banner-never-prints").proofNeeds).toBeUndefined();
+    expect(risk("abort-banner-never-prints")).toMatchObject({
+      proof: "npx chaos-harness scenario worker-timeout",
+      proofNeeds: expect.stringMatching(/block-event-loop/),
+    });
   });
 
   it("classify explains the deploy's own log, with the banners chaos.target.ts declares", async () => {

@@ -5,6 +5,8 @@ import { Progress } from "../core/progress.ts";
 import { type DoctorReport, diagnose, doctorExitCode, formatDoctor, proofCommand } from "../doctor/doctor-report.ts";
 import { PLATFORM_NAMES, type PlatformName, platformProfile } from "../doctor/platform-profile.ts";
 import type { SuiteName } from "../images/suites.ts";
+import { loadScenario, teamScenarioDir } from "../scenario/catalogue.ts";
+import { missingFor } from "../scenario/fit-target.ts";
 import { runCli } from "./run-cli.ts";
 import { chosenSuite, numberIn, usageErrorsExit2, withSuiteOption } from "./usage.ts";
 
@@ -128,7 +130,16 @@ await runCli(
       cpu,
       ...(options.slowP99Ms !== undefined && { slowPathP99Ms: options.slowP99Ms }),
       declaredBanners,
-      risks: risks.map((risk) => ({ ...risk, proof: proofCommand(risk.scenario, { targetArg: options.target, config: options.config }) })),
+      risks: await Promise.all(
+        risks.map(async (risk) => {
+          const needs = risk.scenario === null ? undefined : missingFor(await loadScenario(risk.scenario, teamScenarioDir(target)), target);
+          return {
+            ...risk,
+            proof: proofCommand(risk.scenario, { targetArg: options.target, config: options.config }),
+            ...(needs && { proofNeeds: needs }),
+          };
+        }),
+      ),
       notChecked,
     };
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));

@@ -9,6 +9,8 @@ import { type DoctorInput, findRisks, type Risk, type RiskId } from "./risks.ts"
 /** A risk as doctor reports it: with the command that runs the scenario proving it on this target (null where none exists). */
 interface ReportedRisk extends Risk {
   proof: string | null;
+  /** What the target must declare before the proving scenario runs on it (a role, a setting), when it lacks it. */
+  proofNeeds?: string;
 }
 
 /** Everything `doctor` read, assumed and found: what `--json` prints, and what the text output shows. */
@@ -141,6 +143,7 @@ export function formatDoctor(report: DoctorReport): string {
       `    ${pc.dim("why:")}   ${risk.why}`,
       `    ${pc.dim("fix:")}   ${risk.fix}`,
       `    ${pc.dim("proof:")} ${risk.proof ?? pc.dim("no scenario in the catalogue shows it yet")}`,
+      ...(risk.proofNeeds ? [`    ${pc.dim(`(it runs once the target declares what it needs: ${risk.proofNeeds})`)}`] : []),
       "",
     );
   }
