@@ -18,7 +18,9 @@ export function invokedThroughBin(): boolean {
 /** The command line that runs `command` (an npm script name: scenario, nightly:merge) with `args`. */
 export function commandLine(command: string, args = ""): string {
   if (bin) return [`npx ${bin}`, command, args].filter(Boolean).join(" ");
-  return args ? `npm run ${command} -- ${args}` : `npm run ${command}`;
+  // npm passes plain arguments on; options need `--` before them, or npm takes them for its own.
+  if (!args) return `npm run ${command}`;
+  return args.split(" ").some((arg) => arg.startsWith("-")) ? `npm run ${command} -- ${args}` : `npm run ${command} ${args}`;
 }
 
 /** The program name a command's --help shows: `npm run scenario --`, or `chaos-harness scenario`. */

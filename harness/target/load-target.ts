@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, join, relative, resolve } from "node:path";
+import { dirname, extname, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { importFile } from "../core/import-file.ts";
