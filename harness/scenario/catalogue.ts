@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { importFile } from "../core/import-file.ts";
@@ -6,9 +6,19 @@ import { commandLine } from "../core/invocation.ts";
 import { COMPILED, packageFile } from "../core/package-files.ts";
 import { type Scenario, validateScenario } from "./define-scenario.ts";
 
-/** The catalogue's scenarios: scenarios/*.ts in the sources, dist/scenarios/*.js in the compiled package. */
-const CATALOGUE_DIR = COMPILED ? packageFile("dist/scenarios") : packageFile("scenarios");
-const CATALOGUE_EXTENSION = COMPILED ? ".js" : ".ts";
+/** The catalogue's scenarios: one file each in scenarios/ (the sources). */
+const CATALOGUE_DIR = packageFile("scenarios");
+/**
+ * The compiled package carries the catalogue as data instead: every scenario validated when the package was
+ * built (npm run build), in the form validation gives, so a command reads one JSON file instead of importing
+ * and validating twenty modules.
+ */
+export const COMPILED_CATALOGUE = packageFile("dist/scenarios.json");
+let compiledCatalogue: Record<string, Scenario> | undefined;
+const compiled = () => {
+  compiledCatalogue ??= JSON.parse(readFileSync(COMPILED_CATALOGUE, "utf8")) as Record<string, Scenario>;
+  return compiledCatalogue;
+};
 /** A team's own scenarios: chaos/scenarios/ beside its target file. */
 const TEAM_DIR = join("chaos", "scenarios");
 const TEAM_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
@@ -32,7 +42,9 @@ function scenarioFiles(teamDir?: string): ScenarioFile[] {
     readdirSync(dir)
       .filter((f) => extensions.some((e) => f.endsWith(e)) && !/\.(test|d)\.[cm]?[jt]s$/.test(f))
       .map((f) => ({ name: f.slice(0, f.lastIndexOf(".")), file: join(dir, f) }));
-  const catalogue = inFolder(CATALOGUE_DIR, [CATALOGUE_EXTENSION]).map((s) => ({ ...s, team: false }));
+  const catalogue = (
+    COMPILED ? Object.keys(compiled()).map((name) => ({ name, file: COMPILED_CATALOGUE })) : inFolder(CATALOGUE_DIR, [".ts"])
+  ).map((s) => ({ ...s, team: false }));
   const team = teamDir ? inFolder(teamDir, TEAM_EXTENSIONS).map((s) => ({ ...s, team: true })) : [];
   for (const mine of team) {
     const other = [...catalogue, ...team].find((s) => s.name === mine.name && s.file !== mine.file);
@@ -60,6 +72,7 @@ export async function loadScenario(name: string, teamDir?: string): Promise<Scen
       `There is no scenario "${name}". Available: ${files.map((s) => s.name).join(", ")}.\nRun \`${commandLine("scenario", "--list")}\` for descriptions.`,
     );
   }
+  if (COMPILED && !found.team) return structuredClone(compiled()[name]!);
   const shown = found.team ? relative(process.cwd(), found.file) : `the catalogue's scenario ${name} (scenarios/${name}.ts)`;
   let module: { default?: unknown };
   try {
