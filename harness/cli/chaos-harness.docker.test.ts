@@ -86,19 +86,41 @@ describe("the installed package, in a team's repository", () => {
     expect(result.deaths.every((d: { cause: string }) => d.cause === "shutdown")).toBe(true);
     const failed = result.expectations.filter((e: { verdict: string }) => e.verdict !== "pass").map((e: { name: string }) => e.name);
     expect(failed).toEqual(["banners"]);
+    // Every worker that stopped owed its INTERRUPT banner, and none printed one.
+    expect(result.banners.seen).toEqual([]);
+    expect(result.banners.missing.map((m: { pid: number; kind: string }) => [m.pid, m.kind]).sort()).toEqual(
+      result.deaths.map((d: { pid: number }) => [d.pid, "interrupt"]).sort(),
+    );
+    expect(result.expectations.find((e: { name: string }) => e.name === "banners").observed).toMatch(
+      /no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run/,
+    );
     expect(run.stdout).toMatch(/report: chaos-reports\/[^/]+\/report\.html/);
     expect(existsSync(join(REPO_ROOT, "chaos-reports"))).toBe(false);
   });
 
   it("doctor reads the team's resolved gunicorn config and names the risks, with the scenario that proves each", async () => {
-    const doctor = await npx(["doctor", "--platform", "alb", "--json"]);
+    const doctor = await npx(["doctor", "--platform", "alb", "--cpus", "1", "--json"]);
     expect(doctor.code, explain(doctor)).toBe(1);
     const report = JSON.parse(doctor.stdout);
-    const risks = report.risks.map((r: { id: string }) => r.id);
-    // gunicorn's keepalive (2 s, the ledger's config leaves it) below the ALB's 60 s idle timeout.
-    expect(risks).toContain("keepalive-not-above-idle-timeout");
-    // The ledger's hooks print banners under a worker class that never calls them.
-    expect(risks).toEqual(expect.arrayContaining(["interrupt-banner-never-prints", "abort-banner-never-prints"]));
+    // deploy/gunicorn_conf.py as it ships, not a scenario's settings: keepalive 5, APP_GRACEFUL's default 10, APP_WORKERS' 2.
+    expect(report.gunicorn.settings).toMatchObject({
+      keepalive: 5,
+      graceful_timeout: 10,
+      timeout: 30,
+      workers: 2,
+      worker_class: "uvicorn.workers.UvicornWorker",
+    });
+    expect(report.versions.gunicorn).toMatch(/^\d+\.\d+/);
+    expect(report.platform).toMatchObject({ name: "alb", idleTimeoutS: 60, terminationGraceS: 30 });
+    // Its 2 workers are fixed, not this machine's CPUs: told one more CPU, gunicorn still resolves 2.
+    expect(report.cpu.probe).toEqual({ cpus: report.cpu.hostCpus + 1, workers: 2 });
+    // keepalive below the ALB's 60 s idle timeout; the hooks' banners under a worker class that never calls them.
+    expect(report.risks.map((r: { id: string }) => r.id)).toEqual([
+      "keepalive-not-above-idle-timeout",
+      "interrupt-banner-never-prints",
+      "abort-banner-never-prints",
+    ]);
+    expect(report.risks[0].what).toContain("keepalive = 5 s is not above alb's idle timeout of 60 s");
     // Each risk names the scenario that proves it, and what the ledger's target lacks to run it.
     const risk = (id: string) => report.risks.find((r: { id: string }) => r.id === id);
     expect(risk("interrupt-banner-never-prints")).toMatchObject({ proof: "npx chaos-harness scenario deploy" });
