@@ -1,5 +1,8 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCliToEnd } from "../testing/run-command.ts";
+import { REPO_ROOT, runCliToEnd } from "../testing/run-command.ts";
 
 const NO_DOCKER = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
 
@@ -127,6 +130,29 @@ describe("npm run scenario --target", () => {
     const config = await runCliToEnd("scenario", ["smoke", "--config", "prod"], NO_DOCKER);
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/UNKNOWN_CONFIG: Target demo has no config "prod"\. Its configs: default, seed/);
+  });
+});
+
+describe("a team's own scenarios (chaos/scenarios/ beside its target file)", () => {
+  it("are named among the available ones by scenario and by nightly, which both take them", async () => {
+    const team = mkdtempSync(join(tmpdir(), "team-scenarios-"));
+    cpSync(join(REPO_ROOT, "harness/testing/apps/ledger"), team, { recursive: true });
+    mkdirSync(join(team, "chaos", "scenarios"), { recursive: true });
+    writeFileSync(
+      join(team, "chaos", "scenarios", "ours.ts"),
+      `import { defineScenario } from "${join(REPO_ROOT, "harness/scenario/define-scenario.ts")}";\n` +
+        'export default defineScenario({ name: "ours", description: "Ours.", load: { durationS: 2, connections: 1, requests: [{ role: "health" }] }, expect: {} });\n',
+    );
+    const target = join(team, "ledger-bare.target.json");
+    for (const command of ["scenario", "nightly"]) {
+      const args = command === "scenario" ? ["no-such", "--target", target] : ["--scenario", "no-such", "--target", target];
+      const result = await runCliToEnd(command, args, NO_DOCKER);
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(/There is no scenario "?no-such"?\. Available: .*\bours\b/);
+    }
+    const list = await runCliToEnd("scenario", ["--list", "--target", target]);
+    expect(list.stdout).toMatch(/^ours +Ours\.$/m);
+    rmSync(team, { recursive: true, force: true });
   });
 });
 

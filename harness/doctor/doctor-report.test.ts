@@ -76,7 +76,7 @@ describe("doctorExitCode", () => {
 
 describe("proofCommand", () => {
   it("runs the scenario on the same target and config", () => {
-    expect(proofCommand("lb-keepalive", { config: "default" })).toBe("npm run scenario -- lb-keepalive");
+    expect(proofCommand("lb-keepalive", { config: "default" })).toBe("npm run scenario lb-keepalive");
     expect(proofCommand("deploy", { targetArg: "chaos.target.ts", config: "seed" })).toBe(
       "npm run scenario -- deploy --target chaos.target.ts --config seed",
     );
