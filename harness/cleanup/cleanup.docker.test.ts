@@ -166,9 +166,9 @@ describe("nothing leaks", () => {
     rmSync(reports, { recursive: true, force: true });
   });
 
-  // A CI step that lists leftovers right after the command must find none, whatever the exit code.
+  // A CI step that lists leftovers right after the command must find none, whatever the exit code. (A pass takes the same
+  // path as a failure: the installed package's pass and failure are checked in harness/cli/chaos-harness.docker.test.ts.)
   it.each([
-    { code: 0, how: "a pass", args: ["smoke"] },
     {
       code: 1,
       how: "a failed expectation (the seed config never prints the INTERRUPT banner a deploy owes)",

@@ -6,7 +6,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OWNER_LABEL } from "../cleanup/run-context.ts";
 import { type Finished, REPO_ROOT, runCommand } from "../core/run-command.ts";
+import { dockerClient } from "../engine/docker-client.ts";
 
 const LEDGER = join(REPO_ROOT, "harness/testing/apps/ledger");
 const team = mkdtempSync(join(tmpdir(), "team-repo-"));
@@ -16,6 +18,13 @@ const { CHAOS_REPORTS_DIR: _reports, ...environment } = process.env;
 
 function npx(args: string[]): Promise<Finished> {
   return runCommand("npx", ["--no-install", "chaos-harness", ...args], { cwd: team, env: environment });
+}
+
+/** Containers any harness run left on the engine (the docker tests run one file at a time: none should be there). */
+async function harnessContainers(): Promise<string[]> {
+  const listed = await dockerClient().listContainers({ all: true, filters: JSON.stringify({ label: [OWNER_LABEL] }) });
+  const reapers = await dockerClient().listContainers({ all: true, filters: JSON.stringify({ name: ["chaos-reaper-"] }) });
+  return [...listed, ...reapers].map((c) => `${c.Names[0]} (${c.State})`);
 }
 
 function explain(run: Finished): string {
@@ -95,6 +104,8 @@ describe("the installed package, in a team's repository", () => {
       /no INTERRUPT or ABORT banner printed at all: under UvicornWorker, gunicorn's worker_int and worker_abort hooks never run/,
     );
     expect(run.stdout).toMatch(/report: chaos-reports\/[^/]+\/report\.html/);
+    // The compiled package removes what it started (its containers, its reaper) before it exits, as the sources do.
+    expect(await harnessContainers()).toEqual([]);
     expect(existsSync(join(REPO_ROOT, "chaos-reports"))).toBe(false);
   });
 
