@@ -63,14 +63,16 @@ describe("the generic scenarios on an app declared by build and health alone", (
     expect(result.stack.gunicorn?.settings.bind).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
   });
 
-  it.each([
-    ["scale-down", ["scale-down"]],
-    ["rolling-restart", ["reload", "reload", "reload"]],
-  ])("%s: every death as injected, and the run passes", async (name, causes) => {
-    const result = await runOn(ledgerBare, name);
-    expect(Object.values(causeByPid(result))).toEqual(causes);
-    expectPassedWithNoBannerDeclared(result);
-  });
+  // scale-down (SIGTTOU to the master) runs on the demo in the catalogue; on this app, the master's reload is the one whose
+  // outcome depends on the app's own config being read again.
+  it.each([["rolling-restart", ["reload", "reload", "reload"]]])(
+    "%s: every death as injected, and the run passes",
+    async (name, causes) => {
+      const result = await runOn(ledgerBare, name);
+      expect(Object.values(causeByPid(result))).toEqual(causes);
+      expectPassedWithNoBannerDeclared(result);
+    },
+  );
 
   it("max-requests: workers recycle after their 2000th request, the setting passed through GUNICORN_CMD_ARGS", async () => {
     const result = await runOn(ledgerBare, "max-requests");
